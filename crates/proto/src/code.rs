@@ -1,0 +1,144 @@
+//! The stable error codes of the gateway and the admin API.
+//!
+//! Every FAIL envelope the platform sends carries one of these codes. The HTTP status of each code
+//! is decided here and nowhere else.
+
+use std::fmt;
+
+/// A stable `errorCode` of the gateway or the admin API, with its HTTP status.
+///
+/// The string form (`as_str`) is part of the public contract: partners match on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// A request parameter or body is malformed (bad JSON, a missing or invalid field). HTTP 400.
+    InvalidParameter,
+    /// The client certificate's identity is not usable: unknown to the platform. HTTP 401.
+    UnknownCertificate,
+    /// The client certificate was revoked after this connection was opened. HTTP 401.
+    CertificateRevoked,
+    /// The client certificate expired after this connection was opened. HTTP 401.
+    CertificateExpired,
+    /// Missing or wrong admin credentials. HTTP 401.
+    Unauthorized,
+    /// The caller's source IP is not on the app's allowlist. HTTP 403.
+    IpNotAllowed,
+    /// No such resource or route. HTTP 404.
+    NotFound,
+    /// The route exists but not for this method. HTTP 405.
+    MethodNotAllowed,
+    /// The resource already exists (an app name in use). HTTP 409.
+    AlreadyExists,
+    /// The request body is larger than the configured limit. HTTP 413.
+    PayloadTooLarge,
+    /// The body is not of a media type this route accepts. HTTP 415.
+    UnsupportedMediaType,
+    /// The app's per-minute request limit is used up. HTTP 429, with `Retry-After`.
+    TooManyRequests,
+    /// An unexpected server-side failure. HTTP 500.
+    InternalError,
+    /// The route is not implemented by this platform build. HTTP 501.
+    NotImplemented,
+    /// The upstream of a proxy route could not be reached or broke the exchange. HTTP 502.
+    UpstreamUnavailable,
+    /// The platform is shutting down or its storage is unavailable. HTTP 503.
+    ServiceUnavailable,
+    /// The upstream of a proxy route did not answer in time. HTTP 504.
+    UpstreamTimeout,
+}
+
+impl ErrorCode {
+    /// Every code, in documentation order.
+    pub const ALL: &'static [Self] = &[
+        Self::InvalidParameter,
+        Self::UnknownCertificate,
+        Self::CertificateRevoked,
+        Self::CertificateExpired,
+        Self::Unauthorized,
+        Self::IpNotAllowed,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::AlreadyExists,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::TooManyRequests,
+        Self::InternalError,
+        Self::NotImplemented,
+        Self::UpstreamUnavailable,
+        Self::ServiceUnavailable,
+        Self::UpstreamTimeout,
+    ];
+
+    /// The wire string, e.g. `"INVALID_PARAMETER"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::InvalidParameter => "INVALID_PARAMETER",
+            Self::UnknownCertificate => "UNKNOWN_CERTIFICATE",
+            Self::CertificateRevoked => "CERTIFICATE_REVOKED",
+            Self::CertificateExpired => "CERTIFICATE_EXPIRED",
+            Self::Unauthorized => "UNAUTHORIZED",
+            Self::IpNotAllowed => "IP_NOT_ALLOWED",
+            Self::NotFound => "NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::AlreadyExists => "ALREADY_EXISTS",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::TooManyRequests => "TOO_MANY_REQUESTS",
+            Self::InternalError => "INTERNAL_ERROR",
+            Self::NotImplemented => "NOT_IMPLEMENTED",
+            Self::UpstreamUnavailable => "UPSTREAM_UNAVAILABLE",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
+            Self::UpstreamTimeout => "UPSTREAM_TIMEOUT",
+        }
+    }
+
+    /// The HTTP status that goes with this code.
+    pub const fn http_status(self) -> u16 {
+        match self {
+            Self::InvalidParameter => 400,
+            Self::UnknownCertificate
+            | Self::CertificateRevoked
+            | Self::CertificateExpired
+            | Self::Unauthorized => 401,
+            Self::IpNotAllowed => 403,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::AlreadyExists => 409,
+            Self::PayloadTooLarge => 413,
+            Self::UnsupportedMediaType => 415,
+            Self::TooManyRequests => 429,
+            Self::InternalError => 500,
+            Self::NotImplemented => 501,
+            Self::UpstreamUnavailable => 502,
+            Self::ServiceUnavailable => 503,
+            Self::UpstreamTimeout => 504,
+        }
+    }
+
+    /// Parses a wire string back into a code.
+    pub fn from_wire(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_strings_round_trip_and_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            assert!(seen.insert(code.as_str()), "duplicate {code}");
+            assert_eq!(ErrorCode::from_wire(code.as_str()), Some(*code));
+            assert!((400..600).contains(&code.http_status()));
+        }
+        assert_eq!(ErrorCode::from_wire("NOPE"), None);
+    }
+}

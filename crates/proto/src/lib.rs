@@ -1,0 +1,15 @@
+//! Wire types shared by the intoss platform, the SDK and the CLI.
+//!
+//! Nothing here does I/O. It holds:
+//! - [`envelope`]: the Apps-in-Toss JSON envelope (`resultType` / `success` / `error`);
+//! - [`code`]: the stable `errorCode` values of the gateway and the admin API, each with its HTTP
+//!   status, so that the mapping lives in exactly one place;
+//! - [`ip`]: the source-IP allowlist syntax of the seeds (CIDRs and `117.52.3.80~87` ranges).
+
+pub mod code;
+pub mod envelope;
+pub mod ip;
+
+pub use code::ErrorCode;
+pub use envelope::{Envelope, ErrorBody, ResultType};
+pub use ip::{IpAllowlist, IpRule, IpRuleError};

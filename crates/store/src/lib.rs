@@ -1,0 +1,69 @@
+//! Durable state of the platform behind one [`Store`] trait.
+//!
+//! The embedded default is SQLite ([`SqliteStore`]): WAL journal, `synchronous=FULL`, so that
+//! a write acknowledged to a caller survives a crash of the process or the machine.
+//!
+//! Every method is one transaction. State changes that race across callers (revocation, expiry
+//! notices) are written as compare-and-set statements, so they stay correct when several
+//! processes share one database.
+
+mod model;
+mod sqlite;
+
+pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp};
+pub use sqlite::SqliteStore;
+
+/// Why a storage operation failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The named record does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// A record with the same key already exists.
+    #[error("{0} already exists")]
+    Conflict(String),
+    /// The database could not be opened, read or written.
+    #[error("storage error: {0}")]
+    Backend(String),
+    /// The stored data is not what this version expects (a value that does not parse).
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Backend(e.to_string())
+    }
+}
+
+/// Result of a storage operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The platform's durable state.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates an app. [`StoreError::Conflict`] if the name is taken.
+    async fn create_app(&self, app: &NewApp) -> Result<App>;
+    /// Every app, by name.
+    async fn list_apps(&self) -> Result<Vec<App>>;
+    /// One app.
+    async fn app(&self, name: &str) -> Result<Option<App>>;
+    /// Changes some settings of an app and returns it as stored.
+    async fn update_app(&self, name: &str, patch: &AppPatch) -> Result<App>;
+
+    /// Records a newly issued certificate. The app must exist.
+    async fn insert_cert(&self, cert: &CertRecord) -> Result<()>;
+    /// Certificates, newest first, optionally of one app.
+    async fn list_certs(&self, app: Option<&str>) -> Result<Vec<CertRecord>>;
+    /// One certificate.
+    async fn cert(&self, serial: &str) -> Result<Option<CertRecord>>;
+    /// Revokes a certificate; revoking twice keeps the first time and reason.
+    async fn revoke_cert(&self, serial: &str, at: i64, reason: &str) -> Result<CertRecord>;
+
+    /// Records that the `threshold_days` warning of `serial` was sent. Returns `false` if it had
+    /// been recorded before (by this or another process): the caller must not send it again.
+    async fn record_expiry_notice(&self, serial: &str, threshold_days: i64, at: i64) -> Result<bool>;
+    /// Every warning sent, newest first.
+    async fn expiry_notices(&self) -> Result<Vec<ExpiryNotice>>;
+}

@@ -1,0 +1,107 @@
+//! Records as the store keeps them.
+
+use serde::Serialize;
+
+/// A partner mini-app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct App {
+    /// Unique name; also the common name of its certificates.
+    pub name: String,
+    /// Requests per minute admitted (default 3,000).
+    pub qpm: u32,
+    /// Source-IP allowlist entries; empty admits every address.
+    pub allow_ips: Vec<String>,
+    /// Where expiry warnings are POSTed, if set.
+    pub webhook_url: Option<String>,
+    /// Creation time, Unix seconds.
+    pub created_at: i64,
+}
+
+/// What it takes to create an app.
+#[derive(Debug, Clone)]
+pub struct NewApp {
+    /// Unique name.
+    pub name: String,
+    /// Requests per minute.
+    pub qpm: u32,
+    /// Allowlist entries, already validated.
+    pub allow_ips: Vec<String>,
+    /// Notification webhook.
+    pub webhook_url: Option<String>,
+    /// Creation time, Unix seconds.
+    pub created_at: i64,
+}
+
+/// A partial update of an app; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AppPatch {
+    /// New limit.
+    pub qpm: Option<u32>,
+    /// New allowlist (replaces the old one).
+    pub allow_ips: Option<Vec<String>>,
+    /// New webhook (`Some(None)` clears it).
+    pub webhook_url: Option<Option<String>>,
+}
+
+/// An issued client certificate. The private key is never stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertRecord {
+    /// Serial, lowercase hex.
+    pub serial: String,
+    /// The app it was issued to.
+    pub app_name: String,
+    /// The certificate, PEM.
+    pub cert_pem: String,
+    /// `rsa2048`, `p256` or `csr`.
+    pub key_source: String,
+    /// Start of validity, Unix seconds.
+    pub not_before: i64,
+    /// End of validity, Unix seconds.
+    pub not_after: i64,
+    /// Issue time, Unix seconds.
+    pub created_at: i64,
+    /// Revocation time, if revoked.
+    pub revoked_at: Option<i64>,
+    /// Why it was revoked.
+    pub revoke_reason: Option<String>,
+}
+
+/// The state of a certificate at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CertStatus {
+    /// Usable.
+    Active,
+    /// Revoked; refused in the handshake.
+    Revoked,
+    /// Past `not_after`; refused in the handshake.
+    Expired,
+}
+
+impl CertRecord {
+    /// The status at `now` (Unix seconds). Revocation wins over expiry.
+    pub fn status(&self, now: i64) -> CertStatus {
+        if self.revoked_at.is_some() {
+            CertStatus::Revoked
+        } else if now >= self.not_after {
+            CertStatus::Expired
+        } else {
+            CertStatus::Active
+        }
+    }
+}
+
+/// A sent expiry warning.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExpiryNotice {
+    /// The certificate.
+    pub serial: String,
+    /// Its app.
+    pub app_name: String,
+    /// 30, 7 or 1.
+    pub threshold_days: i64,
+    /// When the warning was sent, Unix seconds.
+    pub sent_at: i64,
+    /// The certificate's `not_after`, Unix seconds.
+    pub not_after: i64,
+}

@@ -1,0 +1,370 @@
+//! The embedded SQLite store.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{FromRow, Row};
+
+use crate::{App, AppPatch, CertRecord, ExpiryNotice, NewApp, Result, Store, StoreError};
+
+/// SQLite in WAL mode with durable commits.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path` and applies the migrations.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        Self::connect(options).await
+    }
+
+    /// Opens a database from a `sqlite:` URL (`sqlite::memory:` for tests).
+    pub async fn open_url(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        Self::connect(options).await
+    }
+
+    async fn connect(options: SqliteConnectOptions) -> Result<Self> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations/sqlite")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        Ok(Self { pool })
+    }
+
+    /// Closes the pool, checkpointing the WAL.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[derive(FromRow)]
+struct AppRow {
+    name: String,
+    qpm: i64,
+    allow_ips: String,
+    webhook_url: Option<String>,
+    created_at: i64,
+}
+
+impl TryFrom<AppRow> for App {
+    type Error = StoreError;
+
+    fn try_from(r: AppRow) -> Result<Self> {
+        let allow_ips = serde_json::from_str(&r.allow_ips)
+            .map_err(|e| StoreError::Corrupt(format!("app {} allow_ips: {e}", r.name)))?;
+        let qpm = u32::try_from(r.qpm).map_err(|_| StoreError::Corrupt(format!("app {} qpm", r.name)))?;
+        Ok(App { name: r.name, qpm, allow_ips, webhook_url: r.webhook_url, created_at: r.created_at })
+    }
+}
+
+#[derive(FromRow)]
+struct CertRow {
+    serial: String,
+    app_name: String,
+    cert_pem: String,
+    key_source: String,
+    not_before: i64,
+    not_after: i64,
+    created_at: i64,
+    revoked_at: Option<i64>,
+    revoke_reason: Option<String>,
+}
+
+impl From<CertRow> for CertRecord {
+    fn from(r: CertRow) -> Self {
+        Self {
+            serial: r.serial,
+            app_name: r.app_name,
+            cert_pem: r.cert_pem,
+            key_source: r.key_source,
+            not_before: r.not_before,
+            not_after: r.not_after,
+            created_at: r.created_at,
+            revoked_at: r.revoked_at,
+            revoke_reason: r.revoke_reason,
+        }
+    }
+}
+
+fn json(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".to_owned())
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+fn is_fk_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_foreign_key_violation())
+}
+
+/// The columns of [`CertRow`], as a literal so that queries stay `&'static str`.
+macro_rules! cert_columns {
+    () => {
+        "serial, app_name, cert_pem, key_source, not_before, not_after, created_at, revoked_at, revoke_reason"
+    };
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn create_app(&self, app: &NewApp) -> Result<App> {
+        let row: AppRow = sqlx::query_as(
+            "INSERT INTO apps (name, qpm, allow_ips, webhook_url, created_at) VALUES ($1, $2, $3, $4, $5)
+             RETURNING name, qpm, allow_ips, webhook_url, created_at",
+        )
+        .bind(&app.name)
+        .bind(i64::from(app.qpm))
+        .bind(json(&app.allow_ips))
+        .bind(&app.webhook_url)
+        .bind(app.created_at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("app `{}`", app.name))
+            } else {
+                e.into()
+            }
+        })?;
+        row.try_into()
+    }
+
+    async fn list_apps(&self) -> Result<Vec<App>> {
+        let rows: Vec<AppRow> =
+            sqlx::query_as("SELECT name, qpm, allow_ips, webhook_url, created_at FROM apps ORDER BY name")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn app(&self, name: &str) -> Result<Option<App>> {
+        let row: Option<AppRow> =
+            sqlx::query_as("SELECT name, qpm, allow_ips, webhook_url, created_at FROM apps WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn update_app(&self, name: &str, patch: &AppPatch) -> Result<App> {
+        let (set_webhook, webhook) = match &patch.webhook_url {
+            Some(w) => (true, w.clone()),
+            None => (false, None),
+        };
+        let row: Option<AppRow> = sqlx::query_as(
+            "UPDATE apps SET
+                 qpm = COALESCE($2, qpm),
+                 allow_ips = COALESCE($3, allow_ips),
+                 webhook_url = CASE WHEN $4 THEN $5 ELSE webhook_url END
+             WHERE name = $1
+             RETURNING name, qpm, allow_ips, webhook_url, created_at",
+        )
+        .bind(name)
+        .bind(patch.qpm.map(i64::from))
+        .bind(patch.allow_ips.as_deref().map(json))
+        .bind(set_webhook)
+        .bind(webhook)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.ok_or_else(|| StoreError::NotFound(format!("app `{name}`")))?.try_into()
+    }
+
+    async fn insert_cert(&self, c: &CertRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO certs (serial, app_name, cert_pem, key_source, not_before, not_after, created_at,
+                                revoked_at, revoke_reason)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&c.serial)
+        .bind(&c.app_name)
+        .bind(&c.cert_pem)
+        .bind(&c.key_source)
+        .bind(c.not_before)
+        .bind(c.not_after)
+        .bind(c.created_at)
+        .bind(c.revoked_at)
+        .bind(&c.revoke_reason)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("certificate {}", c.serial))
+            } else if is_fk_violation(&e) {
+                StoreError::NotFound(format!("app `{}`", c.app_name))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(())
+    }
+
+    async fn list_certs(&self, app: Option<&str>) -> Result<Vec<CertRecord>> {
+        let sql = concat!(
+            "SELECT ",
+            cert_columns!(),
+            " FROM certs WHERE ($1 IS NULL OR app_name = $1) ORDER BY created_at DESC, serial"
+        );
+        let rows: Vec<CertRow> = sqlx::query_as(sql).bind(app).fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn cert(&self, serial: &str) -> Result<Option<CertRecord>> {
+        let sql = concat!("SELECT ", cert_columns!(), " FROM certs WHERE serial = $1");
+        let row: Option<CertRow> = sqlx::query_as(sql).bind(serial).fetch_optional(&self.pool).await?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn revoke_cert(&self, serial: &str, at: i64, reason: &str) -> Result<CertRecord> {
+        // Compare-and-set: only the first revocation writes.
+        sqlx::query("UPDATE certs SET revoked_at = $2, revoke_reason = $3 WHERE serial = $1 AND revoked_at IS NULL")
+            .bind(serial)
+            .bind(at)
+            .bind(reason)
+            .execute(&self.pool)
+            .await?;
+        self.cert(serial).await?.ok_or_else(|| StoreError::NotFound(format!("certificate {serial}")))
+    }
+
+    async fn record_expiry_notice(&self, serial: &str, threshold_days: i64, at: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO expiry_notices (serial, threshold_days, sent_at) VALUES ($1, $2, $3)
+             ON CONFLICT (serial, threshold_days) DO NOTHING",
+        )
+        .bind(serial)
+        .bind(threshold_days)
+        .bind(at)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn expiry_notices(&self) -> Result<Vec<ExpiryNotice>> {
+        let rows = sqlx::query(
+            "SELECT n.serial, c.app_name, n.threshold_days, n.sent_at, c.not_after
+             FROM expiry_notices n JOIN certs c ON c.serial = n.serial
+             ORDER BY n.sent_at DESC, n.serial, n.threshold_days",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ExpiryNotice {
+                    serial: r.try_get("serial")?,
+                    app_name: r.try_get("app_name")?,
+                    threshold_days: r.try_get("threshold_days")?,
+                    sent_at: r.try_get("sent_at")?,
+                    not_after: r.try_get("not_after")?,
+                })
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::CertStatus;
+
+    async fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+        (dir, s)
+    }
+
+    fn new_app(name: &str) -> NewApp {
+        NewApp { name: name.into(), qpm: 3000, allow_ips: vec![], webhook_url: None, created_at: 1 }
+    }
+
+    fn cert(serial: &str, app: &str) -> CertRecord {
+        CertRecord {
+            serial: serial.into(),
+            app_name: app.into(),
+            cert_pem: "PEM".into(),
+            key_source: "rsa2048".into(),
+            not_before: 100,
+            not_after: 200,
+            created_at: 100,
+            revoked_at: None,
+            revoke_reason: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn apps_are_unique_and_patchable() {
+        let (_d, s) = store().await;
+        s.create_app(&new_app("a")).await.unwrap();
+        assert!(matches!(s.create_app(&new_app("a")).await, Err(StoreError::Conflict(_))));
+        let patched = s
+            .update_app("a", &AppPatch { qpm: Some(10), allow_ips: Some(vec!["10.0.0.0/8".into()]), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(patched.qpm, 10);
+        assert_eq!(patched.allow_ips, vec!["10.0.0.0/8".to_string()]);
+        let again = s.update_app("a", &AppPatch { webhook_url: Some(Some("https://x".into())), ..Default::default() }).await.unwrap();
+        assert_eq!(again.qpm, 10, "untouched fields stay");
+        assert_eq!(again.webhook_url.as_deref(), Some("https://x"));
+        assert!(matches!(s.update_app("nope", &AppPatch::default()).await, Err(StoreError::NotFound(_))));
+        assert_eq!(s.list_apps().await.unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn certs_need_an_app_and_revocation_keeps_the_first() {
+        let (_d, s) = store().await;
+        assert!(matches!(s.insert_cert(&cert("01", "ghost")).await, Err(StoreError::NotFound(_))));
+        s.create_app(&new_app("a")).await.unwrap();
+        s.insert_cert(&cert("01", "a")).await.unwrap();
+        s.insert_cert(&cert("02", "a")).await.unwrap();
+        assert!(matches!(s.insert_cert(&cert("02", "a")).await, Err(StoreError::Conflict(_))));
+        assert_eq!(s.list_certs(Some("a")).await.unwrap().len(), 2);
+        assert_eq!(s.list_certs(Some("b")).await.unwrap().len(), 0);
+        let r = s.revoke_cert("01", 150, "leaked").await.unwrap();
+        assert_eq!(r.status(150), CertStatus::Revoked);
+        let r2 = s.revoke_cert("01", 160, "again").await.unwrap();
+        assert_eq!((r2.revoked_at, r2.revoke_reason.as_deref()), (Some(150), Some("leaked")));
+        assert!(matches!(s.revoke_cert("ff", 1, "x").await, Err(StoreError::NotFound(_))));
+        assert_eq!(s.cert("02").await.unwrap().unwrap().status(150), CertStatus::Active);
+        assert_eq!(s.cert("02").await.unwrap().unwrap().status(200), CertStatus::Expired);
+    }
+
+    #[tokio::test]
+    async fn expiry_notices_are_recorded_once_and_survive_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        {
+            let s = SqliteStore::open(&path).await.unwrap();
+            s.create_app(&new_app("a")).await.unwrap();
+            s.insert_cert(&cert("01", "a")).await.unwrap();
+            assert!(s.record_expiry_notice("01", 30, 170).await.unwrap());
+            assert!(!s.record_expiry_notice("01", 30, 171).await.unwrap());
+            s.close().await;
+        }
+        let s = SqliteStore::open(&path).await.unwrap();
+        assert!(!s.record_expiry_notice("01", 30, 172).await.unwrap());
+        assert!(s.record_expiry_notice("01", 7, 193).await.unwrap());
+        let notices = s.expiry_notices().await.unwrap();
+        assert_eq!(notices.len(), 2);
+        assert_eq!(notices[0].threshold_days, 7);
+        assert_eq!(notices[1].sent_at, 170);
+    }
+}

@@ -1,0 +1,73 @@
+//! Serving an ECDSA or an RSA certificate, whichever the client can use.
+//!
+//! `ECDHE-ECDSA-*` suites need an ECDSA server key and `ECDHE-RSA-*` an RSA one. The platform
+//! holds one of each so that clients restricted to either family (the seed lists both) connect.
+
+use std::fmt;
+use std::sync::Arc;
+
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use rustls::{CipherSuite, SignatureScheme};
+
+use crate::TlsError;
+
+/// Picks the ECDSA certificate when the client can verify ECDSA and offers a suite that works
+/// with it; the RSA certificate otherwise.
+pub struct DualCertResolver {
+    ecdsa: Arc<CertifiedKey>,
+    rsa: Arc<CertifiedKey>,
+}
+
+impl fmt::Debug for DualCertResolver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DualCertResolver").finish_non_exhaustive()
+    }
+}
+
+impl DualCertResolver {
+    /// Builds the resolver from two PEM chains and their PKCS#8 keys.
+    pub fn from_pem(
+        provider: &CryptoProvider,
+        ecdsa: (&str, &str),
+        rsa: (&str, &str),
+    ) -> Result<Self, TlsError> {
+        Ok(Self { ecdsa: certified_key(provider, ecdsa)?, rsa: certified_key(provider, rsa)? })
+    }
+}
+
+fn certified_key(provider: &CryptoProvider, (cert, key): (&str, &str)) -> Result<Arc<CertifiedKey>, TlsError> {
+    let pem = |detail: String| TlsError::Pem { what: "server certificate".into(), detail };
+    let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| pem(e.to_string()))?;
+    if chain.is_empty() {
+        return Err(pem("no certificate in the PEM".into()));
+    }
+    let key = PrivateKeyDer::from_pem_slice(key.as_bytes()).map_err(|e| pem(e.to_string()))?;
+    let signing = provider.key_provider.load_private_key(key)?;
+    let ck = CertifiedKey::new(chain, signing);
+    ck.keys_match().map_err(TlsError::Config)?;
+    Ok(Arc::new(ck))
+}
+
+impl ResolvesServerCert for DualCertResolver {
+    fn resolve(&self, hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        let ecdsa_sig = hello.signature_schemes().iter().any(|s| {
+            matches!(s, SignatureScheme::ECDSA_NISTP256_SHA256 | SignatureScheme::ECDSA_NISTP384_SHA384)
+        });
+        let ecdsa_suite = hello.cipher_suites().iter().any(|s| {
+            matches!(
+                s,
+                CipherSuite::TLS13_AES_128_GCM_SHA256
+                    | CipherSuite::TLS13_AES_256_GCM_SHA384
+                    | CipherSuite::TLS13_CHACHA20_POLY1305_SHA256
+                    | CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+                    | CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+            )
+        });
+        Some(if ecdsa_sig && ecdsa_suite { self.ecdsa.clone() } else { self.rsa.clone() })
+    }
+}
