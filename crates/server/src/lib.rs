@@ -1,1 +1,154 @@
-//! placeholder
+//! `intoss serve`: the Apps-in-Toss server-integration platform.
+//!
+//! [`start`] loads (or creates) the data dir, opens the store, binds the three TLS listeners,
+//! writes `endpoints.json` and returns a [`Running`] handle. See `ARCHITECTURE.md` for the map.
+//!
+//! | listener | auth | serves |
+//! |---|---|---|
+//! | gateway | mTLS (platform-issued client cert) | `/api-partner/...`, proxy routes |
+//! | cert | server TLS (+ OAuth2 bearer) | identity verification |
+//! | console | server TLS + admin token | admin REST API `/admin/v1/...` |
+
+pub mod admin;
+pub mod certsvc;
+pub mod config;
+pub mod datadir;
+pub mod error;
+pub mod expiry;
+pub mod extract;
+pub mod gateway;
+pub mod listener;
+pub mod platform;
+pub mod proxy;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use intoss_ratelimit::MemoryLimiter;
+use intoss_store::SqliteStore;
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+pub use config::Config;
+pub use datadir::DataDir;
+pub use error::{ApiError, StartError};
+pub use platform::Platform;
+
+/// The bound addresses, as written to `DATA_DIR/endpoints.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Endpoints {
+    /// mTLS gateway.
+    pub gateway: SocketAddr,
+    /// Identity verification.
+    pub cert: SocketAddr,
+    /// Admin API and console.
+    pub console: SocketAddr,
+}
+
+/// A running platform.
+pub struct Running {
+    /// Where it listens.
+    pub endpoints: Endpoints,
+    /// Its state (for in-process tests and tools).
+    pub platform: Arc<Platform>,
+    shutdown: watch::Sender<bool>,
+    tasks: JoinSet<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish (up to 30 s), and returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+/// Starts the platform on `data_dir` with `config`.
+pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartError> {
+    let dir = DataDir::new(data_dir);
+    let loaded = dir.load_or_init(&config.server_names, time::OffsetDateTime::now_utc())?;
+    let store = Arc::new(SqliteStore::open(&dir.database()).await?);
+    let limiter = Arc::new(MemoryLimiter::new());
+    let platform = Platform::new(config, store.clone(), loaded, limiter.clone()).await?;
+
+    let bind = |addr: SocketAddr| async move {
+        TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr: addr.to_string(), source })
+    };
+    let c = &platform.config;
+    let (gw, cert, console) = (bind(c.gateway_addr).await?, bind(c.cert_addr).await?, bind(c.console_addr).await?);
+    let local = |l: &TcpListener, addr| l.local_addr().map_err(|source| StartError::Bind { addr: format!("{addr}"), source });
+    let endpoints = Endpoints {
+        gateway: local(&gw, c.gateway_addr)?,
+        cert: local(&cert, c.cert_addr)?,
+        console: local(&console, c.console_addr)?,
+    };
+
+    let (shutdown, rx) = watch::channel(false);
+    let mut tasks = JoinSet::new();
+    let server_tls = Arc::new(arc_swap::ArcSwap::new(platform.server_tls.clone()));
+    let listeners = [
+        (gw, platform.gateway_tls.clone(), gateway::router(platform.clone()), "gateway"),
+        (cert, server_tls.clone(), certsvc::router(), "cert"),
+        (console, server_tls, admin::router(platform.clone()), "console"),
+    ];
+    for (tcp, tls, router, name) in listeners {
+        let l = listener::Listener {
+            tcp,
+            tls,
+            router,
+            handshake_timeout: c.handshake_timeout,
+            header_read_timeout: c.header_read_timeout,
+            name,
+        };
+        tasks.spawn(l.serve(rx.clone()));
+    }
+    tasks.spawn(background(platform.clone(), limiter, rx));
+
+    let json = serde_json::to_string_pretty(&endpoints).unwrap_or_default();
+    datadir::write_public(&dir.endpoints(), &format!("{json}\n"))
+        .map_err(|e| StartError::DataDir { path: dir.endpoints().display().to_string(), detail: e.to_string() })?;
+    Ok(Running { endpoints, platform, shutdown, tasks })
+}
+
+/// Timers: expiry warnings, and forgetting idle rate-limit windows.
+async fn background(p: Arc<Platform>, limiter: Arc<MemoryLimiter>, mut shutdown: watch::Receiver<bool>) {
+    let mut expiry = tokio::time::interval(p.config.expiry_scan_interval);
+    let mut sweep = tokio::time::interval(std::time::Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = expiry.tick() => {
+                if let Err(e) = expiry::scan(p.store.as_ref(), platform::unix_now()).await {
+                    tracing::error!(error = %e, "expiry scan failed");
+                }
+            }
+            _ = sweep.tick() => limiter.sweep(p.now_ms()),
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// The "ready" block printed by `intoss serve`.
+pub fn ready_message(endpoints: &Endpoints, dir: &DataDir) -> String {
+    let d = dir.root().display();
+    format!(
+        "intoss is ready\n\
+         \x20 gateway (mTLS)   https://{gw}\n\
+         \x20 cert (토스 인증)  https://{cert}\n\
+         \x20 console / admin  https://{console}\n\
+         \x20 CA certificate   {ca}\n\
+         \x20 admin token      {token}\n\
+         \n\
+         Try it:\n\
+         \x20 intoss app create my-app --data-dir {d}\n\
+         \x20 intoss cert issue --app my-app --out ./my-app --data-dir {d}\n\
+         \x20 curl --cacert {ca} --cert ./my-app/client-cert.pem --key ./my-app/client-key.pem https://{gw}/api-partner/v1/whoami\n",
+        gw = endpoints.gateway,
+        cert = endpoints.cert,
+        console = endpoints.console,
+        ca = dir.ca_cert().display(),
+        token = dir.admin_token().display(),
+    )
+}

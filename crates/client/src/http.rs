@@ -1,0 +1,141 @@
+//! A small HTTPS client and envelope decoding.
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::http::{HeaderMap, Method, Request, StatusCode, Uri, header};
+use hyper_rustls::HttpsConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use intoss_proto::{Envelope, ResultType};
+use rustls::ClientConfig;
+use serde::de::DeserializeOwned;
+
+use crate::ClientError;
+
+/// A pooled HTTPS client (HTTP/1.1 and HTTP/2) over one rustls config.
+#[derive(Clone)]
+pub struct HttpsClient {
+    inner: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+}
+
+impl std::fmt::Debug for HttpsClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HttpsClient")
+    }
+}
+
+/// A whole response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body.
+    pub body: Bytes,
+}
+
+impl HttpsClient {
+    /// A client using `config` for every connection.
+    pub fn new(config: ClientConfig) -> Self {
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(config)
+            .https_only()
+            .enable_all_versions()
+            .build();
+        Self { inner: Client::builder(TokioExecutor::new()).build(connector) }
+    }
+
+    /// Sends one request. `body` is sent as `application/json` when present.
+    pub async fn send(
+        &self,
+        method: Method,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Result<Response, ClientError> {
+        let uri: Uri = url.parse().map_err(|_| ClientError::Config(format!("`{url}` is not a URL")))?;
+        let mut req = Request::builder().method(method).uri(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if body.is_some() && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+            req = req.header(header::CONTENT_TYPE, "application/json");
+        }
+        let req = req
+            .body(Full::new(Bytes::from(body.unwrap_or_default())))
+            .map_err(|e| ClientError::Config(e.to_string()))?;
+        let resp = self.inner.request(req).await.map_err(classify)?;
+        let (parts, body) = resp.into_parts();
+        let body = body.collect().await.map_err(|e| ClientError::Transport(e.to_string()))?.to_bytes();
+        Ok(Response { status: parts.status, headers: parts.headers, body })
+    }
+}
+
+/// Tells TLS failures (including a refused client certificate) from other transport errors.
+fn classify(e: hyper_util::client::legacy::Error) -> ClientError {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+    while let Some(err) = cur {
+        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+            return ClientError::Tls(explain_tls(tls));
+        }
+        if let Some(io) = err.downcast_ref::<std::io::Error>() {
+            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return ClientError::Tls(explain_tls(tls));
+            }
+        }
+        cur = err.source();
+    }
+    let chain = error_chain(&e);
+    ClientError::Transport(chain)
+}
+
+fn explain_tls(e: &rustls::Error) -> String {
+    use rustls::AlertDescription as A;
+    match e {
+        rustls::Error::AlertReceived(A::CertificateRequired) => {
+            "the server requires a client certificate and none was sent (ERR_NETWORK): pass --cert and --key".into()
+        }
+        rustls::Error::AlertReceived(A::CertificateRevoked) => "the server refused the client certificate: it is revoked".into(),
+        rustls::Error::AlertReceived(A::CertificateExpired) => "the server refused the client certificate: it has expired".into(),
+        rustls::Error::AlertReceived(A::UnknownCA | A::BadCertificate | A::UnsupportedCertificate | A::AccessDenied) => {
+            format!("the server refused the client certificate ({e})")
+        }
+        other => other.to_string(),
+    }
+}
+
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}
+
+/// Decodes an envelope: `resultType` first; SUCCESS → the typed `success`, FAIL → [`ClientError::Api`].
+pub fn decode_envelope<T: DeserializeOwned>(resp: &Response) -> Result<T, ClientError> {
+    let status = resp.status.as_u16();
+    let env: Envelope<serde_json::Value> = serde_json::from_slice(&resp.body).map_err(|e| ClientError::Protocol {
+        status,
+        detail: format!("not a JSON envelope ({e}): {}", String::from_utf8_lossy(&resp.body).chars().take(200).collect::<String>()),
+    })?;
+    match env.result_type {
+        ResultType::Success => {
+            let value = env.success.unwrap_or(serde_json::Value::Null);
+            serde_json::from_value(value)
+                .map_err(|e| ClientError::Protocol { status, detail: format!("unexpected success payload: {e}") })
+        }
+        other => {
+            let (code, reason) = env
+                .error
+                .map(|e| (e.error_code, e.reason))
+                .unwrap_or_else(|| (format!("{other:?}"), "no error object".into()));
+            Err(ClientError::Api { status, code, reason })
+        }
+    }
+}

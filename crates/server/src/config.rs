@@ -1,0 +1,301 @@
+//! `intoss serve` configuration: TOML with unknown keys refused, parsed once into typed values.
+//!
+//! ```toml
+//! [listen]
+//! gateway = "127.0.0.1:8443"   # mTLS partner API
+//! cert    = "127.0.0.1:9443"   # identity verification (토스 인증)
+//! console = "127.0.0.1:9000"   # admin API and web console
+//!
+//! [tls]
+//! server_names = ["intoss.example"]   # extra names for the listeners' certificates
+//! handshake_timeout_ms = 10000
+//! header_read_timeout_ms = 10000
+//!
+//! [gateway]
+//! default_qpm = 3000
+//! max_body_bytes = 1048576
+//!
+//! [expiry]
+//! scan_interval_ms = 3600000
+//!
+//! [[route]]
+//! prefix = "/api-partner/v1/x/"
+//! upstream = "http://127.0.0.1:7000"
+//! timeout_ms = 30000
+//! ```
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// A configuration problem, naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// TOML syntax, an unknown key or a value of the wrong type.
+    #[error("config {path}: {detail}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// What toml said, including the key.
+        detail: String,
+    },
+    /// A value that parses but is not acceptable.
+    #[error("config key `{key}`: {detail}")]
+    Invalid {
+        /// The key, e.g. `route[0].upstream`.
+        key: String,
+        /// Why.
+        detail: String,
+    },
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    listen: RawListen,
+    #[serde(default)]
+    tls: RawTls,
+    #[serde(default)]
+    gateway: RawGateway,
+    #[serde(default)]
+    expiry: RawExpiry,
+    #[serde(default)]
+    route: Vec<RawRoute>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawListen {
+    gateway: Option<String>,
+    cert: Option<String>,
+    console: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTls {
+    #[serde(default)]
+    server_names: Vec<String>,
+    handshake_timeout_ms: Option<u64>,
+    header_read_timeout_ms: Option<u64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGateway {
+    default_qpm: Option<u32>,
+    max_body_bytes: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExpiry {
+    scan_interval_ms: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRoute {
+    prefix: String,
+    upstream: String,
+    timeout_ms: Option<u64>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// mTLS partner API listener.
+    pub gateway_addr: SocketAddr,
+    /// Identity-verification listener.
+    pub cert_addr: SocketAddr,
+    /// Admin API / console listener.
+    pub console_addr: SocketAddr,
+    /// Names (DNS or IP) on the listeners' certificates, beyond localhost/127.0.0.1/::1.
+    pub server_names: Vec<String>,
+    /// How long a TLS handshake may take.
+    pub handshake_timeout: Duration,
+    /// How long a client may take to send request headers.
+    pub header_read_timeout: Duration,
+    /// QPM of an app created without one.
+    pub default_qpm: u32,
+    /// Largest request body the gateway reads or forwards.
+    pub max_body_bytes: usize,
+    /// How often expiry warnings are looked for.
+    pub expiry_scan_interval: Duration,
+    /// Reverse-proxy routes, longest prefix first.
+    pub routes: Vec<Route>,
+}
+
+/// One reverse-proxy route.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Path prefix, starting with `/`.
+    pub prefix: String,
+    /// Upstream base URI (`http://host:port[/base]`).
+    pub upstream: http::Uri,
+    /// Time allowed for the upstream's response headers.
+    pub timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        match RawConfig::default().validate() {
+            Ok(c) => c,
+            // The defaults are constants that validate; a failure is a bug caught by tests.
+            Err(e) => unreachable!("default config invalid: {e}"),
+        }
+    }
+}
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates config text; `origin` names it in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let raw: RawConfig = toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { path: origin.to_owned(), detail: e.to_string() })?;
+        raw.validate()
+    }
+
+    /// Overrides listener addresses (command-line flags).
+    pub fn with_listen(mut self, gateway: Option<SocketAddr>, cert: Option<SocketAddr>, console: Option<SocketAddr>) -> Self {
+        self.gateway_addr = gateway.unwrap_or(self.gateway_addr);
+        self.cert_addr = cert.unwrap_or(self.cert_addr);
+        self.console_addr = console.unwrap_or(self.console_addr);
+        self
+    }
+}
+
+fn invalid(key: impl Into<String>, detail: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { key: key.into(), detail: detail.into() }
+}
+
+fn addr(key: &str, value: Option<String>, default: &str) -> Result<SocketAddr, ConfigError> {
+    let v = value.unwrap_or_else(|| default.to_owned());
+    v.parse().map_err(|_| invalid(key, format!("`{v}` is not an address like 127.0.0.1:8443")))
+}
+
+fn millis(key: &str, value: Option<u64>, default: u64) -> Result<Duration, ConfigError> {
+    match value.unwrap_or(default) {
+        0 => Err(invalid(key, "must be greater than 0")),
+        ms => Ok(Duration::from_millis(ms)),
+    }
+}
+
+impl RawConfig {
+    fn validate(self) -> Result<Config, ConfigError> {
+        let mut routes = Vec::new();
+        for (i, r) in self.route.into_iter().enumerate() {
+            if !r.prefix.starts_with('/') {
+                return Err(invalid(format!("route[{i}].prefix"), "must start with `/`"));
+            }
+            let upstream: http::Uri = r
+                .upstream
+                .parse()
+                .map_err(|_| invalid(format!("route[{i}].upstream"), format!("`{}` is not a URI", r.upstream)))?;
+            if upstream.scheme_str() != Some("http") || upstream.authority().is_none() {
+                return Err(invalid(
+                    format!("route[{i}].upstream"),
+                    "must be an http://host:port URI (upstreams are reached over plain HTTP on a private network)",
+                ));
+            }
+            if upstream.query().is_some() {
+                return Err(invalid(format!("route[{i}].upstream"), "must not carry a query string"));
+            }
+            routes.push(Route {
+                prefix: r.prefix,
+                upstream,
+                timeout: millis(&format!("route[{i}].timeout_ms"), r.timeout_ms, 30_000)?,
+            });
+        }
+        routes.sort_by(|a, b| b.prefix.len().cmp(&a.prefix.len()));
+        for name in &self.tls.server_names {
+            let ok = name.parse::<std::net::IpAddr>().is_ok()
+                || (!name.is_empty()
+                    && name.len() <= 253
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.'));
+            if !ok {
+                return Err(invalid("tls.server_names", format!("`{name}` is not a DNS name or IP address")));
+            }
+        }
+        let max_body_bytes = self.gateway.max_body_bytes.unwrap_or(1024 * 1024);
+        if max_body_bytes == 0 {
+            return Err(invalid("gateway.max_body_bytes", "must be greater than 0"));
+        }
+        Ok(Config {
+            gateway_addr: addr("listen.gateway", self.listen.gateway, "127.0.0.1:8443")?,
+            cert_addr: addr("listen.cert", self.listen.cert, "127.0.0.1:9443")?,
+            console_addr: addr("listen.console", self.listen.console, "127.0.0.1:9000")?,
+            server_names: self.tls.server_names,
+            handshake_timeout: millis("tls.handshake_timeout_ms", self.tls.handshake_timeout_ms, 10_000)?,
+            header_read_timeout: millis("tls.header_read_timeout_ms", self.tls.header_read_timeout_ms, 10_000)?,
+            default_qpm: self.gateway.default_qpm.unwrap_or(3000),
+            max_body_bytes,
+            expiry_scan_interval: millis("expiry.scan_interval_ms", self.expiry.scan_interval_ms, 3_600_000)?,
+            routes,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_design() {
+        let c = Config::default();
+        assert_eq!(c.gateway_addr.to_string(), "127.0.0.1:8443");
+        assert_eq!(c.cert_addr.to_string(), "127.0.0.1:9443");
+        assert_eq!(c.console_addr.to_string(), "127.0.0.1:9000");
+        assert_eq!(c.default_qpm, 3000);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_by_name() {
+        let err = Config::parse("[listen]\ngatway = \"127.0.0.1:1\"\n", "t.toml").unwrap_err();
+        assert!(err.to_string().contains("gatway"), "{err}");
+        let err = Config::parse("colour = 1\n", "t.toml").unwrap_err();
+        assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (text, key) in [
+            ("[listen]\ngateway = \"nope\"\n", "listen.gateway"),
+            ("[[route]]\nprefix = \"x\"\nupstream = \"http://127.0.0.1:1\"\n", "route[0].prefix"),
+            ("[[route]]\nprefix = \"/x\"\nupstream = \"https://a:1\"\n", "route[0].upstream"),
+            ("[tls]\nhandshake_timeout_ms = 0\n", "tls.handshake_timeout_ms"),
+            ("[tls]\nserver_names = [\"a b\"]\n", "tls.server_names"),
+        ] {
+            let err = Config::parse(text, "t.toml").unwrap_err();
+            assert!(err.to_string().contains(key), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn routes_are_matched_longest_prefix_first() {
+        let c = Config::parse(
+            "[[route]]\nprefix = \"/a/\"\nupstream = \"http://127.0.0.1:1\"\n[[route]]\nprefix = \"/a/b/\"\nupstream = \"http://127.0.0.1:2\"\n",
+            "t",
+        )
+        .unwrap();
+        assert_eq!(c.routes[0].prefix, "/a/b/");
+    }
+}

@@ -1,0 +1,272 @@
+//! The data directory: CA, server certificates, admin token, database, endpoints.
+//!
+//! First start creates what is missing. Later starts reuse it. A file that exists but cannot be
+//! read, does not parse, or holds a secret readable by others is an error naming the file:
+//! silently re-creating the CA would orphan every certificate already issued.
+
+use std::fs;
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use intoss_pki::{CertificateAuthority, KeyType, SecretPem};
+use time::OffsetDateTime;
+
+use crate::error::StartError;
+
+/// Paths inside a data dir.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+/// What the platform loads from its data dir at start.
+pub struct Loaded {
+    /// The platform CA.
+    pub ca: CertificateAuthority,
+    /// The admin API bearer token.
+    pub admin_token: SecretPem,
+    /// ECDSA server certificate and key (PEM).
+    pub server_ecdsa: (String, SecretPem),
+    /// RSA server certificate and key (PEM).
+    pub server_rsa: (String, SecretPem),
+}
+
+/// Server certificates are re-issued when they have less than this left.
+const SERVER_CERT_RENEW_DAYS: i64 = 30;
+
+impl DataDir {
+    /// A data dir at `root` (not touched until [`DataDir::load_or_init`]).
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    /// The directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `ca.pem`: the certificate clients trust.
+    pub fn ca_cert(&self) -> PathBuf {
+        self.root.join("ca.pem")
+    }
+
+    /// `ca-key.pem` (0600).
+    pub fn ca_key(&self) -> PathBuf {
+        self.root.join("ca-key.pem")
+    }
+
+    /// `admin-token` (0600).
+    pub fn admin_token(&self) -> PathBuf {
+        self.root.join("admin-token")
+    }
+
+    /// `intoss.db`: the SQLite database.
+    pub fn database(&self) -> PathBuf {
+        self.root.join("intoss.db")
+    }
+
+    /// `endpoints.json`: the bound listener addresses.
+    pub fn endpoints(&self) -> PathBuf {
+        self.root.join("endpoints.json")
+    }
+
+    /// Creates what is missing and loads everything.
+    pub fn load_or_init(&self, server_names: &[String], now: OffsetDateTime) -> Result<Loaded, StartError> {
+        if !self.root.exists() {
+            fs::create_dir_all(&self.root).map_err(|e| self.err(&self.root, format!("cannot create: {e}")))?;
+            let _ = fs::set_permissions(&self.root, fs::Permissions::from_mode(0o700));
+        }
+        let ca = self.load_or_create_ca(now)?;
+        let admin_token = self.load_or_create_token()?;
+        let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+        for n in server_names {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+        let server_ecdsa = self.load_or_issue_server(&ca, "server-ecdsa", KeyType::EcdsaP256, &names, now)?;
+        let server_rsa = self.load_or_issue_server(&ca, "server-rsa", KeyType::Rsa2048, &names, now)?;
+        Ok(Loaded { ca, admin_token, server_ecdsa, server_rsa })
+    }
+
+    fn err(&self, path: &Path, detail: impl Into<String>) -> StartError {
+        StartError::DataDir { path: path.display().to_string(), detail: detail.into() }
+    }
+
+    fn load_or_create_ca(&self, now: OffsetDateTime) -> Result<CertificateAuthority, StartError> {
+        let (cert_path, key_path) = (self.ca_cert(), self.ca_key());
+        match (cert_path.exists(), key_path.exists()) {
+            (true, true) => {
+                let cert = self.read(&cert_path)?;
+                let key = self.read_secret(&key_path)?;
+                CertificateAuthority::from_pem(&cert, key.expose()).map_err(|e| {
+                    self.err(&cert_path, format!("{e}; restore the CA files from backup (issued certificates depend on them)"))
+                })
+            }
+            (false, false) => {
+                if self.database().exists() {
+                    return Err(self.err(
+                        &cert_path,
+                        "missing while the database exists: restore ca.pem and ca-key.pem from backup; \
+                         a new CA would orphan every issued certificate",
+                    ));
+                }
+                let (ca, key) = CertificateAuthority::generate("intoss root CA", now)?;
+                write_secret(&key_path, key.expose()).map_err(|e| self.err(&key_path, e.to_string()))?;
+                write_public(&cert_path, ca.cert_pem()).map_err(|e| self.err(&cert_path, e.to_string()))?;
+                tracing::info!(path = %cert_path.display(), "created the platform root CA");
+                Ok(ca)
+            }
+            (true, false) => Err(self.err(&key_path, "missing while ca.pem exists: restore it from backup")),
+            (false, true) => Err(self.err(&cert_path, "missing while ca-key.pem exists: restore it from backup")),
+        }
+    }
+
+    fn load_or_create_token(&self) -> Result<SecretPem, StartError> {
+        let path = self.admin_token();
+        if path.exists() {
+            let token = self.read_secret(&path)?;
+            let t = token.expose().trim();
+            if t.len() < 32 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(self.err(&path, "not a valid admin token; delete the file to have a new one made"));
+            }
+            return Ok(SecretPem::new(t.to_owned()));
+        }
+        let mut bytes = [0u8; 32];
+        aws_lc_rs::rand::fill(&mut bytes).map_err(|_| self.err(&path, "no randomness available"))?;
+        let token = SecretPem::new(hex::encode(bytes));
+        write_secret(&path, &format!("{}\n", token.expose())).map_err(|e| self.err(&path, e.to_string()))?;
+        Ok(token)
+    }
+
+    fn load_or_issue_server(
+        &self,
+        ca: &CertificateAuthority,
+        stem: &str,
+        key_type: KeyType,
+        names: &[String],
+        now: OffsetDateTime,
+    ) -> Result<(String, SecretPem), StartError> {
+        let cert_path = self.root.join(format!("{stem}.pem"));
+        let key_path = self.root.join(format!("{stem}-key.pem"));
+        let names_path = self.root.join(format!("{stem}.names"));
+        let wanted = names.join("\n");
+        if cert_path.exists() && key_path.exists() {
+            let cert = self.read(&cert_path)?;
+            let key = self.read_secret(&key_path)?;
+            let info = intoss_pki::parse_cert_pem(&cert).map_err(|e| self.err(&cert_path, e.to_string()))?;
+            let same_names = fs::read_to_string(&names_path).is_ok_and(|n| n == wanted);
+            let fresh = info.not_after - now > time::Duration::days(SERVER_CERT_RENEW_DAYS);
+            let same_ca = info.issuer_common_name.as_deref() == Some("intoss root CA");
+            if same_names && fresh && same_ca {
+                return Ok((cert, key));
+            }
+        }
+        let id = ca.issue_server(names, key_type, now)?;
+        write_secret(&key_path, id.key_pem.expose()).map_err(|e| self.err(&key_path, e.to_string()))?;
+        write_public(&cert_path, &id.cert_pem).map_err(|e| self.err(&cert_path, e.to_string()))?;
+        write_public(&names_path, &wanted).map_err(|e| self.err(&names_path, e.to_string()))?;
+        Ok((id.cert_pem, id.key_pem))
+    }
+
+    fn read(&self, path: &Path) -> Result<String, StartError> {
+        fs::read_to_string(path).map_err(|e| self.err(path, format!("cannot read: {e}")))
+    }
+
+    /// Reads a secret file, refusing one that others can read.
+    fn read_secret(&self, path: &Path) -> Result<SecretPem, StartError> {
+        let meta = fs::metadata(path).map_err(|e| self.err(path, format!("cannot read: {e}")))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(self.err(
+                path,
+                format!(
+                    "holds a secret but its mode is {:o}; run `chmod 600 {}`",
+                    meta.permissions().mode() & 0o777,
+                    path.display()
+                ),
+            ));
+        }
+        Ok(SecretPem::new(self.read(path)?))
+    }
+}
+
+/// Writes `contents` to `path` with mode 0600, atomically (temp file + rename).
+pub fn write_secret(path: &Path, contents: &str) -> std::io::Result<()> {
+    write_atomic(path, contents, 0o600)
+}
+
+/// Writes `contents` to `path` with mode 0644, atomically.
+pub fn write_public(path: &Path, contents: &str) -> std::io::Result<()> {
+    write_atomic(path, contents, 0o644)
+}
+
+fn write_atomic(path: &Path, contents: &str, mode: u32) -> std::io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    let _ = fs::remove_file(&tmp);
+    {
+        let mut f = fs::OpenOptions::new().write(true).create_new(true).mode(mode).open(&tmp)?;
+        f.write_all(contents.as_bytes())?;
+        f.sync_all()?;
+    }
+    fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent() {
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+
+    #[test]
+    fn first_start_creates_and_second_reuses() {
+        let dir = tempfile::tempdir().unwrap();
+        let dd = DataDir::new(dir.path().join("data"));
+        let a = dd.load_or_init(&[], now()).unwrap();
+        for f in ["ca-key.pem", "admin-token", "server-ecdsa-key.pem", "server-rsa-key.pem"] {
+            let mode = fs::metadata(dd.root().join(f)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{f}");
+        }
+        let b = dd.load_or_init(&[], now()).unwrap();
+        assert_eq!(a.ca.cert_pem(), b.ca.cert_pem());
+        assert_eq!(a.admin_token.expose(), b.admin_token.expose());
+        assert_eq!(a.server_ecdsa.0, b.server_ecdsa.0, "server cert reused");
+        let c = dd.load_or_init(&["intoss.example".into()], now()).unwrap();
+        assert_ne!(a.server_ecdsa.0, c.server_ecdsa.0, "new names, new server cert");
+    }
+
+    #[test]
+    fn corrupt_or_open_files_are_errors_not_recreated() {
+        let dir = tempfile::tempdir().unwrap();
+        let dd = DataDir::new(dir.path());
+        dd.load_or_init(&[], now()).unwrap();
+        let original = fs::read_to_string(dd.ca_cert()).unwrap();
+
+        fs::write(dd.ca_cert(), "garbage").unwrap();
+        let err = dd.load_or_init(&[], now()).unwrap_err().to_string();
+        assert!(err.contains("ca.pem"), "{err}");
+        assert_eq!(fs::read_to_string(dd.ca_cert()).unwrap(), "garbage", "not silently replaced");
+        fs::write(dd.ca_cert(), &original).unwrap();
+
+        fs::set_permissions(dd.ca_key(), fs::Permissions::from_mode(0o644)).unwrap();
+        let err = dd.load_or_init(&[], now()).unwrap_err().to_string();
+        assert!(err.contains("chmod 600"), "{err}");
+        fs::set_permissions(dd.ca_key(), fs::Permissions::from_mode(0o600)).unwrap();
+
+        fs::write(dd.database(), b"").unwrap();
+        fs::remove_file(dd.ca_key()).unwrap();
+        let err = dd.load_or_init(&[], now()).unwrap_err().to_string();
+        assert!(err.contains("ca-key.pem"), "{err}");
+        fs::remove_file(dd.ca_cert()).unwrap();
+        let err = dd.load_or_init(&[], now()).unwrap_err().to_string();
+        assert!(err.contains("orphan"), "{err}");
+    }
+}

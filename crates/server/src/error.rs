@@ -1,0 +1,119 @@
+//! Errors: the one place where internal failures become wire responses.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use intoss_proto::{Envelope, ErrorCode};
+use intoss_store::StoreError;
+
+/// A failed request, as the caller will see it: an errorCode (which fixes the HTTP status) and
+/// a reason. Rendered as a FAIL envelope.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// Human-readable reason; never contains secrets.
+    pub reason: String,
+    /// Seconds for the `Retry-After` header (429).
+    pub retry_after_secs: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with `code` and `reason`.
+    pub fn new(code: ErrorCode, reason: impl Into<String>) -> Self {
+        Self { code, reason: reason.into(), retry_after_secs: None }
+    }
+
+    /// `INVALID_PARAMETER`.
+    pub fn invalid(reason: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidParameter, reason)
+    }
+
+    /// `NOT_FOUND`.
+    pub fn not_found(reason: impl Into<String>) -> Self {
+        Self::new(ErrorCode::NotFound, reason)
+    }
+
+    /// `INTERNAL_ERROR`; the detail goes to the log, not to the caller.
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        tracing::error!(%detail, "internal error");
+        Self::new(ErrorCode::InternalError, "internal error; see the server log")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body: Envelope<()> = Envelope::fail(self.code.as_str(), self.reason);
+        let mut resp = (status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            StoreError::Conflict(what) => Self::new(ErrorCode::AlreadyExists, format!("{what} already exists")),
+            StoreError::Backend(detail) => {
+                tracing::error!(%detail, "storage unavailable");
+                Self::new(ErrorCode::ServiceUnavailable, "storage unavailable; retry later")
+            }
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<intoss_pki::PkiError> for ApiError {
+    fn from(e: intoss_pki::PkiError) -> Self {
+        use intoss_pki::PkiError as P;
+        match e {
+            P::Malformed { .. } | P::CsrSignature | P::WeakKey(_) => Self::invalid(e.to_string()),
+            other => Self::internal(other),
+        }
+    }
+}
+
+/// A SUCCESS envelope with `status`.
+pub fn success<T: serde::Serialize>(status: StatusCode, value: T) -> Response {
+    (status, Json(Envelope::success(value))).into_response()
+}
+
+/// Why `intoss serve` could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// Bad configuration.
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// A data-dir file is missing, unreadable, corrupt or too open.
+    #[error("{path}: {detail}")]
+    DataDir {
+        /// The file.
+        path: String,
+        /// What is wrong and what to do.
+        detail: String,
+    },
+    /// The database could not be opened.
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    /// The CA could not issue a server certificate.
+    #[error("CA: {0}")]
+    Pki(#[from] intoss_pki::PkiError),
+    /// TLS material refused.
+    #[error("TLS: {0}")]
+    Tls(#[from] intoss_tls::TlsError),
+    /// A listener could not bind.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}

@@ -1,0 +1,64 @@
+//! Request extractors whose rejections are FAIL envelopes.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use intoss_proto::ErrorCode;
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::platform::Platform;
+
+/// A JSON body, limited to `gateway.max_body_bytes`. Errors: 413 `PAYLOAD_TOO_LARGE`,
+/// 415 `UNSUPPORTED_MEDIA_TYPE` (not `application/json`), 400 `INVALID_PARAMETER` (bad JSON,
+/// naming the field and position).
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<Platform>> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &Arc<Platform>) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim();
+                m.eq_ignore_ascii_case("application/json") || m.to_ascii_lowercase().ends_with("+json")
+            });
+        if !is_json {
+            return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "the body must be application/json"));
+        }
+        let bytes = read_body(req.into_body(), state.config.max_body_bytes).await?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
+    }
+}
+
+/// Reads a whole body, refusing more than `limit` bytes.
+pub async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        if caused_by_length_limit(&e) {
+            ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {limit} bytes"))
+        } else {
+            ApiError::invalid(format!("could not read the body: {e}"))
+        }
+    })
+}
+
+/// Whether `e`, or anything in its `source()` chain, is the body length limit.
+pub fn caused_by_length_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}

@@ -1,0 +1,205 @@
+//! The shared state of a running platform, and its hot snapshot.
+//!
+//! Handlers read the [`Snapshot`] (apps, certificates) and the gateway's TLS config through
+//! `ArcSwap`: each change to the store is followed by [`Platform::reload`], which builds a whole
+//! new snapshot and a whole new `ServerConfig` and swaps them in. Nothing is edited in place.
+//! A new `ServerConfig` also means a new TLS session cache, so a session resumed after a
+//! revocation cannot skip the certificate check.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use intoss_pki::CertificateAuthority;
+use intoss_proto::IpAllowlist;
+use intoss_ratelimit::RateLimiter;
+use intoss_store::{Store, StoreError};
+use intoss_tls::{CertGate, DualCertResolver, GatedClientVerifier};
+use rustls::pki_types::CertificateDer;
+use rustls::{CertificateError, RootCertStore, ServerConfig};
+use subtle::ConstantTimeEq;
+
+use crate::config::Config;
+use crate::error::StartError;
+
+/// An app as the gateway sees it.
+#[derive(Debug, Clone)]
+pub struct AppEntry {
+    /// Name.
+    pub name: String,
+    /// Requests per minute.
+    pub qpm: u32,
+    /// Source-IP allowlist.
+    pub allowlist: IpAllowlist,
+}
+
+/// A certificate as the gateway sees it.
+#[derive(Debug, Clone)]
+pub struct CertEntry {
+    /// The app it belongs to.
+    pub app: String,
+    /// End of validity, Unix seconds.
+    pub not_after: i64,
+    /// Whether it is revoked.
+    pub revoked: bool,
+}
+
+/// Everything the request path needs, swapped whole on every change.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Apps by name.
+    pub apps: HashMap<String, Arc<AppEntry>>,
+    /// Certificates by serial (lowercase hex).
+    pub certs: HashMap<String, CertEntry>,
+}
+
+/// The gate the TLS verifier asks: a certificate must be known and not revoked.
+struct SnapshotGate(Arc<ArcSwap<Snapshot>>);
+
+impl CertGate for SnapshotGate {
+    fn check(&self, serial_hex: &str) -> Result<(), CertificateError> {
+        match self.0.load().certs.get(serial_hex) {
+            Some(c) if !c.revoked => Ok(()),
+            Some(_) => Err(CertificateError::Revoked),
+            // Signed by our CA but unknown to the platform: refuse (fail closed).
+            None => Err(CertificateError::ApplicationVerificationFailure),
+        }
+    }
+}
+
+/// The running platform's state, shared by all listeners.
+pub struct Platform {
+    /// Validated configuration.
+    pub config: Config,
+    /// Durable state.
+    pub store: Arc<dyn Store>,
+    /// The platform CA.
+    pub ca: CertificateAuthority,
+    /// Apps and certificates, for the request path.
+    pub snapshot: Arc<ArcSwap<Snapshot>>,
+    /// Per-app admission.
+    pub limiter: Arc<dyn RateLimiter>,
+    /// The gateway's TLS config (mTLS), replaced on every reload.
+    pub gateway_tls: Arc<ArcSwap<ServerConfig>>,
+    /// The cert and console listeners' TLS config (server auth only).
+    pub server_tls: Arc<ServerConfig>,
+    /// Client for proxy routes.
+    pub upstream: crate::proxy::UpstreamClient,
+    resolver: Arc<DualCertResolver>,
+    /// Serialises reloads so that an older snapshot never replaces a newer one.
+    reload_lock: tokio::sync::Mutex<()>,
+    admin_token_digest: [u8; 32],
+    clock_base: tokio::time::Instant,
+}
+
+impl std::fmt::Debug for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Platform").finish_non_exhaustive()
+    }
+}
+
+const ALPN: [&[u8]; 2] = [b"h2", b"http/1.1"];
+
+impl Platform {
+    /// Builds the state and loads the first snapshot.
+    pub async fn new(
+        config: Config,
+        store: Arc<dyn Store>,
+        loaded: crate::datadir::Loaded,
+        limiter: Arc<dyn RateLimiter>,
+    ) -> Result<Arc<Self>, StartError> {
+        let provider = intoss_tls::policy_provider();
+        let resolver = Arc::new(DualCertResolver::from_pem(
+            &provider,
+            (&loaded.server_ecdsa.0, loaded.server_ecdsa.1.expose()),
+            (&loaded.server_rsa.0, loaded.server_rsa.1.expose()),
+        )?);
+        let mut server_tls = intoss_tls::server_config_builder()
+            .map_err(intoss_tls::TlsError::Config)?
+            .with_no_client_auth()
+            .with_cert_resolver(resolver.clone());
+        server_tls.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
+        let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::default()));
+        let platform = Self {
+            gateway_tls: Arc::new(ArcSwap::from_pointee(
+                // Placeholder until the first reload; `reload` replaces it before any listener runs.
+                server_tls.clone(),
+            )),
+            server_tls: Arc::new(server_tls),
+            upstream: crate::proxy::UpstreamClient::new(),
+            admin_token_digest: digest(loaded.admin_token.expose().trim().as_bytes()),
+            ca: loaded.ca,
+            config,
+            store,
+            snapshot,
+            limiter,
+            resolver,
+            reload_lock: tokio::sync::Mutex::new(()),
+            clock_base: tokio::time::Instant::now(),
+        };
+        platform.reload().await?;
+        Ok(Arc::new(platform))
+    }
+
+    /// Re-reads apps and certificates from the store and swaps in a new snapshot and a new
+    /// gateway TLS config.
+    pub async fn reload(&self) -> Result<(), StartError> {
+        let _serial = self.reload_lock.lock().await;
+        let apps = self.store.list_apps().await?;
+        let certs = self.store.list_certs(None).await?;
+        let mut snap = Snapshot::default();
+        for a in apps {
+            let allowlist = IpAllowlist::parse(&a.allow_ips).map_err(|e| {
+                StoreError::Corrupt(format!("app {} allowlist: {e}", a.name))
+            })?;
+            snap.apps.insert(a.name.clone(), Arc::new(AppEntry { name: a.name, qpm: a.qpm, allowlist }));
+        }
+        for c in certs {
+            snap.certs.insert(
+                c.serial,
+                CertEntry { app: c.app_name, not_after: c.not_after, revoked: c.revoked_at.is_some() },
+            );
+        }
+        self.snapshot.store(Arc::new(snap));
+        self.gateway_tls.store(Arc::new(self.build_gateway_tls()?));
+        Ok(())
+    }
+
+    fn build_gateway_tls(&self) -> Result<ServerConfig, StartError> {
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(CertificateDer::from(self.ca.cert_der().to_vec()))
+            .map_err(|e| intoss_tls::TlsError::Config(e))?;
+        let verifier = GatedClientVerifier::new(roots, Arc::new(SnapshotGate(self.snapshot.clone())))?;
+        let mut cfg = intoss_tls::server_config_builder()
+            .map_err(intoss_tls::TlsError::Config)?
+            .with_client_cert_verifier(Arc::new(verifier))
+            .with_cert_resolver(self.resolver.clone());
+        cfg.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
+        Ok(cfg)
+    }
+
+    /// Milliseconds on the monotonic clock (tokio's, so tests can pause it).
+    pub fn now_ms(&self) -> u64 {
+        // Start at one window so "60 s ago" is never negative.
+        u64::try_from(self.clock_base.elapsed().as_millis()).unwrap_or(u64::MAX) + intoss_ratelimit::WINDOW_MS
+    }
+
+    /// Whether `presented` is the admin token. Constant time: both sides are hashed first, so
+    /// neither the content nor the length leaks through timing.
+    pub fn admin_token_matches(&self, presented: &str) -> bool {
+        digest(presented.as_bytes()).ct_eq(&self.admin_token_digest).into()
+    }
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}
+
+/// Current wall-clock time, Unix seconds.
+pub fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

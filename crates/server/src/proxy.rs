@@ -1,0 +1,156 @@
+//! Reverse-proxy routes.
+//!
+//! A request whose path starts with a configured prefix is forwarded to that route's upstream
+//! (`upstream` base path + the full request path and query), streaming both ways over a pooled
+//! keep-alive connection. The gateway strips hop-by-hop headers and every client-supplied
+//! `x-intoss-*` header, then adds the ones it vouches for:
+//! `x-intoss-app`, `x-intoss-cert-serial`, and `x-forwarded-for` / `x-forwarded-proto`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
+use axum::response::{IntoResponse, Response};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use intoss_proto::ErrorCode;
+use intoss_tls::ConnInfo;
+
+use crate::config::Route;
+use crate::error::ApiError;
+use crate::gateway::Caller;
+use crate::platform::Platform;
+
+/// A pooled HTTP/1.1 client for upstreams.
+#[derive(Clone)]
+pub struct UpstreamClient(Client<HttpConnector, Body>);
+
+impl std::fmt::Debug for UpstreamClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UpstreamClient")
+    }
+}
+
+impl UpstreamClient {
+    /// A client with keep-alive pooling.
+    pub fn new() -> Self {
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.set_connect_timeout(Some(std::time::Duration::from_secs(5)));
+        Self(
+            Client::builder(TokioExecutor::new())
+                .pool_idle_timeout(std::time::Duration::from_secs(60))
+                .pool_max_idle_per_host(256)
+                .build(http),
+        )
+    }
+}
+
+impl Default for UpstreamClient {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Headers that belong to one hop and are never forwarded (RFC 9110 §7.6.1).
+const HOP_BY_HOP: [HeaderName; 7] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+];
+
+/// The gateway's fallback: a proxy route if one matches, else 404.
+pub async fn proxy_or_not_found(State(p): State<Arc<Platform>>, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    match p.config.routes.iter().find(|r| path.starts_with(&r.prefix)) {
+        Some(route) => forward(&p, route, req).await.unwrap_or_else(IntoResponse::into_response),
+        None => ApiError::not_found(format!("no API at {path}")).into_response(),
+    }
+}
+
+async fn forward(p: &Platform, route: &Route, req: Request) -> Result<Response, ApiError> {
+    let limit = p.config.max_body_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {limit} bytes")));
+    }
+    let caller = req.extensions().get::<Caller>().cloned().ok_or_else(|| ApiError::internal("no caller"))?;
+    let peer = req.extensions().get::<ConnInfo>().map(|i| i.peer.ip().to_canonical());
+    let (mut parts, body) = req.into_parts();
+
+    let base = route.upstream.path().trim_end_matches('/');
+    let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    let mut uri = route.upstream.clone().into_parts();
+    uri.path_and_query = Some(
+        format!("{base}{path_and_query}")
+            .parse()
+            .map_err(|_| ApiError::invalid("the request path cannot be forwarded"))?,
+    );
+    parts.uri = Uri::from_parts(uri).map_err(ApiError::internal)?;
+    parts.version = http::Version::HTTP_11;
+
+    strip(&mut parts.headers);
+    parts.headers.remove(header::HOST);
+    let intoss: Vec<HeaderName> =
+        parts.headers.keys().filter(|k| k.as_str().starts_with("x-intoss-")).cloned().collect();
+    for k in intoss {
+        parts.headers.remove(k);
+    }
+    let set = |h: &mut HeaderMap, name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(HeaderName::from_static(name), v);
+        }
+    };
+    set(&mut parts.headers, "x-intoss-app", &caller.app);
+    set(&mut parts.headers, "x-intoss-cert-serial", &caller.serial);
+    if let Some(ip) = peer {
+        set(&mut parts.headers, "x-forwarded-for", &ip.to_string());
+    }
+    set(&mut parts.headers, "x-forwarded-proto", "https");
+
+    let body = Body::new(http_body_util::Limited::new(body, limit));
+    let upstream_req = Request::from_parts(parts, body);
+    let resp = match tokio::time::timeout(route.timeout, p.upstream.0.request(upstream_req)).await {
+        Ok(Ok(resp)) => resp,
+        Ok(Err(e)) => {
+            if crate::extract::caused_by_length_limit(&e) {
+                return Err(ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {limit} bytes")));
+            }
+            tracing::warn!(route = %route.prefix, error = %e, "upstream unavailable");
+            return Err(ApiError::new(ErrorCode::UpstreamUnavailable, format!("the upstream of {} is unavailable", route.prefix)));
+        }
+        Err(_) => {
+            return Err(ApiError::new(
+                ErrorCode::UpstreamTimeout,
+                format!("the upstream of {} did not answer within {} ms", route.prefix, route.timeout.as_millis()),
+            ));
+        }
+    };
+    let (mut parts, body) = resp.into_parts();
+    strip(&mut parts.headers);
+    Ok(Response::from_parts(parts, Body::new(body)))
+}
+
+fn strip(headers: &mut HeaderMap) {
+    // Also drop headers named by `Connection`.
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .collect();
+    for n in named.into_iter().chain(HOP_BY_HOP) {
+        headers.remove(n);
+    }
+}
