@@ -1,1 +1,75 @@
-fn main() {}
+//! `intoss`: run the platform (`serve`) and operate it (`app`, `cert`).
+//!
+//! The binary only parses arguments, calls the library crates and prints. Errors are printed
+//! with their cause chain and exit with status 1; usage errors exit with 2.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod admin_cmds;
+mod args;
+mod output;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("INTOSS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        args::Command::Serve(s) => serve(&cli.global, s).await,
+        args::Command::App(cmd) => admin_cmds::app(&cli.global, cmd).await,
+        args::Command::Cert(cmd) => admin_cmds::cert(&cli.global, cmd).await,
+    }
+}
+
+async fn serve(global: &args::Global, s: args::Serve) -> anyhow::Result<ExitCode> {
+    use anyhow::Context as _;
+    let config = match &s.config {
+        Some(path) => intoss_server::Config::load(path)?,
+        None => intoss_server::Config::default(),
+    }
+    .with_listen(s.gateway, s.cert, s.console);
+    let data_dir = global.data_dir();
+    let running = intoss_server::start(data_dir.clone(), config).await.context("intoss serve could not start")?;
+    print!("{}", intoss_server::ready_message(&running.endpoints, &intoss_server::DataDir::new(data_dir)));
+    wait_for_signal().await;
+    tracing::info!("shutting down: finishing in-flight requests");
+    running.shutdown().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        // Without signal handlers, fall back to Ctrl-C only.
+        let _ = tokio::signal::ctrl_c().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}

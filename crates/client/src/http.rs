@@ -8,7 +8,12 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use intoss_proto::{Envelope, ResultType};
-use rustls::ClientConfig;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use rustls::client::ResolvesClientCert;
+use rustls::sign::CertifiedKey;
+use rustls::{ClientConfig, SignatureScheme};
 use serde::de::DeserializeOwned;
 
 use crate::ClientError;
@@ -17,6 +22,31 @@ use crate::ClientError;
 #[derive(Clone)]
 pub struct HttpsClient {
     inner: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    cert_resolver: Arc<RecordingResolver>,
+}
+
+/// Wraps the config's client-certificate resolver to remember whether a server asked for a
+/// certificate that this client could not give. With TLS 1.3 the server's refusal comes after
+/// the client considers the handshake done, often as a bare connection close; this flag is how
+/// the client can still say "the server requires a client certificate" (the seed's ERR_NETWORK).
+#[derive(Debug)]
+struct RecordingResolver {
+    inner: Arc<dyn ResolvesClientCert>,
+    asked_without_cert: AtomicBool,
+}
+
+impl ResolvesClientCert for RecordingResolver {
+    fn resolve(&self, root_hint_subjects: &[&[u8]], sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+        let found = self.inner.resolve(root_hint_subjects, sigschemes);
+        if found.is_none() {
+            self.asked_without_cert.store(true, Ordering::Relaxed);
+        }
+        found
+    }
+
+    fn has_certs(&self) -> bool {
+        self.inner.has_certs()
+    }
 }
 
 impl std::fmt::Debug for HttpsClient {
@@ -38,13 +68,18 @@ pub struct Response {
 
 impl HttpsClient {
     /// A client using `config` for every connection.
-    pub fn new(config: ClientConfig) -> Self {
+    pub fn new(mut config: ClientConfig) -> Self {
+        let cert_resolver = Arc::new(RecordingResolver {
+            inner: config.client_auth_cert_resolver.clone(),
+            asked_without_cert: AtomicBool::new(false),
+        });
+        config.client_auth_cert_resolver = cert_resolver.clone();
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(config)
             .https_only()
             .enable_all_versions()
             .build();
-        Self { inner: Client::builder(TokioExecutor::new()).build(connector) }
+        Self { inner: Client::builder(TokioExecutor::new()).build(connector), cert_resolver }
     }
 
     /// Sends one request. `body` is sent as `application/json` when present.
@@ -66,43 +101,54 @@ impl HttpsClient {
         let req = req
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
             .map_err(|e| ClientError::Config(e.to_string()))?;
-        let resp = self.inner.request(req).await.map_err(classify)?;
+        let resp = self.inner.request(req).await.map_err(|e| self.classify(e))?;
         let (parts, body) = resp.into_parts();
         let body = body.collect().await.map_err(|e| ClientError::Transport(e.to_string()))?.to_bytes();
         Ok(Response { status: parts.status, headers: parts.headers, body })
     }
 }
 
-/// Tells TLS failures (including a refused client certificate) from other transport errors.
-fn classify(e: hyper_util::client::legacy::Error) -> ClientError {
-    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&e);
-    while let Some(err) = cur {
-        if let Some(tls) = err.downcast_ref::<rustls::Error>() {
-            return ClientError::Tls(explain_tls(tls));
-        }
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                return ClientError::Tls(explain_tls(tls));
+impl HttpsClient {
+    /// Tells TLS failures (including a refused client certificate) from other transport errors.
+    fn classify(&self, e: hyper_util::client::legacy::Error) -> ClientError {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(&e);
+        while let Some(err) = cur {
+            if let Some(tls) = err.downcast_ref::<rustls::Error>() {
+                return ClientError::Tls(explain_tls(&tls.to_string()));
             }
+            if let Some(io) = err.downcast_ref::<std::io::Error>() {
+                if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                    return ClientError::Tls(explain_tls(&tls.to_string()));
+                }
+            }
+            cur = err.source();
         }
-        cur = err.source();
+        // HTTP/2 re-creates I/O errors from their text, so the rustls error may survive only as
+        // words in the chain.
+        let chain = error_chain(&e);
+        if chain.contains("received fatal alert") || chain.contains("peer sent no certificates") {
+            return ClientError::Tls(explain_tls(&chain));
+        }
+        if self.cert_resolver.asked_without_cert.load(Ordering::Relaxed) {
+            return ClientError::Tls(format!("{NO_CERT} ({chain})"));
+        }
+        ClientError::Transport(chain)
     }
-    let chain = error_chain(&e);
-    ClientError::Transport(chain)
 }
 
-fn explain_tls(e: &rustls::Error) -> String {
-    use rustls::AlertDescription as A;
-    match e {
-        rustls::Error::AlertReceived(A::CertificateRequired) => {
-            "the server requires a client certificate and none was sent (ERR_NETWORK): pass --cert and --key".into()
+const NO_CERT: &str = "the server requires a client certificate and none was sent (ERR_NETWORK): pass --cert and --key";
+
+/// Says what a TLS failure means for the caller, from rustls' description of it.
+fn explain_tls(text: &str) -> String {
+    let alert = text.split("received fatal alert: ").nth(1).map(|a| a.split(|c: char| !c.is_alphanumeric()).next().unwrap_or(""));
+    match alert {
+        Some("CertificateRequired") => NO_CERT.to_owned(),
+        Some("CertificateRevoked") => "the server refused the client certificate: it is revoked".to_owned(),
+        Some("CertificateExpired") => "the server refused the client certificate: it has expired".to_owned(),
+        Some(a @ ("UnknownCA" | "BadCertificate" | "UnsupportedCertificate" | "AccessDenied" | "DecryptError")) => {
+            format!("the server refused the client certificate ({a}): is it issued by this platform's CA, for client authentication, and still registered?")
         }
-        rustls::Error::AlertReceived(A::CertificateRevoked) => "the server refused the client certificate: it is revoked".into(),
-        rustls::Error::AlertReceived(A::CertificateExpired) => "the server refused the client certificate: it has expired".into(),
-        rustls::Error::AlertReceived(A::UnknownCA | A::BadCertificate | A::UnsupportedCertificate | A::AccessDenied) => {
-            format!("the server refused the client certificate ({e})")
-        }
-        other => other.to_string(),
+        _ => text.to_owned(),
     }
 }
 

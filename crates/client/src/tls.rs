@@ -52,12 +52,12 @@ pub fn client_config(ca_pem: &[u8], identity: Option<(&[u8], &[u8])>) -> Result<
         .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
         .map_err(|e| ClientError::Config(e.to_string()))?
         .with_root_certificates(roots);
-    let mut cfg = match identity {
+    // No ALPN here: the HTTP client sets it (h2, http/1.1) for the versions it enables.
+    let cfg = match identity {
         Some((cert, key)) => builder
             .with_client_auth_cert(certs_from_pem(cert, "client certificate")?, key_from_pem(key, "client key")?)
             .map_err(|e| ClientError::Config(format!("client certificate and key: {e}")))?,
         None => builder.with_no_client_auth(),
     };
-    cfg.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(cfg)
 }

@@ -4,10 +4,13 @@
 //! - [`envelope`]: the Apps-in-Toss JSON envelope (`resultType` / `success` / `error`);
 //! - [`code`]: the stable `errorCode` values of the gateway and the admin API, each with its HTTP
 //!   status, so that the mapping lives in exactly one place;
+//! - [`fieldcrypto`]: the field encryption of Toss identity verification (토스 인증): sessions,
+//!   `sessionKey`s (RSA-OAEP) and AES-256-GCM fields, pinned to the official test vector;
 //! - [`ip`]: the source-IP allowlist syntax of the seeds (CIDRs and `117.52.3.80~87` ranges).
 
 pub mod code;
 pub mod envelope;
+pub mod fieldcrypto;
 pub mod ip;
 
 pub use code::ErrorCode;

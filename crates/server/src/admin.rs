@@ -242,7 +242,8 @@ impl CertView {
             .flatten();
         Self {
             status,
-            days_left: left.div_euclid(86_400),
+            // Rounded up: a certificate issued a second ago has 390 days left, not 389.
+            days_left: (left + 86_399).div_euclid(86_400),
             expiry_warning,
             not_before: rfc3339(c.not_before),
             not_after: rfc3339(c.not_after),

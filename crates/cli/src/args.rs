@@ -1,0 +1,151 @@
+//! Command-line arguments.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// intoss: the Apps-in-Toss server-integration platform, and the tools to operate it.
+#[derive(Debug, Parser)]
+#[command(name = "intoss", version, about, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Flags every subcommand accepts, before or after its own arguments.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// The platform's data directory (CA, database, admin token, endpoints.json).
+    #[arg(long, global = true, env = "INTOSS_DATA_DIR", value_name = "DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
+    /// Admin API base URL, e.g. https://127.0.0.1:9000 (default: from DIR/endpoints.json).
+    #[arg(long, global = true, env = "INTOSS_SERVER", value_name = "URL")]
+    pub(crate) server: Option<String>,
+    /// Admin token (default: DIR/admin-token).
+    #[arg(long, global = true, env = "INTOSS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub(crate) token: Option<String>,
+    /// CA certificate to trust for the admin API (default: DIR/ca.pem).
+    #[arg(long = "server-ca", global = true, value_name = "FILE")]
+    pub(crate) server_ca: Option<PathBuf>,
+}
+
+impl Global {
+    /// The data dir, defaulting to `./intoss-data`.
+    pub(crate) fn data_dir(&self) -> PathBuf {
+        self.data_dir.clone().unwrap_or_else(|| PathBuf::from("intoss-data"))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run the platform: gateway, identity verification and console listeners.
+    Serve(Serve),
+    /// Manage partner apps.
+    #[command(subcommand)]
+    App(AppCmd),
+    /// Issue, list and revoke mTLS client certificates.
+    #[command(subcommand)]
+    Cert(CertCmd),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Serve {
+    /// TOML configuration file (unknown keys are refused).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Gateway listen address (overrides [listen] gateway).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) gateway: Option<SocketAddr>,
+    /// Identity-verification listen address (overrides [listen] cert).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) cert: Option<SocketAddr>,
+    /// Console listen address (overrides [listen] console).
+    #[arg(long, value_name = "ADDR")]
+    pub(crate) console: Option<SocketAddr>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AppCmd {
+    /// Create an app.
+    Create {
+        /// App name: letters, digits, `-`, `_`, `.`.
+        name: String,
+        /// Requests per minute (default 3000).
+        #[arg(long)]
+        qpm: Option<u32>,
+        /// Source IPs allowed to call: CIDR, address or range like 117.52.3.80~87. Repeatable.
+        #[arg(long = "allow-ip", value_name = "CIDR_OR_RANGE")]
+        allow_ip: Vec<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List apps.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an app's settings.
+    Set {
+        /// App name.
+        name: String,
+        /// New requests-per-minute limit.
+        #[arg(long)]
+        qpm: Option<u32>,
+        /// Replace the allowlist with these entries. Repeatable.
+        #[arg(long = "allow-ip", value_name = "CIDR_OR_RANGE")]
+        allow_ip: Vec<String>,
+        /// Remove the allowlist (admit every address).
+        #[arg(long, conflicts_with = "allow_ip")]
+        allow_any_ip: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CertCmd {
+    /// Issue a client certificate (valid 390 days) and write client-cert.pem / client-key.pem.
+    Issue {
+        /// The app.
+        #[arg(long)]
+        app: String,
+        /// Where to write the files (default: current directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Key type of a generated key.
+        #[arg(long, value_parser = ["rsa2048", "p256"], conflicts_with = "csr")]
+        key_type: Option<String>,
+        /// Keep your own key: send this PKCS#10 CSR (PEM) instead.
+        #[arg(long, value_name = "FILE")]
+        csr: Option<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List certificates.
+    List {
+        /// Only this app's.
+        #[arg(long)]
+        app: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a certificate at once.
+    Revoke {
+        /// Serial (hex, colons allowed).
+        serial: String,
+        /// Why (kept with the revocation).
+        #[arg(long)]
+        reason: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}

@@ -1,0 +1,23 @@
+//! End-to-end tests: the real `intoss` binary on 127.0.0.1, real TLS, real clients.
+//!
+//! Map (add a test to the module it belongs to):
+//! - `mtls`: handshake refusals (no cert, foreign CA, expired, wrong EKU, unknown, revoked) and
+//!   revocation of open connections and resumed sessions;
+//! - `tls_policy`: protocol versions and cipher suites, checked with `openssl s_client`;
+//! - `gateway`: envelopes for every error, whoami, rate limit, IP allowlist, body limits;
+//! - `proxy`: reverse-proxy routes, header stripping, upstream failures;
+//! - `admin`: admin API auth, CLI commands and their JSON, CSR issuance;
+//! - `lifecycle`: restart after SIGKILL, graceful shutdown, handshake timeout, bad data dirs;
+//! - `interop`: the seed's clients (curl, Python requests, Node https, Java).
+
+#![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod admin;
+mod gateway;
+mod interop;
+mod lifecycle;
+mod mtls;
+mod proxy;
+mod tls_policy;
