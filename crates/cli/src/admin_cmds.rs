@@ -19,7 +19,11 @@ fn connect(g: &Global) -> anyhow::Result<AdminClient> {
         None => {
             let path = dir.join("endpoints.json");
             let text = std::fs::read_to_string(&path).with_context(|| {
-                format!("cannot read {} (is `intoss serve --data-dir {}` running? or pass --server URL)", path.display(), dir.display())
+                format!(
+                    "cannot read {} (is `intoss serve --data-dir {}` running? or pass --server URL)",
+                    path.display(),
+                    dir.display()
+                )
             })?;
             let ep: intoss_server::Endpoints =
                 serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
@@ -30,12 +34,14 @@ fn connect(g: &Global) -> anyhow::Result<AdminClient> {
         Some(t) => t.clone(),
         None => {
             let path = dir.join("admin-token");
-            std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read the admin token {} (or pass --token)", path.display()))?
+            std::fs::read_to_string(&path).with_context(|| {
+                format!("cannot read the admin token {} (or pass --token)", path.display())
+            })?
         }
     };
     let ca_path = g.server_ca.clone().unwrap_or_else(|| dir.join("ca.pem"));
-    let ca = std::fs::read(&ca_path).with_context(|| format!("cannot read {} (or pass --server-ca FILE)", ca_path.display()))?;
+    let ca = std::fs::read(&ca_path)
+        .with_context(|| format!("cannot read {} (or pass --server-ca FILE)", ca_path.display()))?;
     let cfg = intoss_client::tls::client_config(&ca, None)?;
     Ok(AdminClient::new(cfg, &base, &token))
 }
@@ -54,7 +60,18 @@ pub(crate) async fn app(g: &Global, cmd: AppCmd) -> anyhow::Result<ExitCode> {
             } else {
                 let rows: Vec<Vec<String>> = apps["apps"]
                     .as_array()
-                    .map(|a| a.iter().map(|app| vec![field(app, "name"), field(app, "qpm"), field(app, "allow_ips"), field(app, "created_at")]).collect())
+                    .map(|a| {
+                        a.iter()
+                            .map(|app| {
+                                vec![
+                                    field(app, "name"),
+                                    field(app, "qpm"),
+                                    field(app, "allow_ips"),
+                                    field(app, "created_at"),
+                                ]
+                            })
+                            .collect()
+                    })
                     .unwrap_or_default();
                 table(&["NAME", "QPM", "ALLOWED IPS", "CREATED"], &rows);
             }
@@ -83,7 +100,12 @@ fn show_app(app: &Value, json: bool) {
     if json {
         crate::output::json(app);
     } else {
-        println!("app {}: qpm {}, allowed IPs {}", field(app, "name"), field(app, "qpm"), field(app, "allow_ips"));
+        println!(
+            "app {}: qpm {}, allowed IPs {}",
+            field(app, "name"),
+            field(app, "qpm"),
+            field(app, "allow_ips")
+        );
     }
 }
 
@@ -92,7 +114,10 @@ pub(crate) async fn cert(g: &Global, cmd: CertCmd) -> anyhow::Result<ExitCode> {
     match cmd {
         CertCmd::Issue { app, out, key_type, csr, json } => {
             let csr_text = match &csr {
-                Some(p) => Some(std::fs::read_to_string(p).with_context(|| format!("cannot read the CSR {}", p.display()))?),
+                Some(p) => Some(
+                    std::fs::read_to_string(p)
+                        .with_context(|| format!("cannot read the CSR {}", p.display()))?,
+                ),
                 None => None,
             };
             let issued = client.issue_cert(&app, key_type.as_deref(), csr_text.as_deref()).await?;
@@ -128,7 +153,14 @@ pub(crate) async fn cert(g: &Global, cmd: CertCmd) -> anyhow::Result<ExitCode> {
                                     Some(d) => format!("expires within {d}d"),
                                     None => String::new(),
                                 };
-                                vec![field(c, "serial"), field(c, "app"), field(c, "status"), field(c, "not_after"), field(c, "days_left"), warn]
+                                vec![
+                                    field(c, "serial"),
+                                    field(c, "app"),
+                                    field(c, "status"),
+                                    field(c, "not_after"),
+                                    field(c, "days_left"),
+                                    warn,
+                                ]
                             })
                             .collect()
                     })
@@ -155,17 +187,20 @@ fn write_issued(dir: &Path, issued: &Value) -> anyhow::Result<Vec<PathBuf>> {
     let text = |k: &str| issued[k].as_str().map(str::to_owned);
     if let Some(cert) = text("cert_pem") {
         let p = dir.join("client-cert.pem");
-        intoss_server::datadir::write_public(&p, &cert).with_context(|| format!("cannot write {}", p.display()))?;
+        intoss_server::datadir::write_public(&p, &cert)
+            .with_context(|| format!("cannot write {}", p.display()))?;
         written.push(p);
     }
     if let Some(key) = text("key_pem") {
         let p = dir.join("client-key.pem");
-        intoss_server::datadir::write_secret(&p, &key).with_context(|| format!("cannot write {}", p.display()))?;
+        intoss_server::datadir::write_secret(&p, &key)
+            .with_context(|| format!("cannot write {}", p.display()))?;
         written.push(p);
     }
     if let Some(ca) = text("ca_pem") {
         let p = dir.join("ca.pem");
-        intoss_server::datadir::write_public(&p, &ca).with_context(|| format!("cannot write {}", p.display()))?;
+        intoss_server::datadir::write_public(&p, &ca)
+            .with_context(|| format!("cannot write {}", p.display()))?;
         written.push(p);
     }
     Ok(written)

@@ -53,7 +53,8 @@ async fn serve(global: &args::Global, s: args::Serve) -> anyhow::Result<ExitCode
     }
     .with_listen(s.gateway, s.cert, s.console);
     let data_dir = global.data_dir();
-    let running = intoss_server::start(data_dir.clone(), config).await.context("intoss serve could not start")?;
+    let running =
+        intoss_server::start(data_dir.clone(), config).await.context("intoss serve could not start")?;
     print!("{}", intoss_server::ready_message(&running.endpoints, &intoss_server::DataDir::new(data_dir)));
     wait_for_signal().await;
     tracing::info!("shutting down: finishing in-flight requests");
@@ -63,7 +64,8 @@ async fn serve(global: &args::Global, s: args::Serve) -> anyhow::Result<ExitCode
 
 async fn wait_for_signal() {
     use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+    else {
         // Without signal handlers, fall back to Ctrl-C only.
         let _ = tokio::signal::ctrl_c().await;
         return;

@@ -32,7 +32,12 @@ impl AdminClient {
     }
 
     /// `POST /admin/v1/apps`.
-    pub async fn create_app(&self, name: &str, qpm: Option<u32>, allow_ips: &[String]) -> Result<Value, ClientError> {
+    pub async fn create_app(
+        &self,
+        name: &str,
+        qpm: Option<u32>,
+        allow_ips: &[String],
+    ) -> Result<Value, ClientError> {
         let mut body = json!({ "name": name, "allow_ips": allow_ips });
         if let Some(q) = qpm {
             body["qpm"] = json!(q);
@@ -51,7 +56,12 @@ impl AdminClient {
     }
 
     /// `POST /admin/v1/apps/{name}/certs`: a generated key (`key_type`) or a CSR.
-    pub async fn issue_cert(&self, app: &str, key_type: Option<&str>, csr: Option<&str>) -> Result<Value, ClientError> {
+    pub async fn issue_cert(
+        &self,
+        app: &str,
+        key_type: Option<&str>,
+        csr: Option<&str>,
+    ) -> Result<Value, ClientError> {
         let mut body = json!({});
         if let Some(k) = key_type {
             body["key_type"] = json!(k);

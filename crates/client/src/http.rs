@@ -36,7 +36,11 @@ struct RecordingResolver {
 }
 
 impl ResolvesClientCert for RecordingResolver {
-    fn resolve(&self, root_hint_subjects: &[&[u8]], sigschemes: &[SignatureScheme]) -> Option<Arc<CertifiedKey>> {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
         let found = self.inner.resolve(root_hint_subjects, sigschemes);
         if found.is_none() {
             self.asked_without_cert.store(true, Ordering::Relaxed);
@@ -116,10 +120,10 @@ impl HttpsClient {
             if let Some(tls) = err.downcast_ref::<rustls::Error>() {
                 return ClientError::Tls(explain_tls(&tls.to_string()));
             }
-            if let Some(io) = err.downcast_ref::<std::io::Error>() {
-                if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                    return ClientError::Tls(explain_tls(&tls.to_string()));
-                }
+            if let Some(io) = err.downcast_ref::<std::io::Error>()
+                && let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>())
+            {
+                return ClientError::Tls(explain_tls(&tls.to_string()));
             }
             cur = err.source();
         }
@@ -136,17 +140,25 @@ impl HttpsClient {
     }
 }
 
-const NO_CERT: &str = "the server requires a client certificate and none was sent (ERR_NETWORK): pass --cert and --key";
+const NO_CERT: &str =
+    "the server requires a client certificate and none was sent (ERR_NETWORK): pass --cert and --key";
 
 /// Says what a TLS failure means for the caller, from rustls' description of it.
 fn explain_tls(text: &str) -> String {
-    let alert = text.split("received fatal alert: ").nth(1).map(|a| a.split(|c: char| !c.is_alphanumeric()).next().unwrap_or(""));
+    let alert = text
+        .split("received fatal alert: ")
+        .nth(1)
+        .map(|a| a.split(|c: char| !c.is_alphanumeric()).next().unwrap_or(""));
     match alert {
         Some("CertificateRequired") => NO_CERT.to_owned(),
         Some("CertificateRevoked") => "the server refused the client certificate: it is revoked".to_owned(),
         Some("CertificateExpired") => "the server refused the client certificate: it has expired".to_owned(),
-        Some(a @ ("UnknownCA" | "BadCertificate" | "UnsupportedCertificate" | "AccessDenied" | "DecryptError")) => {
-            format!("the server refused the client certificate ({a}): is it issued by this platform's CA, for client authentication, and still registered?")
+        Some(
+            a @ ("UnknownCA" | "BadCertificate" | "UnsupportedCertificate" | "AccessDenied" | "DecryptError"),
+        ) => {
+            format!(
+                "the server refused the client certificate ({a}): is it issued by this platform's CA, for client authentication, and still registered?"
+            )
         }
         _ => text.to_owned(),
     }
@@ -166,15 +178,21 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 /// Decodes an envelope: `resultType` first; SUCCESS → the typed `success`, FAIL → [`ClientError::Api`].
 pub fn decode_envelope<T: DeserializeOwned>(resp: &Response) -> Result<T, ClientError> {
     let status = resp.status.as_u16();
-    let env: Envelope<serde_json::Value> = serde_json::from_slice(&resp.body).map_err(|e| ClientError::Protocol {
-        status,
-        detail: format!("not a JSON envelope ({e}): {}", String::from_utf8_lossy(&resp.body).chars().take(200).collect::<String>()),
-    })?;
+    let env: Envelope<serde_json::Value> =
+        serde_json::from_slice(&resp.body).map_err(|e| ClientError::Protocol {
+            status,
+            detail: format!(
+                "not a JSON envelope ({e}): {}",
+                String::from_utf8_lossy(&resp.body).chars().take(200).collect::<String>()
+            ),
+        })?;
     match env.result_type {
         ResultType::Success => {
             let value = env.success.unwrap_or(serde_json::Value::Null);
-            serde_json::from_value(value)
-                .map_err(|e| ClientError::Protocol { status, detail: format!("unexpected success payload: {e}") })
+            serde_json::from_value(value).map_err(|e| ClientError::Protocol {
+                status,
+                detail: format!("unexpected success payload: {e}"),
+            })
         }
         other => {
             let (code, reason) = env

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use rustls::crypto::CryptoProvider;
 use rustls::crypto::aws_lc_rs::{self, cipher_suite as cs};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use rustls::{ClientConfig, RootCertStore};
 
 use crate::ClientError;
@@ -55,7 +55,10 @@ pub fn client_config(ca_pem: &[u8], identity: Option<(&[u8], &[u8])>) -> Result<
     // No ALPN here: the HTTP client sets it (h2, http/1.1) for the versions it enables.
     let cfg = match identity {
         Some((cert, key)) => builder
-            .with_client_auth_cert(certs_from_pem(cert, "client certificate")?, key_from_pem(key, "client key")?)
+            .with_client_auth_cert(
+                certs_from_pem(cert, "client certificate")?,
+                key_from_pem(key, "client key")?,
+            )
             .map_err(|e| ClientError::Config(format!("client certificate and key: {e}")))?,
         None => builder.with_no_client_auth(),
     };

@@ -1,8 +1,8 @@
 //! The root CA and what it issues.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SanType, SerialNumber, SubjectPublicKeyInfo,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
+    KeyPair, KeyUsagePurpose, PublicKeyData, SanType, SerialNumber, SubjectPublicKeyInfo,
 };
 use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::{FromDer, X509CertificationRequest};
@@ -115,11 +115,8 @@ impl CertificateAuthority {
         params.serial_number = Some(random_serial()?.1);
         let cert = params.self_signed(&key)?;
         let key_pem = SecretPem::new(key.serialize_pem());
-        let ca = Self {
-            cert_pem: cert.pem(),
-            cert_der: cert.der().to_vec(),
-            issuer: Issuer::new(params, key),
-        };
+        let ca =
+            Self { cert_pem: cert.pem(), cert_der: cert.der().to_vec(), issuer: Issuer::new(params, key) };
         Ok((ca, key_pem))
     }
 
@@ -299,7 +296,8 @@ fn csr_public_key(pem: &str) -> Result<SubjectPublicKeyInfo, PkiError> {
         Ok(PublicKey::EC(_)) => {
             let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.as_oid().ok());
             let ok = curve.is_some_and(|c| {
-                c == x509_parser::oid_registry::OID_EC_P256 || c == x509_parser::oid_registry::OID_NIST_EC_P384
+                c == x509_parser::oid_registry::OID_EC_P256
+                    || c == x509_parser::oid_registry::OID_NIST_EC_P384
             });
             if !ok {
                 return Err(PkiError::WeakKey("an EC curve other than P-256/P-384".into()));
@@ -404,8 +402,7 @@ mod tests {
         let (ca, _) = CertificateAuthority::generate("test CA", now()).unwrap();
         let mut roots = rustls::RootCertStore::empty();
         roots.add(CertificateDer::from(ca.cert_der().to_vec())).unwrap();
-        let verifier =
-            WebPkiClientVerifier::builder_with_provider(roots.into(), provider).build().unwrap();
+        let verifier = WebPkiClientVerifier::builder_with_provider(roots.into(), provider).build().unwrap();
         let good = ca.issue_client("a", &ClientKey::Generate(KeyType::Rsa2048), now()).unwrap();
         let t = UnixTime::now();
         verifier.verify_client_cert(&CertificateDer::from(good.cert_der.clone()), &[], t).unwrap();

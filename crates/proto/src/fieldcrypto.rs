@@ -22,8 +22,8 @@ use std::fmt;
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use aws_lc_rs::encoding::AsDer;
 use aws_lc_rs::rsa::{
-    KeySize, OAEP_SHA1_MGF1SHA1, OaepPrivateDecryptingKey, OaepPublicEncryptingKey,
-    PrivateDecryptingKey, PublicEncryptingKey,
+    KeySize, OAEP_SHA1_MGF1SHA1, OaepPrivateDecryptingKey, OaepPublicEncryptingKey, PrivateDecryptingKey,
+    PublicEncryptingKey,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -111,12 +111,7 @@ impl Session {
         let mut iv = [0u8; IV_LEN];
         fill_random(&mut key)?;
         fill_random(&mut iv)?;
-        Ok(Self {
-            version: VERSION.to_owned(),
-            id: uuid_v4()?,
-            key,
-            iv,
-        })
+        Ok(Self { version: VERSION.to_owned(), id: uuid_v4()?, key, iv })
     }
 
     /// A session from known parts, version [`VERSION`] (test vectors, stored sessions).
@@ -124,11 +119,7 @@ impl Session {
     /// # Errors
     /// [`FieldCryptoError::Malformed`] if `id` is empty or contains `$`, which would make every
     /// output of the session unparseable.
-    pub fn from_parts(
-        id: String,
-        key: [u8; KEY_LEN],
-        iv: [u8; IV_LEN],
-    ) -> Result<Self, FieldCryptoError> {
+    pub fn from_parts(id: String, key: [u8; KEY_LEN], iv: [u8; IV_LEN]) -> Result<Self, FieldCryptoError> {
         Self::with_version(VERSION.to_owned(), id, key, iv)
     }
 
@@ -143,12 +134,7 @@ impl Session {
                 "the session id must be non-empty and must not contain `$`",
             ));
         }
-        Ok(Self {
-            version,
-            id,
-            key,
-            iv,
-        })
+        Ok(Self { version, id, key, iv })
     }
 
     /// The session id (a UUID v4 string for generated sessions).
@@ -172,12 +158,9 @@ impl Session {
     /// [`FieldCryptoError::InvalidKey`] if the DER is not an acceptable RSA public key;
     /// [`FieldCryptoError::Crypto`] if the encryption fails.
     pub fn session_key(&self, rsa_public_spki_der: &[u8]) -> Result<String, FieldCryptoError> {
-        let mut plaintext = format!(
-            "{ALG_GCM}{SEPARATOR}{}{SEPARATOR}{}",
-            BASE64.encode(self.key),
-            BASE64.encode(self.iv)
-        )
-        .into_bytes();
+        let mut plaintext =
+            format!("{ALG_GCM}{SEPARATOR}{}{SEPARATOR}{}", BASE64.encode(self.key), BASE64.encode(self.iv))
+                .into_bytes();
         let wrapped = rsa_oaep_encrypt(rsa_public_spki_der, &plaintext);
         wipe(&mut plaintext);
         Ok(self.with_prefix(&BASE64.encode(wrapped?)))
@@ -219,9 +202,7 @@ impl Session {
                 ));
             }
             _ => {
-                return Err(FieldCryptoError::Malformed(
-                    "an encrypted field is `version$id$payload`",
-                ));
+                return Err(FieldCryptoError::Malformed("an encrypted field is `version$id$payload`"));
             }
         };
         if version != self.version {
@@ -296,20 +277,12 @@ impl SessionKeyDecrypter {
     /// [`FieldCryptoError::InvalidKey`] if the document is not an acceptable RSA private key;
     /// [`FieldCryptoError::Crypto`] if its public half cannot be encoded.
     pub fn from_pkcs8_der(pkcs8_der: &[u8]) -> Result<Self, FieldCryptoError> {
-        let private = PrivateDecryptingKey::from_pkcs8(pkcs8_der)
-            .map_err(|_| FieldCryptoError::InvalidKey)?;
-        let public_spki_der = private
-            .public_key()
-            .as_der()
-            .map_err(|_| FieldCryptoError::Crypto)?
-            .as_ref()
-            .to_vec();
-        let key =
-            OaepPrivateDecryptingKey::new(private).map_err(|_| FieldCryptoError::InvalidKey)?;
-        Ok(Self {
-            key,
-            public_spki_der,
-        })
+        let private =
+            PrivateDecryptingKey::from_pkcs8(pkcs8_der).map_err(|_| FieldCryptoError::InvalidKey)?;
+        let public_spki_der =
+            private.public_key().as_der().map_err(|_| FieldCryptoError::Crypto)?.as_ref().to_vec();
+        let key = OaepPrivateDecryptingKey::new(private).map_err(|_| FieldCryptoError::InvalidKey)?;
+        Ok(Self { key, public_spki_der })
     }
 
     /// The public half, as X.509 `SubjectPublicKeyInfo` DER: what partners wrap sessions with.
@@ -337,9 +310,7 @@ impl SessionKeyDecrypter {
     pub fn unwrap(&self, session_key: &str) -> Result<Session, FieldCryptoError> {
         let parts: Vec<&str> = session_key.split(SEPARATOR).collect();
         let [version, id, wrapped] = parts.as_slice() else {
-            return Err(FieldCryptoError::Malformed(
-                "a sessionKey is `version$id$base64`",
-            ));
+            return Err(FieldCryptoError::Malformed("a sessionKey is `version$id$base64`"));
         };
         if !is_accepted_version(version) {
             return Err(FieldCryptoError::VersionMismatch);
@@ -347,9 +318,9 @@ impl SessionKeyDecrypter {
         if !is_valid_id(id) {
             return Err(FieldCryptoError::Malformed("the session id is empty"));
         }
-        let ciphertext = BASE64.decode(wrapped).map_err(|_| {
-            FieldCryptoError::Malformed("the sessionKey's RSA block is not standard base64")
-        })?;
+        let ciphertext = BASE64
+            .decode(wrapped)
+            .map_err(|_| FieldCryptoError::Malformed("the sessionKey's RSA block is not standard base64"))?;
         let mut buffer = vec![0u8; self.key.min_output_size()];
         let result = self
             .key
@@ -377,26 +348,15 @@ impl fmt::Debug for SessionKeyDecrypter {
 /// # Errors
 /// [`FieldCryptoError::Crypto`] if generation or encoding fails.
 pub fn generate_platform_key() -> Result<(Vec<u8>, Vec<u8>), FieldCryptoError> {
-    let private =
-        PrivateDecryptingKey::generate(KeySize::Rsa4096).map_err(|_| FieldCryptoError::Crypto)?;
-    let pkcs8 = private
-        .as_der()
-        .map_err(|_| FieldCryptoError::Crypto)?
-        .as_ref()
-        .to_vec();
-    let spki = private
-        .public_key()
-        .as_der()
-        .map_err(|_| FieldCryptoError::Crypto)?
-        .as_ref()
-        .to_vec();
+    let private = PrivateDecryptingKey::generate(KeySize::Rsa4096).map_err(|_| FieldCryptoError::Crypto)?;
+    let pkcs8 = private.as_der().map_err(|_| FieldCryptoError::Crypto)?.as_ref().to_vec();
+    let spki = private.public_key().as_der().map_err(|_| FieldCryptoError::Crypto)?.as_ref().to_vec();
     Ok((pkcs8, spki))
 }
 
 /// RSA-OAEP (SHA-1, MGF1-SHA1, no label) of `plaintext` under an SPKI DER public key.
 fn rsa_oaep_encrypt(spki_der: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, FieldCryptoError> {
-    let public =
-        PublicEncryptingKey::from_der(spki_der).map_err(|_| FieldCryptoError::InvalidKey)?;
+    let public = PublicEncryptingKey::from_der(spki_der).map_err(|_| FieldCryptoError::InvalidKey)?;
     let key = OaepPublicEncryptingKey::new(public).map_err(|_| FieldCryptoError::InvalidKey)?;
     if plaintext.len() > key.max_plaintext_size(&OAEP_SHA1_MGF1SHA1) {
         return Err(FieldCryptoError::Crypto);
@@ -411,28 +371,20 @@ fn rsa_oaep_encrypt(spki_der: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, FieldC
 }
 
 /// Parses the RSA plaintext `AES_GCM$b64(key)$b64(iv)` into the key and IV.
-fn parse_session_plaintext(
-    plaintext: &[u8],
-) -> Result<([u8; KEY_LEN], [u8; IV_LEN]), FieldCryptoError> {
+fn parse_session_plaintext(plaintext: &[u8]) -> Result<([u8; KEY_LEN], [u8; IV_LEN]), FieldCryptoError> {
     let text = std::str::from_utf8(plaintext)
         .map_err(|_| FieldCryptoError::Malformed("the session plaintext is not UTF-8"))?;
     let parts: Vec<&str> = text.split(SEPARATOR).collect();
     let [algorithm, key_b64, iv_b64] = parts.as_slice() else {
-        return Err(FieldCryptoError::Malformed(
-            "the session plaintext is `AES_GCM$key$iv`",
-        ));
+        return Err(FieldCryptoError::Malformed("the session plaintext is `AES_GCM$key$iv`"));
     };
     match *algorithm {
         ALG_GCM => {}
         ALG_CBC => {
-            return Err(FieldCryptoError::Unsupported(
-                "the AES_CBC session algorithm; use AES_GCM",
-            ));
+            return Err(FieldCryptoError::Unsupported("the AES_CBC session algorithm; use AES_GCM"));
         }
         _ => {
-            return Err(FieldCryptoError::Unsupported(
-                "an unknown session algorithm; use AES_GCM",
-            ));
+            return Err(FieldCryptoError::Unsupported("an unknown session algorithm; use AES_GCM"));
         }
     }
     let mut key_bytes = BASE64
@@ -473,14 +425,7 @@ fn uuid_v4() -> Result<String, FieldCryptoError> {
     b[6] = (b[6] & 0x0f) | 0x40; // version 4
     b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
     let hex: String = b.iter().map(|byte| format!("{byte:02x}")).collect();
-    Ok(format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    ))
+    Ok(format!("{}-{}-{}-{}-{}", &hex[0..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..32]))
 }
 
 /// Overwrites secret bytes with zeros. Best effort: without `unsafe` volatile writes the
@@ -528,66 +473,44 @@ mod tests {
 
     #[test]
     fn official_vector_encrypts_exactly() {
-        assert_eq!(
-            vector_session().encrypt(VECTOR_PLAIN).unwrap(),
-            VECTOR_FIELD
-        );
+        assert_eq!(vector_session().encrypt(VECTOR_PLAIN).unwrap(), VECTOR_FIELD);
     }
 
     #[test]
     fn official_vector_decrypts() {
-        assert_eq!(
-            vector_session().decrypt(VECTOR_FIELD).unwrap(),
-            VECTOR_PLAIN
-        );
+        assert_eq!(vector_session().decrypt(VECTOR_FIELD).unwrap(), VECTOR_PLAIN);
     }
 
     #[test]
     fn flipping_any_payload_bit_fails() {
         let session = vector_session();
-        let payload = BASE64
-            .decode(VECTOR_FIELD.rsplit('$').next().unwrap())
-            .unwrap();
+        let payload = BASE64.decode(VECTOR_FIELD.rsplit('$').next().unwrap()).unwrap();
         for bit in 0..payload.len() * 8 {
             let mut tampered = payload.clone();
             tampered[bit / 8] ^= 1 << (bit % 8);
             let field = format!("v1${VECTOR_ID}${}", BASE64.encode(&tampered));
-            assert_eq!(
-                session.decrypt(&field),
-                Err(FieldCryptoError::Crypto),
-                "bit {bit}"
-            );
+            assert_eq!(session.decrypt(&field), Err(FieldCryptoError::Crypto), "bit {bit}");
         }
     }
 
     #[test]
     fn wrong_session_id_fails() {
         let field = VECTOR_FIELD.replace(VECTOR_ID, "b94ea687-0a72-43f8-be24-7be5029fa999");
-        assert_eq!(
-            vector_session().decrypt(&field),
-            Err(FieldCryptoError::SessionMismatch)
-        );
+        assert_eq!(vector_session().decrypt(&field), Err(FieldCryptoError::SessionMismatch));
     }
 
     #[test]
     fn wrong_version_fails() {
         for version in ["v2", "V1", "", "v1_0.0.14"] {
             let field = format!("{version}{}", VECTOR_FIELD.strip_prefix("v1").unwrap());
-            assert_eq!(
-                vector_session().decrypt(&field),
-                Err(FieldCryptoError::VersionMismatch),
-                "{version}"
-            );
+            assert_eq!(vector_session().decrypt(&field), Err(FieldCryptoError::VersionMismatch), "{version}");
         }
     }
 
     #[test]
     fn cbc_field_is_refused_as_unsupported() {
         let field = format!("{VECTOR_FIELD}$0123abcd");
-        assert!(matches!(
-            vector_session().decrypt(&field),
-            Err(FieldCryptoError::Unsupported(_))
-        ));
+        assert!(matches!(vector_session().decrypt(&field), Err(FieldCryptoError::Unsupported(_))));
     }
 
     #[test]
@@ -625,10 +548,7 @@ mod tests {
             let groups: Vec<&str> = id.split('-').collect();
             let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
             assert_eq!(lens, [8, 4, 4, 4, 12], "{id}");
-            assert!(
-                id.chars()
-                    .all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c))
-            );
+            assert!(id.chars().all(|c| c == '-' || c.is_ascii_digit() || ('a'..='f').contains(&c)));
             assert!(groups[2].starts_with('4'), "{id}");
             assert!(matches!(&groups[3][..1], "8" | "9" | "a" | "b"), "{id}");
         }
@@ -653,10 +573,7 @@ mod tests {
     fn production_key_is_rsa_4096() {
         let key = PublicEncryptingKey::from_der(&toss_public_key_der()).unwrap();
         assert_eq!(key.key_size_bits(), 4096);
-        assert_eq!(
-            BASE64.encode(key.as_der().unwrap().as_ref()),
-            TOSS_PUBLIC_KEY_B64
-        );
+        assert_eq!(BASE64.encode(key.as_der().unwrap().as_ref()), TOSS_PUBLIC_KEY_B64);
     }
 
     #[test]
@@ -677,9 +594,7 @@ mod tests {
         assert_eq!(decrypter.public_key_spki_der(), platform_key().1);
 
         let partner = Session::generate().unwrap();
-        let session_key = partner
-            .session_key(&decrypter.public_key_spki_der())
-            .unwrap();
+        let session_key = partner.session_key(&decrypter.public_key_spki_der()).unwrap();
         let platform = decrypter.unwrap(&session_key).unwrap();
         assert_eq!(platform.id(), partner.id());
         assert_eq!(platform.version(), "v1");
@@ -695,13 +610,8 @@ mod tests {
 
     #[test]
     fn java_sdk_version_is_kept_and_echoed() {
-        let session = Session::with_version(
-            "v1_0.0.14".to_owned(),
-            VECTOR_ID.to_owned(),
-            [7; 32],
-            [9; 12],
-        )
-        .unwrap();
+        let session =
+            Session::with_version("v1_0.0.14".to_owned(), VECTOR_ID.to_owned(), [7; 32], [9; 12]).unwrap();
         let session_key = session.session_key(&platform_key().1).unwrap();
         assert!(session_key.starts_with("v1_0.0.14$"));
         let platform = decrypter().unwrap(&session_key).unwrap();
@@ -713,22 +623,14 @@ mod tests {
 
     #[test]
     fn toss_session_key_is_refused_by_a_platform_key() {
-        let session_key = vector_session()
-            .session_key(&toss_public_key_der())
-            .unwrap();
-        assert_eq!(
-            decrypter().unwrap(&session_key).unwrap_err(),
-            FieldCryptoError::Crypto
-        );
+        let session_key = vector_session().session_key(&toss_public_key_der()).unwrap();
+        assert_eq!(decrypter().unwrap(&session_key).unwrap_err(), FieldCryptoError::Crypto);
     }
 
     #[test]
     fn cbc_session_is_refused_as_unsupported() {
-        let session_key = raw_session_key(&format!(
-            "AES_CBC${}${}",
-            BASE64.encode([1u8; 32]),
-            BASE64.encode([2u8; 16])
-        ));
+        let session_key =
+            raw_session_key(&format!("AES_CBC${}${}", BASE64.encode([1u8; 32]), BASE64.encode([2u8; 16])));
         let err = decrypter().unwrap(&session_key).unwrap_err();
         assert!(matches!(err, FieldCryptoError::Unsupported(_)), "{err:?}");
         assert!(err.to_string().contains("AES_GCM"));
@@ -737,11 +639,8 @@ mod tests {
     #[test]
     fn malformed_session_keys_are_errors() {
         let decrypter = decrypter();
-        let good_rsa = raw_session_key(&format!(
-            "AES_GCM${}${}",
-            BASE64.encode([1u8; 32]),
-            BASE64.encode([2u8; 12])
-        ));
+        let good_rsa =
+            raw_session_key(&format!("AES_GCM${}${}", BASE64.encode([1u8; 32]), BASE64.encode([2u8; 12])));
         let good_b64 = good_rsa.rsplit('$').next().unwrap();
         assert!(decrypter.unwrap(&good_rsa).is_ok());
 
@@ -765,42 +664,19 @@ mod tests {
             String::new(),
             "AES_GCM".to_owned(),
             format!("AES_GCM${}", BASE64.encode([1u8; 32])),
-            format!(
-                "AES_GCM${}${}",
-                BASE64.encode([1u8; 16]),
-                BASE64.encode([2u8; 12])
-            ),
-            format!(
-                "AES_GCM${}${}",
-                BASE64.encode([1u8; 33]),
-                BASE64.encode([2u8; 12])
-            ),
-            format!(
-                "AES_GCM${}${}",
-                BASE64.encode([1u8; 32]),
-                BASE64.encode([2u8; 16])
-            ),
+            format!("AES_GCM${}${}", BASE64.encode([1u8; 16]), BASE64.encode([2u8; 12])),
+            format!("AES_GCM${}${}", BASE64.encode([1u8; 33]), BASE64.encode([2u8; 12])),
+            format!("AES_GCM${}${}", BASE64.encode([1u8; 32]), BASE64.encode([2u8; 16])),
             format!("AES_GCM$not base64!${}", BASE64.encode([2u8; 12])),
-            format!(
-                "AES_GCM${}${}$extra",
-                BASE64.encode([1u8; 32]),
-                BASE64.encode([2u8; 12])
-            ),
-            format!(
-                "CHACHA${}${}",
-                BASE64.encode([1u8; 32]),
-                BASE64.encode([2u8; 12])
-            ),
+            format!("AES_GCM${}${}$extra", BASE64.encode([1u8; 32]), BASE64.encode([2u8; 12])),
+            format!("CHACHA${}${}", BASE64.encode([1u8; 32]), BASE64.encode([2u8; 12])),
         ];
         for plaintext in &bad_plaintexts {
             let result = decrypter.unwrap(&raw_session_key(plaintext));
             assert!(result.is_err(), "{plaintext:?}");
         }
-        let short_key = raw_session_key(&format!(
-            "AES_GCM${}${}",
-            BASE64.encode([1u8; 16]),
-            BASE64.encode([2u8; 12])
-        ));
+        let short_key =
+            raw_session_key(&format!("AES_GCM${}${}", BASE64.encode([1u8; 16]), BASE64.encode([2u8; 12])));
         assert_eq!(
             decrypter.unwrap(&short_key).unwrap_err(),
             FieldCryptoError::Malformed("the session key is not 32 bytes")
@@ -809,18 +685,12 @@ mod tests {
 
     #[test]
     fn bad_keys_are_errors() {
-        assert_eq!(
-            vector_session().session_key(b"not a key").unwrap_err(),
-            FieldCryptoError::InvalidKey
-        );
+        assert_eq!(vector_session().session_key(b"not a key").unwrap_err(), FieldCryptoError::InvalidKey);
         assert_eq!(
             SessionKeyDecrypter::from_pkcs8_der(b"not a key").unwrap_err(),
             FieldCryptoError::InvalidKey
         );
-        assert_eq!(
-            vector_session().session_key(&[]).unwrap_err(),
-            FieldCryptoError::InvalidKey
-        );
+        assert_eq!(vector_session().session_key(&[]).unwrap_err(), FieldCryptoError::InvalidKey);
     }
 
     #[test]

@@ -118,11 +118,7 @@ impl fmt::Display for IpRule {
             Self::Net(n) => write!(f, "{n}"),
             Self::Range { start, end } => {
                 let (s, e) = (start.octets(), end.octets());
-                if s[..3] == e[..3] {
-                    write!(f, "{start}~{}", e[3])
-                } else {
-                    write!(f, "{start}~{end}")
-                }
+                if s[..3] == e[..3] { write!(f, "{start}~{}", e[3]) } else { write!(f, "{start}~{end}") }
             }
         }
     }

@@ -96,7 +96,13 @@ struct AppView {
 
 impl From<App> for AppView {
     fn from(a: App) -> Self {
-        Self { name: a.name, qpm: a.qpm, allow_ips: a.allow_ips, webhook_url: a.webhook_url, created_at: rfc3339(a.created_at) }
+        Self {
+            name: a.name,
+            qpm: a.qpm,
+            allow_ips: a.allow_ips,
+            webhook_url: a.webhook_url,
+            created_at: rfc3339(a.created_at),
+        }
     }
 }
 
@@ -143,20 +149,25 @@ fn validate_qpm(qpm: u32) -> Result<u32, ApiError> {
 }
 
 fn validate_allow_ips(entries: &[String]) -> Result<Vec<String>, ApiError> {
-    IpAllowlist::parse(entries).map(|l| l.to_strings()).map_err(|e| ApiError::invalid(format!("allow_ips: {e}")))
+    IpAllowlist::parse(entries)
+        .map(|l| l.to_strings())
+        .map_err(|e| ApiError::invalid(format!("allow_ips: {e}")))
 }
 
 fn validate_webhook(url: &str) -> Result<(), ApiError> {
-    let ok = url.parse::<http::Uri>().is_ok_and(|u| {
-        matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some()
-    });
+    let ok = url
+        .parse::<http::Uri>()
+        .is_ok_and(|u| matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some());
     if ok { Ok(()) } else { Err(ApiError::invalid("webhook_url: must be an http(s):// URL")) }
 }
 
 async fn reload(p: &Platform) -> Result<(), ApiError> {
     p.reload().await.map_err(|e| {
         tracing::error!(error = %e, "reload after a committed change failed");
-        ApiError::new(ErrorCode::ServiceUnavailable, "the change is saved but not yet applied; retry the request")
+        ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "the change is saved but not yet applied; retry the request",
+        )
     })
 }
 
@@ -165,7 +176,10 @@ async fn list_apps(State(p): State<Arc<Platform>>) -> Result<Response, ApiError>
     Ok(success(StatusCode::OK, serde_json::json!({ "apps": apps })))
 }
 
-async fn create_app(State(p): State<Arc<Platform>>, ApiJson(body): ApiJson<CreateApp>) -> Result<Response, ApiError> {
+async fn create_app(
+    State(p): State<Arc<Platform>>,
+    ApiJson(body): ApiJson<CreateApp>,
+) -> Result<Response, ApiError> {
     validate_name(&body.name)?;
     if let Some(w) = &body.webhook_url {
         validate_webhook(w)?;
@@ -186,7 +200,8 @@ async fn create_app(State(p): State<Arc<Platform>>, ApiJson(body): ApiJson<Creat
 }
 
 async fn get_app(State(p): State<Arc<Platform>>, Path(name): Path<String>) -> Result<Response, ApiError> {
-    let app = p.store.app(&name).await?.ok_or_else(|| ApiError::not_found(format!("app `{name}` not found")))?;
+    let app =
+        p.store.app(&name).await?.ok_or_else(|| ApiError::not_found(format!("app `{name}` not found")))?;
     Ok(success(StatusCode::OK, AppView::from(app)))
 }
 
@@ -330,11 +345,17 @@ struct CertQuery {
     app: Option<String>,
 }
 
-async fn list_certs(State(p): State<Arc<Platform>>, Query(q): Query<CertQuery>) -> Result<Response, ApiError> {
+async fn list_certs(
+    State(p): State<Arc<Platform>>,
+    Query(q): Query<CertQuery>,
+) -> Result<Response, ApiError> {
     certs_of(&p, q.app.as_deref()).await
 }
 
-async fn list_app_certs(State(p): State<Arc<Platform>>, Path(name): Path<String>) -> Result<Response, ApiError> {
+async fn list_app_certs(
+    State(p): State<Arc<Platform>>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
     if p.store.app(&name).await?.is_none() {
         return Err(ApiError::not_found(format!("app `{name}` not found")));
     }
@@ -343,7 +364,8 @@ async fn list_app_certs(State(p): State<Arc<Platform>>, Path(name): Path<String>
 
 async fn certs_of(p: &Platform, app: Option<&str>) -> Result<Response, ApiError> {
     let now = unix_now();
-    let certs: Vec<CertView> = p.store.list_certs(app).await?.into_iter().map(|c| CertView::new(c, now)).collect();
+    let certs: Vec<CertView> =
+        p.store.list_certs(app).await?.into_iter().map(|c| CertView::new(c, now)).collect();
     Ok(success(StatusCode::OK, serde_json::json!({ "certs": certs })))
 }
 
@@ -357,7 +379,11 @@ fn normalize_serial(serial: &str) -> Result<String, ApiError> {
 
 async fn get_cert(State(p): State<Arc<Platform>>, Path(serial): Path<String>) -> Result<Response, ApiError> {
     let serial = normalize_serial(&serial)?;
-    let c = p.store.cert(&serial).await?.ok_or_else(|| ApiError::not_found(format!("certificate {serial} not found")))?;
+    let c = p
+        .store
+        .cert(&serial)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("certificate {serial} not found")))?;
     Ok(success(StatusCode::OK, CertView::new(c, unix_now())))
 }
 

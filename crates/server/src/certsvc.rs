@@ -3,11 +3,11 @@
 //! Not implemented in this build: every route answers 501 in the identity-verification
 //! envelope, so a partner's client sees a well-formed FAIL rather than a connection error.
 
+use axum::Json;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 
 /// The cert listener's router.
 pub fn router() -> Router {

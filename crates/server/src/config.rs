@@ -175,7 +175,12 @@ impl Config {
     }
 
     /// Overrides listener addresses (command-line flags).
-    pub fn with_listen(mut self, gateway: Option<SocketAddr>, cert: Option<SocketAddr>, console: Option<SocketAddr>) -> Self {
+    pub fn with_listen(
+        mut self,
+        gateway: Option<SocketAddr>,
+        cert: Option<SocketAddr>,
+        console: Option<SocketAddr>,
+    ) -> Self {
         self.gateway_addr = gateway.unwrap_or(self.gateway_addr);
         self.cert_addr = cert.unwrap_or(self.cert_addr);
         self.console_addr = console.unwrap_or(self.console_addr);
@@ -206,10 +211,9 @@ impl RawConfig {
             if !r.prefix.starts_with('/') {
                 return Err(invalid(format!("route[{i}].prefix"), "must start with `/`"));
             }
-            let upstream: http::Uri = r
-                .upstream
-                .parse()
-                .map_err(|_| invalid(format!("route[{i}].upstream"), format!("`{}` is not a URI", r.upstream)))?;
+            let upstream: http::Uri = r.upstream.parse().map_err(|_| {
+                invalid(format!("route[{i}].upstream"), format!("`{}` is not a URI", r.upstream))
+            })?;
             if upstream.scheme_str() != Some("http") || upstream.authority().is_none() {
                 return Err(invalid(
                     format!("route[{i}].upstream"),
@@ -225,7 +229,7 @@ impl RawConfig {
                 timeout: millis(&format!("route[{i}].timeout_ms"), r.timeout_ms, 30_000)?,
             });
         }
-        routes.sort_by(|a, b| b.prefix.len().cmp(&a.prefix.len()));
+        routes.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
         for name in &self.tls.server_names {
             let ok = name.parse::<std::net::IpAddr>().is_ok()
                 || (!name.is_empty()
@@ -245,7 +249,11 @@ impl RawConfig {
             console_addr: addr("listen.console", self.listen.console, "127.0.0.1:9000")?,
             server_names: self.tls.server_names,
             handshake_timeout: millis("tls.handshake_timeout_ms", self.tls.handshake_timeout_ms, 10_000)?,
-            header_read_timeout: millis("tls.header_read_timeout_ms", self.tls.header_read_timeout_ms, 10_000)?,
+            header_read_timeout: millis(
+                "tls.header_read_timeout_ms",
+                self.tls.header_read_timeout_ms,
+                10_000,
+            )?,
             default_qpm: self.gateway.default_qpm.unwrap_or(3000),
             max_body_bytes,
             expiry_scan_interval: millis("expiry.scan_interval_ms", self.expiry.scan_interval_ms, 3_600_000)?,

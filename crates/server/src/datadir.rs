@@ -21,6 +21,7 @@ pub struct DataDir {
 }
 
 /// What the platform loads from its data dir at start.
+#[derive(Debug)]
 pub struct Loaded {
     /// The platform CA.
     pub ca: CertificateAuthority,
@@ -74,7 +75,8 @@ impl DataDir {
     /// Creates what is missing and loads everything.
     pub fn load_or_init(&self, server_names: &[String], now: OffsetDateTime) -> Result<Loaded, StartError> {
         if !self.root.exists() {
-            fs::create_dir_all(&self.root).map_err(|e| self.err(&self.root, format!("cannot create: {e}")))?;
+            fs::create_dir_all(&self.root)
+                .map_err(|e| self.err(&self.root, format!("cannot create: {e}")))?;
             let _ = fs::set_permissions(&self.root, fs::Permissions::from_mode(0o700));
         }
         let ca = self.load_or_create_ca(now)?;
@@ -101,7 +103,10 @@ impl DataDir {
                 let cert = self.read(&cert_path)?;
                 let key = self.read_secret(&key_path)?;
                 CertificateAuthority::from_pem(&cert, key.expose()).map_err(|e| {
-                    self.err(&cert_path, format!("{e}; restore the CA files from backup (issued certificates depend on them)"))
+                    self.err(
+                        &cert_path,
+                        format!("{e}; restore the CA files from backup (issued certificates depend on them)"),
+                    )
                 })
             }
             (false, false) => {
@@ -119,7 +124,9 @@ impl DataDir {
                 Ok(ca)
             }
             (true, false) => Err(self.err(&key_path, "missing while ca.pem exists: restore it from backup")),
-            (false, true) => Err(self.err(&cert_path, "missing while ca-key.pem exists: restore it from backup")),
+            (false, true) => {
+                Err(self.err(&cert_path, "missing while ca-key.pem exists: restore it from backup"))
+            }
         }
     }
 
@@ -129,7 +136,9 @@ impl DataDir {
             let token = self.read_secret(&path)?;
             let t = token.expose().trim();
             if t.len() < 32 || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-                return Err(self.err(&path, "not a valid admin token; delete the file to have a new one made"));
+                return Err(
+                    self.err(&path, "not a valid admin token; delete the file to have a new one made")
+                );
             }
             return Ok(SecretPem::new(t.to_owned()));
         }
@@ -210,10 +219,11 @@ fn write_atomic(path: &Path, contents: &str, mode: u32) -> std::io::Result<()> {
         f.sync_all()?;
     }
     fs::rename(&tmp, path)?;
-    if let Some(dir) = path.parent() {
-        if let Ok(d) = fs::File::open(dir) {
-            let _ = d.sync_all();
-        }
+    // Make the rename itself durable.
+    if let Some(dir) = path.parent()
+        && let Ok(d) = fs::File::open(dir)
+    {
+        let _ = d.sync_all();
     }
     Ok(())
 }

@@ -43,13 +43,14 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status =
+            StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body: Envelope<()> = Envelope::fail(self.code.as_str(), self.reason);
         let mut resp = (status, Json(body)).into_response();
-        if let Some(secs) = self.retry_after_secs {
-            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                resp.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(secs) = self.retry_after_secs
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
         }
         resp
     }
@@ -59,7 +60,9 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound(what) => Self::not_found(format!("{what} not found")),
-            StoreError::Conflict(what) => Self::new(ErrorCode::AlreadyExists, format!("{what} already exists")),
+            StoreError::Conflict(what) => {
+                Self::new(ErrorCode::AlreadyExists, format!("{what} already exists"))
+            }
             StoreError::Backend(detail) => {
                 tracing::error!(%detail, "storage unavailable");
                 Self::new(ErrorCode::ServiceUnavailable, "storage unavailable; retry later")

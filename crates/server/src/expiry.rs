@@ -38,7 +38,12 @@ pub async fn scan(store: &dyn Store, now: i64) -> Result<Vec<Warning>, StoreErro
                     not_after = %crate::admin::rfc3339(c.not_after),
                     "client certificate expires soon: issue a new one and rotate"
                 );
-                sent.push(Warning { serial: c.serial.clone(), app: c.app_name.clone(), threshold_days: days, not_after: c.not_after });
+                sent.push(Warning {
+                    serial: c.serial.clone(),
+                    app: c.app_name.clone(),
+                    threshold_days: days,
+                    not_after: c.not_after,
+                });
             }
         }
     }
@@ -58,9 +63,15 @@ mod tests {
 
     async fn store_with_cert(path: &std::path::Path, not_after: i64) -> SqliteStore {
         let s = SqliteStore::open(path).await.unwrap();
-        s.create_app(&NewApp { name: "a".into(), qpm: 1, allow_ips: vec![], webhook_url: None, created_at: 0 })
-            .await
-            .unwrap();
+        s.create_app(&NewApp {
+            name: "a".into(),
+            qpm: 1,
+            allow_ips: vec![],
+            webhook_url: None,
+            created_at: 0,
+        })
+        .await
+        .unwrap();
         s.insert_cert(&CertRecord {
             serial: "01".into(),
             app_name: "a".into(),

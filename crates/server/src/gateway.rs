@@ -61,10 +61,8 @@ async fn gate(State(p): State<Arc<Platform>>, mut req: Request, next: Next) -> R
             next.run(req).await
         }
         Err((err, close)) => {
-            if close {
-                if let Some(c) = req.extensions().get::<ConnControl>() {
-                    c.close();
-                }
+            if close && let Some(c) = req.extensions().get::<ConnControl>() {
+                c.close();
             }
             err.into_response()
         }
@@ -80,28 +78,47 @@ async fn admit(p: &Platform, info: Option<ConnInfo>) -> Result<Caller, (ApiError
     // `load_full`, not `load`: the guard of `load` must not be held across the await below.
     let snap = p.snapshot.load_full();
     let Some(cert) = snap.certs.get(&id.serial) else {
-        return Err((ApiError::new(ErrorCode::UnknownCertificate, "the client certificate is not known to the platform"), true));
+        return Err((
+            ApiError::new(
+                ErrorCode::UnknownCertificate,
+                "the client certificate is not known to the platform",
+            ),
+            true,
+        ));
     };
     if cert.revoked {
         return Err((
-            ApiError::new(ErrorCode::CertificateRevoked, format!("certificate {} has been revoked", id.serial)),
+            ApiError::new(
+                ErrorCode::CertificateRevoked,
+                format!("certificate {} has been revoked", id.serial),
+            ),
             true,
         ));
     }
     if unix_now() >= cert.not_after {
         return Err((
-            ApiError::new(ErrorCode::CertificateExpired, format!("certificate {} has expired; issue a new one", id.serial)),
+            ApiError::new(
+                ErrorCode::CertificateExpired,
+                format!("certificate {} has expired; issue a new one", id.serial),
+            ),
             true,
         ));
     }
     let Some(app) = snap.apps.get(&cert.app) else {
-        return Err((ApiError::new(ErrorCode::UnknownCertificate, "the certificate's app no longer exists"), true));
+        return Err((
+            ApiError::new(ErrorCode::UnknownCertificate, "the certificate's app no longer exists"),
+            true,
+        ));
     };
     if !app.allowlist.admits(info.peer.ip()) {
         return Err((
             ApiError::new(
                 ErrorCode::IpNotAllowed,
-                format!("source address {} is not on the allowlist of app {}", info.peer.ip().to_canonical(), app.name),
+                format!(
+                    "source address {} is not on the allowlist of app {}",
+                    info.peer.ip().to_canonical(),
+                    app.name
+                ),
             ),
             false,
         ));
@@ -143,7 +160,8 @@ struct WhoAmI {
 
 async fn whoami(req: Request) -> Result<Response, ApiError> {
     let caller = req.extensions().get::<Caller>().cloned().ok_or_else(|| ApiError::internal("no caller"))?;
-    let info = req.extensions().get::<ConnInfo>().cloned().ok_or_else(|| ApiError::internal("no conn info"))?;
+    let info =
+        req.extensions().get::<ConnInfo>().cloned().ok_or_else(|| ApiError::internal("no conn info"))?;
     Ok(success(
         StatusCode::OK,
         WhoAmI {

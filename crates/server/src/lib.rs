@@ -78,8 +78,11 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr: addr.to_string(), source })
     };
     let c = &platform.config;
-    let (gw, cert, console) = (bind(c.gateway_addr).await?, bind(c.cert_addr).await?, bind(c.console_addr).await?);
-    let local = |l: &TcpListener, addr| l.local_addr().map_err(|source| StartError::Bind { addr: format!("{addr}"), source });
+    let (gw, cert, console) =
+        (bind(c.gateway_addr).await?, bind(c.cert_addr).await?, bind(c.console_addr).await?);
+    let local = |l: &TcpListener, addr| {
+        l.local_addr().map_err(|source| StartError::Bind { addr: format!("{addr}"), source })
+    };
     let endpoints = Endpoints {
         gateway: local(&gw, c.gateway_addr)?,
         cert: local(&cert, c.cert_addr)?,
@@ -108,8 +111,10 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
     tasks.spawn(background(platform.clone(), limiter, rx));
 
     let json = serde_json::to_string_pretty(&endpoints).unwrap_or_default();
-    datadir::write_public(&dir.endpoints(), &format!("{json}\n"))
-        .map_err(|e| StartError::DataDir { path: dir.endpoints().display().to_string(), detail: e.to_string() })?;
+    datadir::write_public(&dir.endpoints(), &format!("{json}\n")).map_err(|e| StartError::DataDir {
+        path: dir.endpoints().display().to_string(),
+        detail: e.to_string(),
+    })?;
     Ok(Running { endpoints, platform, shutdown, tasks })
 }
 

@@ -86,7 +86,8 @@ impl Listener {
             }
         }
         drop(self.tcp);
-        let drained = tokio::time::timeout(DRAIN_TIMEOUT, async { while conns.join_next().await.is_some() {} }).await;
+        let drained =
+            tokio::time::timeout(DRAIN_TIMEOUT, async { while conns.join_next().await.is_some() {} }).await;
         if drained.is_err() {
             tracing::warn!(listener = self.name, left = conns.len(), "drain timeout; closing the rest");
             conns.abort_all();
@@ -125,19 +126,24 @@ impl Connection {
                 .and_then(ClientIdentity::from_der)
                 .map(Arc::new),
             tls_version: session.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default(),
-            cipher_suite: session.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default(),
+            cipher_suite: session
+                .negotiated_cipher_suite()
+                .map(|s| format!("{:?}", s.suite()))
+                .unwrap_or_default(),
         };
         let close = Arc::new(Notify::new());
         let control = ConnControl(close.clone());
-        let service = self.router.clone().map_request(move |mut req: http::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(info.clone());
-            req.extensions_mut().insert(control.clone());
-            req
-        });
+        let service =
+            self.router.clone().map_request(move |mut req: http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(info.clone());
+                req.extensions_mut().insert(control.clone());
+                req
+            });
         let mut builder = Builder::new(TokioExecutor::new());
         builder.http1().timer(TokioTimer::new()).header_read_timeout(self.header_read_timeout);
         builder.http2().timer(TokioTimer::new());
-        let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), TowerToHyperService::new(service));
+        let conn =
+            builder.serve_connection_with_upgrades(TokioIo::new(tls), TowerToHyperService::new(service));
         tokio::pin!(conn);
         let mut closing = false;
         loop {

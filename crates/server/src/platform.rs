@@ -149,9 +149,8 @@ impl Platform {
         let certs = self.store.list_certs(None).await?;
         let mut snap = Snapshot::default();
         for a in apps {
-            let allowlist = IpAllowlist::parse(&a.allow_ips).map_err(|e| {
-                StoreError::Corrupt(format!("app {} allowlist: {e}", a.name))
-            })?;
+            let allowlist = IpAllowlist::parse(&a.allow_ips)
+                .map_err(|e| StoreError::Corrupt(format!("app {} allowlist: {e}", a.name)))?;
             snap.apps.insert(a.name.clone(), Arc::new(AppEntry { name: a.name, qpm: a.qpm, allowlist }));
         }
         for c in certs {
@@ -167,9 +166,7 @@ impl Platform {
 
     fn build_gateway_tls(&self) -> Result<ServerConfig, StartError> {
         let mut roots = RootCertStore::empty();
-        roots
-            .add(CertificateDer::from(self.ca.cert_der().to_vec()))
-            .map_err(|e| intoss_tls::TlsError::Config(e))?;
+        roots.add(CertificateDer::from(self.ca.cert_der().to_vec())).map_err(intoss_tls::TlsError::Config)?;
         let verifier = GatedClientVerifier::new(roots, Arc::new(SnapshotGate(self.snapshot.clone())))?;
         let mut cfg = intoss_tls::server_config_builder()
             .map_err(intoss_tls::TlsError::Config)?

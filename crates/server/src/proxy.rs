@@ -82,7 +82,10 @@ async fn forward(p: &Platform, route: &Route, req: Request) -> Result<Response, 
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return Err(ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {limit} bytes")));
+        return Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the body is larger than {limit} bytes"),
+        ));
     }
     let caller = req.extensions().get::<Caller>().cloned().ok_or_else(|| ApiError::internal("no caller"))?;
     let peer = req.extensions().get::<ConnInfo>().map(|i| i.peer.ip().to_canonical());
@@ -124,15 +127,25 @@ async fn forward(p: &Platform, route: &Route, req: Request) -> Result<Response, 
         Ok(Ok(resp)) => resp,
         Ok(Err(e)) => {
             if crate::extract::caused_by_length_limit(&e) {
-                return Err(ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {limit} bytes")));
+                return Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("the body is larger than {limit} bytes"),
+                ));
             }
             tracing::warn!(route = %route.prefix, error = %e, "upstream unavailable");
-            return Err(ApiError::new(ErrorCode::UpstreamUnavailable, format!("the upstream of {} is unavailable", route.prefix)));
+            return Err(ApiError::new(
+                ErrorCode::UpstreamUnavailable,
+                format!("the upstream of {} is unavailable", route.prefix),
+            ));
         }
         Err(_) => {
             return Err(ApiError::new(
                 ErrorCode::UpstreamTimeout,
-                format!("the upstream of {} did not answer within {} ms", route.prefix, route.timeout.as_millis()),
+                format!(
+                    "the upstream of {} did not answer within {} ms",
+                    route.prefix,
+                    route.timeout.as_millis()
+                ),
             ));
         }
     };

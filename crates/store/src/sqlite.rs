@@ -4,7 +4,9 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use sqlx::{FromRow, Row};
 
 use crate::{App, AppPatch, CertRecord, ExpiryNotice, NewApp, Result, Store, StoreError};
@@ -237,12 +239,14 @@ impl Store for SqliteStore {
 
     async fn revoke_cert(&self, serial: &str, at: i64, reason: &str) -> Result<CertRecord> {
         // Compare-and-set: only the first revocation writes.
-        sqlx::query("UPDATE certs SET revoked_at = $2, revoke_reason = $3 WHERE serial = $1 AND revoked_at IS NULL")
-            .bind(serial)
-            .bind(at)
-            .bind(reason)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "UPDATE certs SET revoked_at = $2, revoke_reason = $3 WHERE serial = $1 AND revoked_at IS NULL",
+        )
+        .bind(serial)
+        .bind(at)
+        .bind(reason)
+        .execute(&self.pool)
+        .await?;
         self.cert(serial).await?.ok_or_else(|| StoreError::NotFound(format!("certificate {serial}")))
     }
 
@@ -316,12 +320,18 @@ mod tests {
         s.create_app(&new_app("a")).await.unwrap();
         assert!(matches!(s.create_app(&new_app("a")).await, Err(StoreError::Conflict(_))));
         let patched = s
-            .update_app("a", &AppPatch { qpm: Some(10), allow_ips: Some(vec!["10.0.0.0/8".into()]), ..Default::default() })
+            .update_app(
+                "a",
+                &AppPatch { qpm: Some(10), allow_ips: Some(vec!["10.0.0.0/8".into()]), ..Default::default() },
+            )
             .await
             .unwrap();
         assert_eq!(patched.qpm, 10);
         assert_eq!(patched.allow_ips, vec!["10.0.0.0/8".to_string()]);
-        let again = s.update_app("a", &AppPatch { webhook_url: Some(Some("https://x".into())), ..Default::default() }).await.unwrap();
+        let again = s
+            .update_app("a", &AppPatch { webhook_url: Some(Some("https://x".into())), ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(again.qpm, 10, "untouched fields stay");
         assert_eq!(again.webhook_url.as_deref(), Some("https://x"));
         assert!(matches!(s.update_app("nope", &AppPatch::default()).await, Err(StoreError::NotFound(_))));

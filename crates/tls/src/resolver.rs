@@ -38,7 +38,10 @@ impl DualCertResolver {
     }
 }
 
-fn certified_key(provider: &CryptoProvider, (cert, key): (&str, &str)) -> Result<Arc<CertifiedKey>, TlsError> {
+fn certified_key(
+    provider: &CryptoProvider,
+    (cert, key): (&str, &str),
+) -> Result<Arc<CertifiedKey>, TlsError> {
     let pem = |detail: String| TlsError::Pem { what: "server certificate".into(), detail };
     let chain = CertificateDer::pem_slice_iter(cert.as_bytes())
         .collect::<Result<Vec<_>, _>>()

@@ -18,7 +18,10 @@ async fn admin_api_requires_the_token() {
     let r = http.send(Method::GET, &url, &[("authorization", "Bearer wrong")], None).await.unwrap();
     assert_fail(&r, 401, "UNAUTHORIZED");
     let token = std::fs::read_to_string(s.data_dir().join("admin-token")).unwrap();
-    let r = http.send(Method::GET, &url, &[("authorization", &format!("Bearer {}", token.trim()))], None).await.unwrap();
+    let r = http
+        .send(Method::GET, &url, &[("authorization", &format!("Bearer {}", token.trim()))], None)
+        .await
+        .unwrap();
     assert_eq!(r.status, 200);
     assert_eq!(json(&r)["success"]["apps"], serde_json::json!([]));
     // Every authenticated route refuses without the token, including writes.
@@ -30,11 +33,17 @@ async fn admin_api_requires_the_token() {
         (Method::POST, "/admin/v1/apps/x/certs"),
         (Method::GET, "/admin/v1/expiry-notices"),
     ] {
-        let r = http.send(m.clone(), &format!("https://{}{path}", s.endpoints.console), &[], Some(b"{}".to_vec())).await.unwrap();
+        let r = http
+            .send(m.clone(), &format!("https://{}{path}", s.endpoints.console), &[], Some(b"{}".to_vec()))
+            .await
+            .unwrap();
         assert_fail(&r, 401, "UNAUTHORIZED");
     }
     // The OpenAPI document is public and describes the routes.
-    let r = http.send(Method::GET, &format!("https://{}/admin/v1/openapi.json", s.endpoints.console), &[], None).await.unwrap();
+    let r = http
+        .send(Method::GET, &format!("https://{}/admin/v1/openapi.json", s.endpoints.console), &[], None)
+        .await
+        .unwrap();
     let doc = json(&r);
     assert_eq!(doc["openapi"], "3.0.3");
     for p in ["/admin/v1/apps", "/admin/v1/apps/{name}/certs", "/admin/v1/certs/{serial}/revoke"] {
@@ -57,13 +66,25 @@ async fn admin_errors_are_envelopes() {
     assert!(err.contains("NOT_FOUND"), "{err}");
     let err = admin.issue_cert("dup", Some("dsa"), None).await.unwrap_err().to_string();
     assert!(err.contains("INVALID_PARAMETER") && err.contains("key_type"), "{err}");
-    let err = admin.issue_cert("dup", None, Some("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n")).await.unwrap_err().to_string();
+    let err = admin
+        .issue_cert(
+            "dup",
+            None,
+            Some("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("INVALID_PARAMETER") && err.contains("CSR"), "{err}");
     let err = admin.revoke_cert("zz", None).await.unwrap_err().to_string();
     assert!(err.contains("INVALID_PARAMETER"), "{err}");
     let err = admin.revoke_cert("0123", None).await.unwrap_err().to_string();
     assert!(err.contains("NOT_FOUND"), "{err}");
-    let err = admin.call(Method::POST, "/admin/v1/apps", Some(serde_json::json!({"name": "a", "colour": 1}))).await.unwrap_err().to_string();
+    let err = admin
+        .call(Method::POST, "/admin/v1/apps", Some(serde_json::json!({"name": "a", "colour": 1})))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("INVALID_PARAMETER") && err.contains("colour"), "{err}");
     let err = admin.call(Method::GET, "/admin/v1/nope", None).await.unwrap_err().to_string();
     assert!(err.contains("NOT_FOUND"), "{err}");
@@ -96,9 +117,16 @@ async fn cli_lists_as_tables_and_json_with_documented_fields() {
     let key_pem = std::fs::read_to_string(out_dir.join("client-key.pem")).unwrap();
     assert!(key_pem.starts_with("-----BEGIN PRIVATE KEY-----"), "PKCS#8");
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(out_dir.join("client-key.pem")).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(out_dir.join("client-key.pem")).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
     // The default key is RSA-2048, as the seed's Kotlin sample needs.
-    let openssl = Command::new("openssl").args(["pkey", "-noout", "-text", "-in"]).arg(out_dir.join("client-key.pem")).output().unwrap();
+    let openssl = Command::new("openssl")
+        .args(["pkey", "-noout", "-text", "-in"])
+        .arg(out_dir.join("client-key.pem"))
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&openssl.stdout).contains("2048 bit"));
 
     let certs: Value = serde_json::from_str(&s.cli_ok(&["cert", "list", "--json"])).unwrap();
@@ -139,9 +167,22 @@ async fn csr_issuance_keeps_the_key_and_takes_the_subject_from_the_app() {
         .unwrap();
     assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     let out_dir = d.join("csr-out");
-    s.cli_ok(&["cert", "issue", "--app", "csr-app", "--csr", d.join("req.csr").to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    s.cli_ok(&[
+        "cert",
+        "issue",
+        "--app",
+        "csr-app",
+        "--csr",
+        d.join("req.csr").to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
     assert!(!out_dir.join("client-key.pem").exists(), "no key when issuing from a CSR");
-    let text = Command::new("openssl").args(["x509", "-noout", "-subject", "-ext", "extendedKeyUsage", "-in"]).arg(out_dir.join("client-cert.pem")).output().unwrap();
+    let text = Command::new("openssl")
+        .args(["x509", "-noout", "-subject", "-ext", "extendedKeyUsage", "-in"])
+        .arg(out_dir.join("client-cert.pem"))
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("CN = csr-app") && !text.contains("someone-else"), "{text}");
     assert!(text.contains("TLS Web Client Authentication"), "{text}");

@@ -80,11 +80,11 @@ impl Server {
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(text) = std::fs::read_to_string(&endpoints) {
-                if let Ok(ep) = serde_json::from_str(&text) {
-                    self.endpoints = ep;
-                    return;
-                }
+            if let Ok(text) = std::fs::read_to_string(&endpoints)
+                && let Ok(ep) = serde_json::from_str(&text)
+            {
+                self.endpoints = ep;
+                return;
             }
             if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
                 panic!("intoss serve exited with {status}; log:\n{}", self.log());
@@ -134,7 +134,12 @@ impl Server {
     /// Runs the CLI and requires success; returns stdout.
     pub fn cli_ok(&self, args: &[&str]) -> String {
         let out = self.cli(args);
-        assert!(out.status.success(), "intoss {args:?} failed: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "intoss {args:?} failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     }
 
@@ -149,7 +154,17 @@ impl Server {
     /// Issues a certificate for an existing app.
     pub fn issue(&self, app: &str) -> Identity {
         let out = tempfile::tempdir_in(self.dir.path()).unwrap().keep();
-        let json = self.cli_ok(&["cert", "issue", "--app", app, "--key-type", "p256", "--out", out.to_str().unwrap(), "--json"]);
+        let json = self.cli_ok(&[
+            "cert",
+            "issue",
+            "--app",
+            app,
+            "--key-type",
+            "p256",
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ]);
         let v: Value = serde_json::from_str(&json).unwrap();
         Identity { dir: out, serial: v["serial"].as_str().unwrap().to_owned() }
     }
@@ -161,7 +176,9 @@ impl Server {
     /// An mTLS client with `id` (or none) trusting the platform CA.
     pub fn client(&self, id: Option<&Identity>) -> HttpsClient {
         let cfg = match id {
-            Some(id) => intoss_client::tls::client_config(&self.ca_pem(), Some((&id.cert(), &id.key()))).unwrap(),
+            Some(id) => {
+                intoss_client::tls::client_config(&self.ca_pem(), Some((&id.cert(), &id.key()))).unwrap()
+            }
             None => intoss_client::tls::client_config(&self.ca_pem(), None).unwrap(),
         };
         HttpsClient::new(cfg)
@@ -270,7 +287,11 @@ pub fn assert_fail(resp: &Response, status: u16, code: &str) -> String {
 
 /// Whether a program is installed.
 pub fn have(program: &str) -> bool {
-    Command::new("sh").arg("-c").arg(format!("command -v {program}")).output().is_ok_and(|o| o.status.success())
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {program}"))
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// Skips (returns false) when `program` is missing, unless INTOSS_REQUIRE_INTEROP=1 (set by
@@ -279,7 +300,10 @@ pub fn require(program: &str) -> bool {
     if have(program) {
         return true;
     }
-    assert!(std::env::var("INTOSS_REQUIRE_INTEROP").as_deref() != Ok("1"), "{program} is required (INTOSS_REQUIRE_INTEROP=1)");
+    assert!(
+        std::env::var("INTOSS_REQUIRE_INTEROP").as_deref() != Ok("1"),
+        "{program} is required (INTOSS_REQUIRE_INTEROP=1)"
+    );
     eprintln!("skipping: {program} is not installed");
     false
 }

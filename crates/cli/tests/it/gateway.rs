@@ -15,7 +15,10 @@ async fn every_gateway_error_is_an_envelope() {
     let r = get(&c, &s.gateway_url("/")).await.unwrap();
     assert_fail(&r, 404, "NOT_FOUND");
 
-    let r = c.send(Method::POST, &s.gateway_url("/api-partner/v1/whoami"), &[], Some(b"{}".to_vec())).await.unwrap();
+    let r = c
+        .send(Method::POST, &s.gateway_url("/api-partner/v1/whoami"), &[], Some(b"{}".to_vec()))
+        .await
+        .unwrap();
     assert_fail(&r, 405, "METHOD_NOT_ALLOWED");
 
     let echo = s.gateway_url("/api-partner/v1/echo");
@@ -26,7 +29,8 @@ async fn every_gateway_error_is_an_envelope() {
     let reason = assert_fail(&r, 400, "INVALID_PARAMETER");
     assert!(reason.contains("JSON"), "{reason}");
 
-    let r = c.send(Method::POST, &echo, &[("content-type", "text/plain")], Some(b"{}".to_vec())).await.unwrap();
+    let r =
+        c.send(Method::POST, &echo, &[("content-type", "text/plain")], Some(b"{}".to_vec())).await.unwrap();
     assert_fail(&r, 415, "UNSUPPORTED_MEDIA_TYPE");
 
     let big = format!("{{\"x\":\"{}\"}}", "a".repeat(2000));

@@ -47,13 +47,22 @@ fn check(program: &str, prefix: &[&str]) {
     };
     let ok = run(true);
     let stdout = String::from_utf8_lossy(&ok.stdout);
-    assert!(ok.status.success(), "{program} with the certificate failed: {stdout}{}\nserver log:\n{}", String::from_utf8_lossy(&ok.stderr), t.s.log());
+    assert!(
+        ok.status.success(),
+        "{program} with the certificate failed: {stdout}{}\nserver log:\n{}",
+        String::from_utf8_lossy(&ok.stderr),
+        t.s.log()
+    );
     let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(v["resultType"], "SUCCESS");
     assert_eq!(v["success"]["app"], "seed-client");
 
     let refused = run(false);
-    assert!(!refused.status.success(), "{program} without a certificate must fail: {}", String::from_utf8_lossy(&refused.stdout));
+    assert!(
+        !refused.status.success(),
+        "{program} without a certificate must fail: {}",
+        String::from_utf8_lossy(&refused.stdout)
+    );
 }
 
 #[test]
@@ -78,9 +87,13 @@ fn python_requests() {
     if !require("python3") {
         return;
     }
-    let has_requests = Command::new("python3").args(["-c", "import requests"]).status().is_ok_and(|s| s.success());
+    let has_requests =
+        Command::new("python3").args(["-c", "import requests"]).status().is_ok_and(|s| s.success());
     if !has_requests {
-        assert!(std::env::var("INTOSS_REQUIRE_INTEROP").as_deref() != Ok("1"), "python3 -m pip install requests");
+        assert!(
+            std::env::var("INTOSS_REQUIRE_INTEROP").as_deref() != Ok("1"),
+            "python3 -m pip install requests"
+        );
         return;
     }
     check("python3", &[interop_dir().join("client.py").to_str().unwrap()]);
@@ -111,7 +124,20 @@ fn libcurl_from_c() {
     }
     let t = setup();
     let out = Command::new("curl")
-        .args(["-sS", "--libcurl", "/dev/stdout", "-o", "/dev/null", "--cacert", &t.ca, "--cert", &t.cert, "--key", &t.key, &t.url])
+        .args([
+            "-sS",
+            "--libcurl",
+            "/dev/stdout",
+            "-o",
+            "/dev/null",
+            "--cacert",
+            &t.ca,
+            "--cert",
+            &t.cert,
+            "--key",
+            &t.key,
+            &t.url,
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

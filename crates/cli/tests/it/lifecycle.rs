@@ -30,7 +30,8 @@ async fn sigkill_and_restart_keeps_certificates_and_revocations() {
 #[tokio::test]
 async fn sigterm_finishes_in_flight_requests() {
     let up = crate::proxy::upstream().await;
-    let mut s = Server::start_with(&crate::proxy::routes(up).replace("timeout_ms = 700", "timeout_ms = 5000"));
+    let mut s =
+        Server::start_with(&crate::proxy::routes(up).replace("timeout_ms = 700", "timeout_ms = 5000"));
     let id = s.app_with_cert("graceful", &[]);
     let c = s.client(Some(&id));
     let url = s.gateway_url("/api-partner/v1/up/slow");

@@ -27,7 +27,11 @@ async fn issued_certificate_works_and_whoami_describes_it() {
     assert_eq!(v["success"]["certSerial"], id.serial.as_str());
     assert_eq!(v["success"]["qpmLimit"], 120);
     assert_eq!(v["success"]["remaining"], 119);
-    let not_after = OffsetDateTime::parse(v["success"]["notAfter"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+    let not_after = OffsetDateTime::parse(
+        v["success"]["notAfter"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
     let days = (not_after - OffsetDateTime::now_utc()).whole_days();
     assert!((389..=390).contains(&days), "390-day validity, got {days}");
 }
@@ -47,14 +51,18 @@ async fn foreign_ca_expired_and_wrong_eku_fail_the_handshake() {
 
     // Another CA, same app name.
     let (foreign, _) = intoss_pki::CertificateAuthority::generate("intoss root CA", now).unwrap();
-    let c = foreign.issue_client("a", &intoss_pki::ClientKey::Generate(intoss_pki::KeyType::EcdsaP256), now).unwrap();
+    let c = foreign
+        .issue_client("a", &intoss_pki::ClientKey::Generate(intoss_pki::KeyType::EcdsaP256), now)
+        .unwrap();
     let id = Identity::write(&s.dir.path().join("foreign"), &c.cert_pem, c.key_pem.unwrap().expose());
     let msg = s.assert_refused_in_handshake(&id).await;
     assert!(msg.contains("refused the client certificate"), "{msg}");
 
     // Our CA, but expired yesterday.
     let ca = s.ca();
-    let c = ca.issue_client_for_tests("a", now - time::Duration::days(391), now - time::Duration::days(1), true).unwrap();
+    let c = ca
+        .issue_client_for_tests("a", now - time::Duration::days(391), now - time::Duration::days(1), true)
+        .unwrap();
     let id = Identity::write(&s.dir.path().join("expired"), &c.cert_pem, c.key_pem.unwrap().expose());
     let msg = s.assert_refused_in_handshake(&id).await;
     assert!(msg.contains("expired"), "{msg}");
@@ -66,7 +74,8 @@ async fn foreign_ca_expired_and_wrong_eku_fail_the_handshake() {
     assert!(msg.contains("refused the client certificate"), "{msg}");
 
     // Our CA, valid, clientAuth, but never recorded by the platform (fail closed).
-    let c = ca.issue_client("a", &intoss_pki::ClientKey::Generate(intoss_pki::KeyType::EcdsaP256), now).unwrap();
+    let c =
+        ca.issue_client("a", &intoss_pki::ClientKey::Generate(intoss_pki::KeyType::EcdsaP256), now).unwrap();
     let id = Identity::write(&s.dir.path().join("unknown"), &c.cert_pem, c.key_pem.unwrap().expose());
     let msg = s.assert_refused_in_handshake(&id).await;
     assert!(msg.contains("refused the client certificate"), "{msg}");
@@ -124,6 +133,7 @@ async fn many_certificates_per_app_are_usable_at_once() {
         let v = json(&get(&s.client(Some(id)), &s.gateway_url("/api-partner/v1/whoami")).await.unwrap());
         assert_eq!(v["success"]["certSerial"], id.serial.as_str());
     }
-    let listed: serde_json::Value = serde_json::from_str(&s.cli_ok(&["cert", "list", "--app", "multi", "--json"])).unwrap();
+    let listed: serde_json::Value =
+        serde_json::from_str(&s.cli_ok(&["cert", "list", "--app", "multi", "--json"])).unwrap();
     assert_eq!(listed.as_array().unwrap().len(), 4);
 }

@@ -65,7 +65,12 @@ async fn proxy_adds_identity_and_strips_spoofed_headers() {
         .send(
             Method::POST,
             &s.gateway_url("/api-partner/v1/up/headers?x=1&y=%20"),
-            &[("x-intoss-app", "evil"), ("X-Intoss-Cert-Serial", "00"), ("x-intoss-other", "1"), ("x-toss-user-key", "42")],
+            &[
+                ("x-intoss-app", "evil"),
+                ("X-Intoss-Cert-Serial", "00"),
+                ("x-intoss-other", "1"),
+                ("x-toss-user-key", "42"),
+            ],
             Some(br#"{"k":"v"}"#.to_vec()),
         )
         .await

@@ -54,7 +54,12 @@ fn every_policy_suite_negotiates() {
     let s = Server::start();
     let ca = s.data_dir().join("ca.pem");
     let addr = s.endpoints.console;
-    for suite in ["ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384"] {
+    for suite in [
+        "ECDHE-ECDSA-AES128-GCM-SHA256",
+        "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384",
+        "ECDHE-RSA-AES256-GCM-SHA384",
+    ] {
         let (ok, text) = s_client(addr, &ca, &["-tls1_2", "-cipher", suite]);
         assert!(ok && text.contains(&format!("Cipher is {suite}")), "{suite}:\n{text}");
         assert!(text.contains("Verify return code: 0 (ok)"), "server cert verifies against ca.pem");
