@@ -1,8 +1,8 @@
 //! The root CA and what it issues.
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
-    KeyPair, KeyUsagePurpose, PublicKeyData, SanType, SerialNumber, SubjectPublicKeyInfo,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, DnValue, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SanType, SerialNumber, SubjectPublicKeyInfo,
 };
 use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::{FromDer, X509CertificationRequest};
@@ -12,6 +12,12 @@ use crate::{CLIENT_CERT_DAYS, PkiError, SecretPem, info};
 
 /// Validity of the root CA.
 const CA_YEARS: i64 = 10;
+
+/// Validity of a user signing certificate: one year.
+const USER_CERT_DAYS: i64 = 365;
+
+/// userId (`UID`), RFC 4519: 0.9.2342.19200300.100.1.1.
+const OID_USER_ID: [u64; 7] = [0, 9, 2342, 19200300, 100, 1, 1];
 
 /// The key algorithm of a generated client key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -84,6 +90,58 @@ pub struct ServerIdentity {
     pub cert_pem: String,
     /// The key, PKCS#8 PEM.
     pub key_pem: SecretPem,
+}
+
+/// A personal signing certificate, shaped like the ones Toss Cert issues to users: the signer of
+/// the `signature` CMS in an identity-verification result.
+///
+/// Subject (DER order) `C=KR, O=Viva Republica Inc, OU=Toss Cert, UID=<uid>, CN=<name>`, which reads
+/// `CN=<name>,UID=<uid>,OU=Toss Cert,O=Viva Republica Inc,C=KR` in RFC 4514 (and Java) order.
+/// RSA-2048, key usage digitalSignature + nonRepudiation, valid one year.
+#[derive(Debug)]
+pub struct UserSigningCert {
+    /// Serial number, lowercase hex (32 digits).
+    pub serial: String,
+    /// The certificate, PEM.
+    pub cert_pem: String,
+    /// The certificate, DER.
+    pub cert_der: Vec<u8>,
+    /// The private key, PKCS#8 PEM.
+    pub key_pem: SecretPem,
+    /// The private key, PKCS#8 DER: what [`crate::sign_attached`] takes.
+    pub key_der: SecretDer,
+    /// Start of validity.
+    pub not_before: OffsetDateTime,
+    /// End of validity: exactly 365 days after `not_before`.
+    pub not_after: OffsetDateTime,
+}
+
+/// DER bytes of a private key. Prints as `SecretDer(..)`; zeroed when dropped.
+pub struct SecretDer(Vec<u8>);
+
+impl SecretDer {
+    /// Wraps DER bytes.
+    pub fn new(der: Vec<u8>) -> Self {
+        Self(der)
+    }
+
+    /// The DER bytes. Never log them.
+    pub fn expose(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretDer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretDer(..)")
+    }
+}
+
+impl Drop for SecretDer {
+    fn drop(&mut self) {
+        self.0.iter_mut().for_each(|b| *b = 0);
+        std::hint::black_box(&self.0);
+    }
 }
 
 /// The platform's root certificate authority.
@@ -252,6 +310,49 @@ impl CertificateAuthority {
         let cert = params.signed_by(&pair, &self.issuer)?;
         Ok(ServerIdentity { cert_pem: cert.pem(), key_pem: SecretPem::new(pair.serialize_pem()) })
     }
+
+    /// Issues a user's personal signing certificate (see [`UserSigningCert`]) for `name` with the
+    /// user identifier `uid`, valid 365 days from `now`, with a freshly generated RSA-2048 key.
+    ///
+    /// The sandbox issues these from a CA named like Toss's intermediate (`"intoss sandbox Toss
+    /// CA1"`), and signs identity-verification results with them ([`crate::sign_attached`]).
+    pub fn issue_user_signing_cert(
+        &self,
+        name: &str,
+        uid: &str,
+        now: OffsetDateTime,
+    ) -> Result<UserSigningCert, PkiError> {
+        let (serial_hex, serial) = random_serial()?;
+        let not_before = truncate(now);
+        let not_after = not_before + Duration::days(USER_CERT_DAYS);
+        let country =
+            rcgen::string::PrintableString::try_from("KR").map_err(|e| PkiError::Signing(e.to_string()))?;
+        let mut subject = DistinguishedName::new();
+        subject.push(DnType::CountryName, DnValue::PrintableString(country));
+        subject.push(DnType::OrganizationName, "Viva Republica Inc");
+        subject.push(DnType::OrganizationalUnitName, "Toss Cert");
+        subject.push(DnType::CustomDnType(OID_USER_ID.to_vec()), uid);
+        subject.push(DnType::CommonName, name);
+        let mut params = CertificateParams::default();
+        params.distinguished_name = subject;
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::ContentCommitment];
+        params.not_before = not_before;
+        params.not_after = not_after;
+        params.serial_number = Some(serial);
+        params.use_authority_key_identifier_extension = true;
+        let pair = KeyType::Rsa2048.generate()?;
+        let cert = params.signed_by(&pair, &self.issuer)?;
+        Ok(UserSigningCert {
+            serial: serial_hex,
+            cert_pem: cert.pem(),
+            cert_der: cert.der().to_vec(),
+            key_pem: SecretPem::new(pair.serialize_pem()),
+            key_der: SecretDer::new(pair.serialize_der()),
+            not_before,
+            not_after,
+        })
+    }
 }
 
 fn dn(common_name: &str, org_unit: &str) -> DistinguishedName {
@@ -392,6 +493,38 @@ mod tests {
             Err(PkiError::KeyMismatch)
         ));
         assert!(CertificateAuthority::from_pem("garbage", key.expose()).is_err());
+    }
+
+    #[test]
+    fn user_signing_cert_looks_like_a_toss_cert_user_certificate() {
+        use x509_parser::extensions::ParsedExtension;
+        let (ca, _) = CertificateAuthority::generate("intoss sandbox Toss CA1", now()).unwrap();
+        let user = ca.issue_user_signing_cert("홍길동", "a1b2c3", now()).unwrap();
+        assert_eq!(user.not_after - user.not_before, Duration::days(365));
+        let (_, x509) = x509_parser::parse_x509_certificate(&user.cert_der).unwrap();
+        assert_eq!(
+            x509.subject().to_string(),
+            "C=KR, O=Viva Republica Inc, OU=Toss Cert, uid=a1b2c3, CN=홍길동",
+            "DER order; RFC 4514 reads it from CN"
+        );
+        assert_eq!(x509.issuer().to_string(), "CN=intoss sandbox Toss CA1, OU=intoss platform CA, O=intoss");
+        assert_eq!(hex::encode(x509.raw_serial()), user.serial);
+        match x509.public_key().parsed().unwrap() {
+            PublicKey::RSA(rsa) => assert_eq!(rsa.key_size(), 2048),
+            other => panic!("not RSA: {other:?}"),
+        }
+        let ku = x509
+            .extensions()
+            .iter()
+            .find_map(|e| match e.parsed_extension() {
+                ParsedExtension::KeyUsage(ku) => Some(ku.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert!(ku.digital_signature() && ku.non_repudiation());
+        assert!(!ku.key_cert_sign() && !ku.key_encipherment());
+        assert!(user.key_pem.expose().starts_with("-----BEGIN PRIVATE KEY-----"));
+        assert_eq!(format!("{:?}", user.key_der), "SecretDer(..)");
     }
 
     #[test]

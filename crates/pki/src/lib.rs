@@ -13,9 +13,13 @@
 //! [`SecretPem`], which has no `Debug` output and is wiped on drop.
 
 mod ca;
+mod cms;
 mod info;
 
-pub use ca::{CertificateAuthority, ClientKey, IssuedCert, KeyType, ServerIdentity};
+pub use ca::{
+    CertificateAuthority, ClientKey, IssuedCert, KeyType, SecretDer, ServerIdentity, UserSigningCert,
+};
+pub use cms::{attached_content, sign_attached, signer_certificate};
 pub use info::{CertInfo, der_to_pem, parse_cert_der, parse_cert_pem};
 
 use std::fmt;

@@ -50,7 +50,11 @@ async fn whoami(p: &Arc<Platform>) -> (StatusCode, serde_json::Value, Option<Str
     let mut req = Request::get("/api-partner/v1/whoami").body(Body::empty()).unwrap();
     req.extensions_mut().insert(ConnInfo {
         peer: "127.0.0.1:5000".parse().unwrap(),
-        client: Some(Arc::new(ClientIdentity { serial: "0a".into(), common_name: Some("app".into()), not_after: 0 })),
+        client: Some(Arc::new(ClientIdentity {
+            serial: "0a".into(),
+            common_name: Some("app".into()),
+            not_after: 0,
+        })),
         tls_version: "TLSv1_3".into(),
         cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
     });

@@ -7,9 +7,11 @@
 //! notices) are written as compare-and-set statements, so they stay correct when several
 //! processes share one database.
 
+mod idv;
 mod model;
 mod sqlite;
 
+pub use idv::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim};
 pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp};
 pub use sqlite::SqliteStore;
 
@@ -66,4 +68,43 @@ pub trait Store: Send + Sync + 'static {
     async fn record_expiry_notice(&self, serial: &str, threshold_days: i64, at: i64) -> Result<bool>;
     /// Every warning sent, newest first.
     async fn expiry_notices(&self) -> Result<Vec<ExpiryNotice>>;
+
+    // === identity verification ===
+
+    /// Records a new client. The app must exist.
+    async fn create_idv_client(&self, client: &IdvClient) -> Result<()>;
+    /// Clients that are not deleted, optionally of one app.
+    async fn list_idv_clients(&self, app: Option<&str>) -> Result<Vec<IdvClient>>;
+    /// Marks a client deleted. [`StoreError::NotFound`] if unknown or already deleted.
+    async fn delete_idv_client(&self, client_id: &str, at: i64) -> Result<()>;
+
+    /// Records a new transaction and, when given, the session id its request used.
+    async fn insert_idv_tx(&self, tx: &IdvTx, session_id: Option<&str>) -> Result<()>;
+    /// One transaction.
+    async fn idv_tx(&self, tx_id: &str) -> Result<Option<IdvTx>>;
+    /// The newest transactions, optionally of one client.
+    async fn list_idv_txs(&self, client_id: Option<&str>, limit: i64) -> Result<Vec<IdvTx>>;
+    /// Compare-and-set: moves `tx_id` from one of `from` to `to`, writing `completion` when
+    /// given. Returns `false` if the transaction was not in one of `from`.
+    async fn transition_idv_tx(
+        &self,
+        tx_id: &str,
+        from: &[IdvStatus],
+        to: IdvStatus,
+        completion: Option<&Completion>,
+    ) -> Result<bool>;
+    /// Atomically claims one result call: the transaction must be COMPLETED, completed less
+    /// than `window_secs` before `now`, below `max_calls` successful calls, and `session_id`
+    /// new to it. Exactly `max_calls` of any number of concurrent claims succeed.
+    async fn claim_idv_result(
+        &self,
+        tx_id: &str,
+        session_id: &str,
+        now: i64,
+        window_secs: i64,
+        max_calls: i64,
+    ) -> Result<ResultClaim>;
+    /// Moves every timestamp of a transaction `secs` into the past (the simulator's
+    /// "time passes" control).
+    async fn age_idv_tx(&self, tx_id: &str, secs: i64) -> Result<()>;
 }

@@ -9,7 +9,10 @@ use sqlx::sqlite::{
 };
 use sqlx::{FromRow, Row};
 
-use crate::{App, AppPatch, CertRecord, ExpiryNotice, NewApp, Result, Store, StoreError};
+use crate::{
+    App, AppPatch, CertRecord, Completion, ExpiryNotice, IdvClient, IdvStatus, IdvTx, NewApp, Result,
+    ResultClaim, Store, StoreError,
+};
 
 /// SQLite in WAL mode with durable commits.
 #[derive(Debug, Clone)]
@@ -125,6 +128,14 @@ fn is_fk_violation(e: &sqlx::Error) -> bool {
 macro_rules! cert_columns {
     () => {
         "serial, app_name, cert_pem, key_source, not_before, not_after, created_at, revoked_at, revoke_reason"
+    };
+}
+
+/// The columns of [`IdvTxRow`].
+macro_rules! tx_columns {
+    () => {
+        "tx_id, client_id, request_type, request_url, trigger_type, request_person, status, requested_at, \
+         expires_at, completed_at, person, signature, result_count"
     };
 }
 
@@ -283,6 +294,265 @@ impl Store for SqliteStore {
             })
             .collect()
     }
+
+    async fn create_idv_client(&self, c: &IdvClient) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO idv_clients (client_id, app_name, env, secret_hash, created_at, deleted_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&c.client_id)
+        .bind(&c.app_name)
+        .bind(&c.env)
+        .bind(&c.secret_hash)
+        .bind(c.created_at)
+        .bind(c.deleted_at)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("client {}", c.client_id))
+            } else if is_fk_violation(&e) {
+                StoreError::NotFound(format!("app `{}`", c.app_name))
+            } else {
+                e.into()
+            }
+        })?;
+        Ok(())
+    }
+
+    async fn list_idv_clients(&self, app: Option<&str>) -> Result<Vec<IdvClient>> {
+        let rows: Vec<IdvClientRow> = sqlx::query_as(
+            "SELECT client_id, app_name, env, secret_hash, created_at, deleted_at FROM idv_clients
+             WHERE deleted_at IS NULL AND ($1 IS NULL OR app_name = $1) ORDER BY created_at, client_id",
+        )
+        .bind(app)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    async fn delete_idv_client(&self, client_id: &str, at: i64) -> Result<()> {
+        let done =
+            sqlx::query("UPDATE idv_clients SET deleted_at = $2 WHERE client_id = $1 AND deleted_at IS NULL")
+                .bind(client_id)
+                .bind(at)
+                .execute(&self.pool)
+                .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("client {client_id}")));
+        }
+        Ok(())
+    }
+
+    async fn insert_idv_tx(&self, tx: &IdvTx, session_id: Option<&str>) -> Result<()> {
+        let mut t = self.pool.begin().await?;
+        sqlx::query(concat!(
+            "INSERT INTO idv_txs (",
+            tx_columns!(),
+            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        ))
+        .bind(&tx.tx_id)
+        .bind(&tx.client_id)
+        .bind(&tx.request_type)
+        .bind(&tx.request_url)
+        .bind(&tx.trigger_type)
+        .bind(&tx.request_person)
+        .bind(tx.status.as_str())
+        .bind(tx.requested_at)
+        .bind(tx.expires_at)
+        .bind(tx.completed_at)
+        .bind(&tx.person)
+        .bind(&tx.signature)
+        .bind(tx.result_count)
+        .execute(&mut *t)
+        .await?;
+        if let Some(sid) = session_id {
+            sqlx::query("INSERT INTO idv_session_ids (tx_id, session_id) VALUES ($1, $2)")
+                .bind(&tx.tx_id)
+                .bind(sid)
+                .execute(&mut *t)
+                .await?;
+        }
+        t.commit().await?;
+        Ok(())
+    }
+
+    async fn idv_tx(&self, tx_id: &str) -> Result<Option<IdvTx>> {
+        let row: Option<IdvTxRow> =
+            sqlx::query_as(concat!("SELECT ", tx_columns!(), " FROM idv_txs WHERE tx_id = $1"))
+                .bind(tx_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(TryInto::try_into).transpose()
+    }
+
+    async fn list_idv_txs(&self, client_id: Option<&str>, limit: i64) -> Result<Vec<IdvTx>> {
+        let rows: Vec<IdvTxRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            tx_columns!(),
+            " FROM idv_txs WHERE ($1 IS NULL OR client_id = $1) ORDER BY requested_at DESC, tx_id LIMIT $2"
+        ))
+        .bind(client_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(TryInto::try_into).collect()
+    }
+
+    async fn transition_idv_tx(
+        &self,
+        tx_id: &str,
+        from: &[IdvStatus],
+        to: IdvStatus,
+        completion: Option<&Completion>,
+    ) -> Result<bool> {
+        let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
+        let done = sqlx::query(
+            "UPDATE idv_txs SET status = $2,
+                 completed_at = COALESCE($3, completed_at),
+                 person = COALESCE($4, person),
+                 signature = COALESCE($5, signature)
+             WHERE tx_id = $1 AND status IN (SELECT value FROM json_each($6))",
+        )
+        .bind(tx_id)
+        .bind(to.as_str())
+        .bind(completion.map(|c| c.at))
+        .bind(completion.map(|c| c.person.as_str()))
+        .bind(completion.map(|c| c.signature.as_str()))
+        .bind(serde_json::to_string(&from).unwrap_or_default())
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn claim_idv_result(
+        &self,
+        tx_id: &str,
+        session_id: &str,
+        now: i64,
+        window_secs: i64,
+        max_calls: i64,
+    ) -> Result<ResultClaim> {
+        let mut t = self.pool.begin().await?;
+        // The write comes first, so the transaction takes the write lock at once and concurrent
+        // claims queue on it instead of racing on a stale read.
+        let updated = sqlx::query(
+            "UPDATE idv_txs SET result_count = result_count + 1
+             WHERE tx_id = $1 AND status = 'COMPLETED' AND result_count < $2 AND completed_at + $3 > $4
+             RETURNING result_count",
+        )
+        .bind(tx_id)
+        .bind(max_calls)
+        .bind(window_secs)
+        .bind(now)
+        .fetch_optional(&mut *t)
+        .await?;
+        let Some(row) = updated else {
+            t.rollback().await?;
+            return Ok(match self.idv_tx(tx_id).await? {
+                None => ResultClaim::NotFound,
+                Some(tx) if tx.status != IdvStatus::Completed => ResultClaim::NotCompleted(tx.status),
+                Some(tx) if tx.completed_at.is_none_or(|c| c + window_secs <= now) => {
+                    ResultClaim::WindowPassed
+                }
+                Some(_) => ResultClaim::LimitReached,
+            });
+        };
+        let count: i64 = row.try_get(0)?;
+        let fresh = sqlx::query(
+            "INSERT INTO idv_session_ids (tx_id, session_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(tx_id)
+        .bind(session_id)
+        .execute(&mut *t)
+        .await?;
+        if fresh.rows_affected() == 0 {
+            t.rollback().await?;
+            return Ok(ResultClaim::SessionReused);
+        }
+        t.commit().await?;
+        Ok(ResultClaim::Claimed(count))
+    }
+
+    async fn age_idv_tx(&self, tx_id: &str, secs: i64) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE idv_txs SET requested_at = requested_at - $2, expires_at = expires_at - $2,
+                 completed_at = completed_at - $2
+             WHERE tx_id = $1",
+        )
+        .bind(tx_id)
+        .bind(secs)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("transaction {tx_id}")));
+        }
+        Ok(())
+    }
+}
+
+#[derive(FromRow)]
+struct IdvClientRow {
+    client_id: String,
+    app_name: String,
+    env: String,
+    secret_hash: String,
+    created_at: i64,
+    deleted_at: Option<i64>,
+}
+
+impl From<IdvClientRow> for IdvClient {
+    fn from(r: IdvClientRow) -> Self {
+        Self {
+            client_id: r.client_id,
+            app_name: r.app_name,
+            env: r.env,
+            secret_hash: r.secret_hash,
+            created_at: r.created_at,
+            deleted_at: r.deleted_at,
+        }
+    }
+}
+
+#[derive(FromRow)]
+struct IdvTxRow {
+    tx_id: String,
+    client_id: String,
+    request_type: String,
+    request_url: String,
+    trigger_type: Option<String>,
+    request_person: Option<String>,
+    status: String,
+    requested_at: i64,
+    expires_at: i64,
+    completed_at: Option<i64>,
+    person: Option<String>,
+    signature: Option<String>,
+    result_count: i64,
+}
+
+impl TryFrom<IdvTxRow> for IdvTx {
+    type Error = StoreError;
+
+    fn try_from(r: IdvTxRow) -> Result<Self> {
+        let status = IdvStatus::from_wire(&r.status)
+            .ok_or_else(|| StoreError::Corrupt(format!("transaction {} status `{}`", r.tx_id, r.status)))?;
+        Ok(Self {
+            tx_id: r.tx_id,
+            client_id: r.client_id,
+            request_type: r.request_type,
+            request_url: r.request_url,
+            trigger_type: r.trigger_type,
+            request_person: r.request_person,
+            status,
+            requested_at: r.requested_at,
+            expires_at: r.expires_at,
+            completed_at: r.completed_at,
+            person: r.person,
+            signature: r.signature,
+            result_count: r.result_count,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -376,5 +646,120 @@ mod tests {
         assert_eq!(notices.len(), 2);
         assert_eq!(notices[0].threshold_days, 7);
         assert_eq!(notices[1].sent_at, 170);
+    }
+
+    fn tx(id: &str) -> IdvTx {
+        IdvTx {
+            tx_id: id.into(),
+            client_id: "c1".into(),
+            request_type: "USER_NONE".into(),
+            request_url: "intoss://x".into(),
+            trigger_type: None,
+            request_person: None,
+            status: IdvStatus::Requested,
+            requested_at: 1000,
+            expires_at: 1600,
+            completed_at: None,
+            person: None,
+            signature: None,
+            result_count: 0,
+        }
+    }
+
+    async fn idv_store() -> (tempfile::TempDir, SqliteStore) {
+        let (d, s) = store().await;
+        s.create_app(&new_app("a")).await.unwrap();
+        s.create_idv_client(&IdvClient {
+            client_id: "c1".into(),
+            app_name: "a".into(),
+            env: "test".into(),
+            secret_hash: "h".into(),
+            created_at: 1,
+            deleted_at: None,
+        })
+        .await
+        .unwrap();
+        (d, s)
+    }
+
+    #[tokio::test]
+    async fn idv_transitions_are_compare_and_set() {
+        let (_d, s) = idv_store().await;
+        s.insert_idv_tx(&tx("t1"), Some("sess-req")).await.unwrap();
+        use IdvStatus::*;
+        assert!(s.transition_idv_tx("t1", &[Requested], InProgress, None).await.unwrap());
+        assert!(!s.transition_idv_tx("t1", &[Requested], InProgress, None).await.unwrap(), "CAS fails twice");
+        let c = Completion { at: 1100, person: "{}".into(), signature: "sig".into() };
+        assert!(s.transition_idv_tx("t1", &[Requested, InProgress], Completed, Some(&c)).await.unwrap());
+        assert!(!s.transition_idv_tx("t1", &[Requested, InProgress], Expired, None).await.unwrap());
+        let t = s.idv_tx("t1").await.unwrap().unwrap();
+        assert_eq!((t.status, t.completed_at, t.signature.as_deref()), (Completed, Some(1100), Some("sig")));
+        // The request's session id cannot be used for a result.
+        assert_eq!(
+            s.claim_idv_result("t1", "sess-req", 1200, 3600, 2).await.unwrap(),
+            ResultClaim::SessionReused
+        );
+        assert_eq!(s.claim_idv_result("t1", "a", 1200, 3600, 2).await.unwrap(), ResultClaim::Claimed(1));
+        assert_eq!(s.claim_idv_result("t1", "a", 1200, 3600, 2).await.unwrap(), ResultClaim::SessionReused);
+        assert_eq!(s.claim_idv_result("t1", "b", 1200, 3600, 2).await.unwrap(), ResultClaim::Claimed(2));
+        assert_eq!(s.claim_idv_result("t1", "c", 1200, 3600, 2).await.unwrap(), ResultClaim::LimitReached);
+        assert_eq!(s.claim_idv_result("nope", "c", 1200, 3600, 2).await.unwrap(), ResultClaim::NotFound);
+    }
+
+    #[tokio::test]
+    async fn idv_result_window_and_not_completed() {
+        let (_d, s) = idv_store().await;
+        s.insert_idv_tx(&tx("t2"), None).await.unwrap();
+        assert_eq!(
+            s.claim_idv_result("t2", "a", 1200, 3600, 2).await.unwrap(),
+            ResultClaim::NotCompleted(IdvStatus::Requested)
+        );
+        let c = Completion { at: 1100, person: "{}".into(), signature: "sig".into() };
+        s.transition_idv_tx("t2", &[IdvStatus::Requested], IdvStatus::Completed, Some(&c)).await.unwrap();
+        assert_eq!(
+            s.claim_idv_result("t2", "a", 1100 + 3600, 3600, 2).await.unwrap(),
+            ResultClaim::WindowPassed
+        );
+        assert_eq!(
+            s.claim_idv_result("t2", "a", 1100 + 3599, 3600, 2).await.unwrap(),
+            ResultClaim::Claimed(1)
+        );
+        s.age_idv_tx("t2", 3600).await.unwrap();
+        assert_eq!(s.idv_tx("t2").await.unwrap().unwrap().completed_at, Some(1100 - 3600));
+        assert!(matches!(s.age_idv_tx("nope", 1).await, Err(StoreError::NotFound(_))));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn exactly_two_of_a_hundred_concurrent_result_claims_succeed() {
+        let (_d, s) = idv_store().await;
+        s.insert_idv_tx(&tx("t3"), None).await.unwrap();
+        let c = Completion { at: 1100, person: "{}".into(), signature: "sig".into() };
+        s.transition_idv_tx("t3", &[IdvStatus::Requested], IdvStatus::Completed, Some(&c)).await.unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..100 {
+            let s = s.clone();
+            tasks.spawn(
+                async move { s.claim_idv_result("t3", &format!("s{i}"), 1200, 3600, 2).await.unwrap() },
+            );
+        }
+        let mut claimed = 0;
+        while let Some(r) = tasks.join_next().await {
+            match r.unwrap() {
+                ResultClaim::Claimed(_) => claimed += 1,
+                ResultClaim::LimitReached => {}
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(claimed, 2);
+        assert_eq!(s.idv_tx("t3").await.unwrap().unwrap().result_count, 2);
+    }
+
+    #[tokio::test]
+    async fn deleted_clients_are_not_listed() {
+        let (_d, s) = idv_store().await;
+        assert_eq!(s.list_idv_clients(Some("a")).await.unwrap().len(), 1);
+        s.delete_idv_client("c1", 5).await.unwrap();
+        assert!(s.list_idv_clients(None).await.unwrap().is_empty());
+        assert!(matches!(s.delete_idv_client("c1", 6).await, Err(StoreError::NotFound(_))));
     }
 }
