@@ -7,7 +7,7 @@ use anyhow::{Context as _, bail};
 use intoss_client::AdminClient;
 use serde_json::{Value, json};
 
-use crate::args::{AppCmd, CertCmd, Global};
+use crate::args::{AppCmd, CertCmd, Global, IdvClientCmd, IdvCmd};
 use crate::output::{field, table};
 
 /// Finds the admin API: `--server/--token` if given, else the data dir's endpoints.json,
@@ -204,4 +204,122 @@ fn write_issued(dir: &Path, issued: &Value) -> anyhow::Result<Vec<PathBuf>> {
         written.push(p);
     }
     Ok(written)
+}
+
+pub(crate) async fn idv(g: &Global, cmd: IdvCmd) -> anyhow::Result<ExitCode> {
+    use intoss_client::Method;
+    let client = connect(g)?;
+    let tx_path = |tx: &str, action: &str| format!("/admin/v1/idv/transactions/{}{action}", encode(tx));
+    match cmd {
+        IdvCmd::Client(IdvClientCmd::Create { app, env, json }) => {
+            let created = client
+                .call(Method::POST, "/admin/v1/idv/clients", Some(json!({"app": app, "env": env})))
+                .await?;
+            if json {
+                crate::output::json(&created);
+            } else {
+                println!("client_id     {}", field(&created, "client_id"));
+                println!("client_secret {}", field(&created, "client_secret"));
+                println!("(the secret is shown only now; the platform keeps only a keyed hash of it)");
+            }
+        }
+        IdvCmd::Client(IdvClientCmd::List { app, json }) => {
+            let path = match &app {
+                Some(a) => format!("/admin/v1/idv/clients?app={}", encode(a)),
+                None => "/admin/v1/idv/clients".to_owned(),
+            };
+            let list = client.call(Method::GET, &path, None).await?;
+            if json {
+                crate::output::json(&list["clients"]);
+            } else {
+                let rows: Vec<Vec<String>> = list["clients"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|c| vec![field(c, "client_id"), field(c, "app"), field(c, "env")])
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                table(&["CLIENT ID", "APP", "ENV"], &rows);
+            }
+        }
+        IdvCmd::Client(IdvClientCmd::Delete { client_id }) => {
+            client
+                .call(Method::DELETE, &format!("/admin/v1/idv/clients/{}", encode(&client_id)), None)
+                .await?;
+            println!("deleted client {client_id}");
+        }
+        IdvCmd::List { client_id, json } => {
+            let path = match &client_id {
+                Some(c) => format!("/admin/v1/idv/transactions?client_id={}", encode(c)),
+                None => "/admin/v1/idv/transactions".to_owned(),
+            };
+            let list = client.call(Method::GET, &path, None).await?;
+            if json {
+                crate::output::json(&list["transactions"]);
+            } else {
+                let rows: Vec<Vec<String>> = list["transactions"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .map(|t| {
+                                vec![
+                                    field(t, "tx_id"),
+                                    field(t, "app"),
+                                    field(t, "request_type"),
+                                    field(t, "status"),
+                                    field(t, "requested_at"),
+                                ]
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                table(&["TX ID", "APP", "TYPE", "STATUS", "REQUESTED"], &rows);
+            }
+        }
+        IdvCmd::Show { tx_id } => {
+            crate::output::json(&client.call(Method::GET, &tx_path(&tx_id, ""), None).await?)
+        }
+        IdvCmd::Open { tx_id } => {
+            show_tx(&client.call(Method::POST, &tx_path(&tx_id, "/open"), Some(json!({}))).await?)
+        }
+        IdvCmd::Expire { tx_id } => {
+            show_tx(&client.call(Method::POST, &tx_path(&tx_id, "/expire"), Some(json!({}))).await?)
+        }
+        IdvCmd::Age { tx_id, seconds } => show_tx(
+            &client.call(Method::POST, &tx_path(&tx_id, "/age"), Some(json!({ "seconds": seconds }))).await?,
+        ),
+        IdvCmd::Complete { tx_id, name, birthday, gender, nationality, phone } => {
+            let mut who = serde_json::Map::new();
+            for (k, v) in [
+                ("name", name),
+                ("birthday", birthday),
+                ("gender", gender),
+                ("nationality", nationality),
+                ("phone", phone),
+            ] {
+                if let Some(v) = v {
+                    who.insert(k.to_owned(), json!(v));
+                }
+            }
+            show_tx(
+                &client.call(Method::POST, &tx_path(&tx_id, "/complete"), Some(Value::Object(who))).await?,
+            )
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn show_tx(tx: &Value) {
+    println!("transaction {}: {}", field(tx, "tx_id"), field(tx, "status"));
+}
+
+/// Percent-encodes a path segment or query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

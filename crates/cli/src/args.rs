@@ -49,6 +49,98 @@ pub(crate) enum Command {
     /// Issue, list and revoke mTLS client certificates.
     #[command(subcommand)]
     Cert(CertCmd),
+    /// Identity verification (토스 인증): clients, transactions, and the user simulator.
+    #[command(subcommand)]
+    Idv(IdvCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum IdvCmd {
+    /// OAuth clients (client_id / client_secret) of the identity-verification service.
+    #[command(subcommand)]
+    Client(IdvClientCmd),
+    /// Recent transactions.
+    List {
+        /// Only this client's.
+        #[arg(long)]
+        client_id: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One transaction.
+    Show {
+        /// The txId.
+        tx_id: String,
+    },
+    /// Simulator: the user opens the Toss app (REQUESTED → IN_PROGRESS).
+    Open {
+        /// The txId.
+        tx_id: String,
+    },
+    /// Simulator: the user authenticates (→ COMPLETED). Test clients always get 김토스.
+    Complete {
+        /// The txId.
+        tx_id: String,
+        /// Name (default: the request's, else 홍길동).
+        #[arg(long)]
+        name: Option<String>,
+        /// Birthday YYYYMMDD (default: the request's, else 19900101).
+        #[arg(long)]
+        birthday: Option<String>,
+        /// MALE or FEMALE (default MALE).
+        #[arg(long)]
+        gender: Option<String>,
+        /// LOCAL or FOREIGNER (default LOCAL).
+        #[arg(long)]
+        nationality: Option<String>,
+        /// Phone, digits only (default: the request's).
+        #[arg(long)]
+        phone: Option<String>,
+    },
+    /// Simulator: the user lets the request lapse (→ EXPIRED).
+    Expire {
+        /// The txId.
+        tx_id: String,
+    },
+    /// Simulator: let time pass for one transaction (moves its clock back).
+    Age {
+        /// The txId.
+        tx_id: String,
+        /// How many seconds pass.
+        #[arg(long)]
+        seconds: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum IdvClientCmd {
+    /// Create a client; prints client_id and client_secret (the secret is shown only once).
+    Create {
+        /// The app it belongs to.
+        #[arg(long)]
+        app: String,
+        /// test (`test_` credentials, 1-year tokens, the virtual person 김토스) or live.
+        #[arg(long, value_parser = ["test", "live"], default_value = "test")]
+        env: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List clients.
+    List {
+        /// Only this app's.
+        #[arg(long)]
+        app: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a client; its tokens stop working at once.
+    Delete {
+        /// The client_id.
+        client_id: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -42,6 +42,7 @@ async fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Serve(s) => serve(&cli.global, s).await,
         args::Command::App(cmd) => admin_cmds::app(&cli.global, cmd).await,
         args::Command::Cert(cmd) => admin_cmds::cert(&cli.global, cmd).await,
+        args::Command::Idv(cmd) => admin_cmds::idv(&cli.global, cmd).await,
     }
 }
 

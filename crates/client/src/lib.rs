@@ -13,6 +13,7 @@ pub mod tls;
 
 pub use admin::AdminClient;
 pub use http::{HttpsClient, Response, decode_envelope};
+pub use hyper::http::Method;
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]

@@ -517,7 +517,7 @@ mod tests {
             .extensions()
             .iter()
             .find_map(|e| match e.parsed_extension() {
-                ParsedExtension::KeyUsage(ku) => Some(ku.clone()),
+                ParsedExtension::KeyUsage(ku) => Some(*ku),
                 _ => None,
             })
             .unwrap();

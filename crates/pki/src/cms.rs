@@ -104,7 +104,7 @@ pub fn signer_certificate(cms_der: &[u8]) -> Result<Vec<u8>, PkiError> {
     let parts = SignedDataParts::parse(cms_der)?;
     let first = parts.certificates.first().ok_or_else(|| malformed("no certificate is included"))?;
     match x509_parser::parse_x509_certificate(first) {
-        Ok((rest, _)) if rest.is_empty() => Ok(first.to_vec()),
+        Ok(([], _)) => Ok(first.to_vec()),
         Ok(_) => Err(malformed("the first certificate has trailing bytes")),
         Err(e) => Err(malformed(&format!("the first certificate does not parse: {e}"))),
     }
@@ -436,6 +436,14 @@ mod tests {
         let last = bad_signature.len() - 1;
         bad_signature[last] ^= 0x01;
         let err = openssl_verify(&ca, &bad_signature, &["-purpose", "any"]).unwrap_err();
+        assert!(err.contains("CMS Verification failure") && err.contains("rsa"), "{err}");
+
+        // The signed attributes are covered by the signature: move the signing time by a second
+        // (the last UTCTime: the certificate's validity comes before the signer info).
+        let mut backdated = der.clone();
+        let time_at = der.windows(2).rposition(|w| w == [UTC_TIME, 13]).unwrap();
+        backdated[time_at + 2 + 11] ^= 0x01;
+        let err = openssl_verify(&ca, &backdated, &["-purpose", "any"]).unwrap_err();
         assert!(err.contains("CMS Verification failure") && err.contains("rsa"), "{err}");
 
         let (foreign, _) =

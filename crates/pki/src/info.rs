@@ -63,6 +63,27 @@ pub(crate) fn pem_to_der(pem: &str, what: &'static str) -> Result<Vec<u8>, PkiEr
     pem_to_der_labelled(pem, "CERTIFICATE", what)
 }
 
+/// The DER bytes of the first certificate in `pem`.
+pub fn cert_pem_to_der(pem: &str) -> Result<Vec<u8>, PkiError> {
+    pem_to_der(pem, "certificate")
+}
+
+/// The DER bytes of the first PEM block labelled `label` (e.g. `PRIVATE KEY`).
+pub fn pem_block(pem: &str, label: &str) -> Result<Vec<u8>, PkiError> {
+    pem_to_der_labelled(pem, label, "PEM file")
+}
+
+/// Whether `cert_der`'s signature verifies with the public key of `issuer_der` and its issuer
+/// name is the issuer's subject. Validity dates are not checked here.
+pub fn verify_issued_by(cert_der: &[u8], issuer_der: &[u8]) -> bool {
+    let (Ok((_, cert)), Ok((_, issuer))) =
+        (x509_parser::parse_x509_certificate(cert_der), x509_parser::parse_x509_certificate(issuer_der))
+    else {
+        return false;
+    };
+    cert.issuer() == issuer.subject() && cert.verify_signature(Some(issuer.public_key())).is_ok()
+}
+
 /// The DER bytes of the first PEM block labelled `label` (`-----BEGIN {label}-----`).
 pub(crate) fn pem_to_der_labelled(pem: &str, label: &str, what: &'static str) -> Result<Vec<u8>, PkiError> {
     let begin = format!("-----BEGIN {label}-----");

@@ -20,7 +20,9 @@ pub use ca::{
     CertificateAuthority, ClientKey, IssuedCert, KeyType, SecretDer, ServerIdentity, UserSigningCert,
 };
 pub use cms::{attached_content, sign_attached, signer_certificate};
-pub use info::{CertInfo, der_to_pem, parse_cert_der, parse_cert_pem};
+pub use info::{
+    CertInfo, cert_pem_to_der, der_to_pem, parse_cert_der, parse_cert_pem, pem_block, verify_issued_by,
+};
 
 use std::fmt;
 

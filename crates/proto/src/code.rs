@@ -29,6 +29,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The resource already exists (an app name in use). HTTP 409.
     AlreadyExists,
+    /// The resource is not in a state that allows this (completing an expired verification). HTTP 409.
+    InvalidState,
     /// The request body is larger than the configured limit. HTTP 413.
     PayloadTooLarge,
     /// The body is not of a media type this route accepts. HTTP 415.
@@ -59,6 +61,7 @@ impl ErrorCode {
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::AlreadyExists,
+        Self::InvalidState,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::TooManyRequests,
@@ -81,6 +84,7 @@ impl ErrorCode {
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::AlreadyExists => "ALREADY_EXISTS",
+            Self::InvalidState => "INVALID_STATE",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::TooManyRequests => "TOO_MANY_REQUESTS",
@@ -103,7 +107,7 @@ impl ErrorCode {
             Self::IpNotAllowed => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::AlreadyExists => 409,
+            Self::AlreadyExists | Self::InvalidState => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::TooManyRequests => 429,

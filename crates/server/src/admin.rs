@@ -37,6 +37,7 @@ pub fn router(state: Arc<Platform>) -> Router {
         .route("/admin/v1/certs/{serial}", get(get_cert))
         .route("/admin/v1/certs/{serial}/revoke", post(revoke_cert))
         .route("/admin/v1/expiry-notices", get(expiry_notices))
+        .merge(crate::admin_idv::routes())
         .layer(middleware::from_fn_with_state(state.clone(), require_admin));
     Router::new()
         .route("/admin/v1/openapi.json", get(openapi))

@@ -18,6 +18,10 @@
 //! [expiry]
 //! scan_interval_ms = 3600000
 //!
+//! [idv]
+//! request_expiry_secs = 600      # an uncompleted 토스 인증 request expires after this
+//! live_token_ttl_secs = 3600     # access-token lifetime of live clients (test: one year)
+//!
 //! [[route]]
 //! prefix = "/api-partner/v1/x/"
 //! upstream = "http://127.0.0.1:7000"
@@ -72,7 +76,16 @@ struct RawConfig {
     #[serde(default)]
     expiry: RawExpiry,
     #[serde(default)]
+    idv: RawIdv,
+    #[serde(default)]
     route: Vec<RawRoute>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIdv {
+    request_expiry_secs: Option<i64>,
+    live_token_ttl_secs: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -136,6 +149,8 @@ pub struct Config {
     pub expiry_scan_interval: Duration,
     /// Reverse-proxy routes, longest prefix first.
     pub routes: Vec<Route>,
+    /// Identity-verification settings (the simulator URL is set at start).
+    pub idv: intoss_idv::IdvConfig,
 }
 
 /// One reverse-proxy route.
@@ -243,7 +258,31 @@ impl RawConfig {
         if max_body_bytes == 0 {
             return Err(invalid("gateway.max_body_bytes", "must be greater than 0"));
         }
+        let positive = |key: &str, v: Option<i64>, default: i64, max: i64| match v.unwrap_or(default) {
+            n if (1..=max).contains(&n) => Ok(n),
+            _ => Err(invalid(key, format!("must be between 1 and {max}"))),
+        };
+        let idv = intoss_idv::IdvConfig {
+            request_expiry_secs: positive(
+                "idv.request_expiry_secs",
+                self.idv.request_expiry_secs,
+                600,
+                86_400,
+            )?,
+            live_token_ttl_secs: positive(
+                "idv.live_token_ttl_secs",
+                self.idv.live_token_ttl_secs,
+                3600,
+                31_536_000,
+            )?,
+            ..intoss_idv::IdvConfig::default()
+        };
+        let default_qpm = self.gateway.default_qpm.unwrap_or(3000);
+        if default_qpm > 10_000_000 {
+            return Err(invalid("gateway.default_qpm", "at most 10000000"));
+        }
         Ok(Config {
+            idv,
             gateway_addr: addr("listen.gateway", self.listen.gateway, "127.0.0.1:8443")?,
             cert_addr: addr("listen.cert", self.listen.cert, "127.0.0.1:9443")?,
             console_addr: addr("listen.console", self.listen.console, "127.0.0.1:9000")?,
@@ -254,7 +293,7 @@ impl RawConfig {
                 self.tls.header_read_timeout_ms,
                 10_000,
             )?,
-            default_qpm: self.gateway.default_qpm.unwrap_or(3000),
+            default_qpm,
             max_body_bytes,
             expiry_scan_interval: millis("expiry.scan_interval_ms", self.expiry.scan_interval_ms, 3_600_000)?,
             routes,

@@ -31,6 +31,8 @@ pub struct Loaded {
     pub server_ecdsa: (String, SecretPem),
     /// RSA server certificate and key (PEM).
     pub server_rsa: (String, SecretPem),
+    /// Identity-verification keys.
+    pub idv: intoss_idv::IdvKeys,
 }
 
 /// Server certificates are re-issued when they have less than this left.
@@ -89,7 +91,87 @@ impl DataDir {
         }
         let server_ecdsa = self.load_or_issue_server(&ca, "server-ecdsa", KeyType::EcdsaP256, &names, now)?;
         let server_rsa = self.load_or_issue_server(&ca, "server-rsa", KeyType::Rsa2048, &names, now)?;
-        Ok(Loaded { ca, admin_token, server_ecdsa, server_rsa })
+        let idv = self.load_or_create_idv(now)?;
+        Ok(Loaded { ca, admin_token, server_ecdsa, server_rsa, idv })
+    }
+
+    /// `idv-public-key.pem`: the RSA-4096 public key partners encrypt sessionKeys with.
+    pub fn idv_public_key(&self) -> PathBuf {
+        self.root.join("idv-public-key.pem")
+    }
+
+    /// `toss-sandbox-ca.pem`: the sandbox Toss CA, trust anchor of result signatures.
+    pub fn sandbox_ca_cert(&self) -> PathBuf {
+        self.root.join("toss-sandbox-ca.pem")
+    }
+
+    fn load_or_create_idv(&self, now: OffsetDateTime) -> Result<intoss_idv::IdvKeys, StartError> {
+        let field_key = self.load_or_create_key("idv-key.pem", || {
+            intoss_proto::fieldcrypto::generate_platform_key()
+                .map(|(pkcs8, _)| pkcs8)
+                .map_err(|e| e.to_string())
+        })?;
+        // The public half, for partners; rewritten from the private key at every start.
+        let spki = intoss_proto::fieldcrypto::SessionKeyDecrypter::from_pkcs8_der(&field_key)
+            .map_err(|e| self.err(&self.root.join("idv-key.pem"), e.to_string()))?
+            .public_key_spki_der();
+        let pub_path = self.idv_public_key();
+        write_public(&pub_path, &intoss_pki::der_to_pem("PUBLIC KEY", &spki))
+            .map_err(|e| self.err(&pub_path, e.to_string()))?;
+        let token_key = self.load_or_create_key("idv-token-key.pem", || {
+            use aws_lc_rs::encoding::AsDer;
+            let k = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
+                .map_err(|e| e.to_string())?;
+            k.as_der().map(|d| d.as_ref().to_vec()).map_err(|e| e.to_string())
+        })?;
+        let secret_key = self.load_or_create_key("idv-secret.key", || {
+            let mut b = vec![0u8; 32];
+            aws_lc_rs::rand::fill(&mut b).map_err(|e| e.to_string())?;
+            Ok(b)
+        })?;
+        let (ca_cert, ca_key) = (self.sandbox_ca_cert(), self.root.join("toss-sandbox-ca-key.pem"));
+        let sandbox_ca = match (ca_cert.exists(), ca_key.exists()) {
+            (true, true) => {
+                let key = self.read_secret(&ca_key)?;
+                CertificateAuthority::from_pem(&self.read(&ca_cert)?, key.expose())
+                    .map_err(|e| self.err(&ca_cert, e.to_string()))?
+            }
+            _ => {
+                let (ca, key) = CertificateAuthority::generate("intoss sandbox Toss CA1", now)?;
+                write_secret(&ca_key, key.expose()).map_err(|e| self.err(&ca_key, e.to_string()))?;
+                write_public(&ca_cert, ca.cert_pem()).map_err(|e| self.err(&ca_cert, e.to_string()))?;
+                ca
+            }
+        };
+        Ok(intoss_idv::IdvKeys {
+            token_key_pkcs8: token_key,
+            field_key_pkcs8: field_key,
+            secret_key,
+            sandbox_ca,
+        })
+    }
+
+    /// A PKCS#8 key (or raw secret) file: read it (0600 enforced) or create it with `make`.
+    fn load_or_create_key(
+        &self,
+        name: &str,
+        make: impl FnOnce() -> Result<Vec<u8>, String>,
+    ) -> Result<Vec<u8>, StartError> {
+        let path = self.root.join(name);
+        let label = if name.ends_with(".pem") { "PRIVATE KEY" } else { "INTOSS SECRET" };
+        if path.exists() {
+            let text = self.read_secret(&path)?;
+            return intoss_pki::pem_block(text.expose(), label).map_err(|e| {
+                self.err(
+                    &path,
+                    format!("{e}; restore it from backup (delete it only if you accept the consequences)"),
+                )
+            });
+        }
+        let der = make().map_err(|e| self.err(&path, format!("cannot create: {e}")))?;
+        write_secret(&path, &intoss_pki::der_to_pem(label, &der))
+            .map_err(|e| self.err(&path, e.to_string()))?;
+        Ok(der)
     }
 
     fn err(&self, path: &Path, detail: impl Into<String>) -> StartError {

@@ -82,6 +82,19 @@ impl From<intoss_pki::PkiError> for ApiError {
     }
 }
 
+impl From<intoss_idv::IdvError> for ApiError {
+    fn from(e: intoss_idv::IdvError) -> Self {
+        use intoss_idv::IdvError as I;
+        match e {
+            I::UnknownTransaction => Self::not_found("no such transaction or client"),
+            I::InvalidParameter(reason) => Self::invalid(reason),
+            I::InvalidState(reason) => Self::new(ErrorCode::InvalidState, reason),
+            I::Internal => Self::new(ErrorCode::InternalError, "internal error; see the server log"),
+            other => Self::new(ErrorCode::InvalidState, other.to_string()),
+        }
+    }
+}
+
 /// A SUCCESS envelope with `status`.
 pub fn success<T: serde::Serialize>(status: StatusCode, value: T) -> Response {
     (status, Json(Envelope::success(value))).into_response()

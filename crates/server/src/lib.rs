@@ -10,7 +10,7 @@
 //! | console | server TLS + admin token | admin REST API `/admin/v1/...` |
 
 pub mod admin;
-pub mod certsvc;
+pub mod admin_idv;
 pub mod config;
 pub mod datadir;
 pub mod error;
@@ -72,12 +72,11 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
     let loaded = dir.load_or_init(&config.server_names, time::OffsetDateTime::now_utc())?;
     let store = Arc::new(SqliteStore::open(&dir.database()).await?);
     let limiter = Arc::new(MemoryLimiter::new());
-    let platform = Platform::new(config, store.clone(), loaded, limiter.clone()).await?;
 
     let bind = |addr: SocketAddr| async move {
         TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr: addr.to_string(), source })
     };
-    let c = &platform.config;
+    let c = &config;
     let (gw, cert, console) =
         (bind(c.gateway_addr).await?, bind(c.cert_addr).await?, bind(c.console_addr).await?);
     let local = |l: &TcpListener, addr| {
@@ -88,13 +87,20 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         cert: local(&cert, c.cert_addr)?,
         console: local(&console, c.console_addr)?,
     };
+    // The request's appScheme / androidAppUri / iosAppUri open the simulator on the console.
+    let idv_config = intoss_idv::IdvConfig {
+        simulator_url: format!("https://{}/simulator/", endpoints.console),
+        ..config.idv.clone()
+    };
+    let platform = Platform::new(config, store.clone(), loaded, limiter.clone(), idv_config).await?;
+    let c = &platform.config;
 
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let server_tls = Arc::new(arc_swap::ArcSwap::new(platform.server_tls.clone()));
     let listeners = [
         (gw, platform.gateway_tls.clone(), gateway::router(platform.clone()), "gateway"),
-        (cert, server_tls.clone(), certsvc::router(), "cert"),
+        (cert, server_tls.clone(), intoss_idv::api::router(platform.idv.clone()), "cert"),
         (console, server_tls, admin::router(platform.clone()), "console"),
     ];
     for (tcp, tls, router, name) in listeners {
@@ -145,6 +151,7 @@ pub fn ready_message(endpoints: &Endpoints, dir: &DataDir) -> String {
          \x20 console / admin  https://{console}\n\
          \x20 CA certificate   {ca}\n\
          \x20 admin token      {token}\n\
+         \x20 토스 인증 key     {idv_key}\n\
          \n\
          Try it:\n\
          \x20 intoss app create my-app --data-dir {d}\n\
@@ -155,5 +162,6 @@ pub fn ready_message(endpoints: &Endpoints, dir: &DataDir) -> String {
         console = endpoints.console,
         ca = dir.ca_cert().display(),
         token = dir.admin_token().display(),
+        idv_key = dir.idv_public_key().display(),
     )
 }

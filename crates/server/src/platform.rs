@@ -85,6 +85,8 @@ pub struct Platform {
     pub server_tls: Arc<ServerConfig>,
     /// Client for proxy routes.
     pub upstream: crate::proxy::UpstreamClient,
+    /// The identity-verification service (cert listener, simulator).
+    pub idv: Arc<intoss_idv::IdvService>,
     resolver: Arc<DualCertResolver>,
     /// Serialises reloads so that an older snapshot never replaces a newer one.
     reload_lock: tokio::sync::Mutex<()>,
@@ -107,7 +109,11 @@ impl Platform {
         store: Arc<dyn Store>,
         loaded: crate::datadir::Loaded,
         limiter: Arc<dyn RateLimiter>,
+        idv_config: intoss_idv::IdvConfig,
     ) -> Result<Arc<Self>, StartError> {
+        let idv = intoss_idv::IdvService::new(store.clone(), idv_config, loaded.idv)
+            .await
+            .map_err(|detail| StartError::DataDir { path: "identity-verification keys".into(), detail })?;
         let provider = intoss_tls::policy_provider();
         let resolver = Arc::new(DualCertResolver::from_pem(
             &provider,
@@ -127,6 +133,7 @@ impl Platform {
             )),
             server_tls: Arc::new(server_tls),
             upstream: crate::proxy::UpstreamClient::new(),
+            idv: Arc::new(idv),
             admin_token_digest: digest(loaded.admin_token.expose().trim().as_bytes()),
             ca: loaded.ca,
             config,

@@ -1,0 +1,216 @@
+//! The cert listener's routes: `/token`, the three calls under both path families, the
+//! certificate validation call, and the platform's public key.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+use crate::error::{IdvError, OAuthError};
+use crate::service::{IdvService, TokenForm};
+
+/// Largest body the cert listener reads.
+const MAX_BODY: usize = 64 * 1024;
+
+/// The router of the cert listener.
+pub fn router(svc: Arc<IdvService>) -> Router {
+    let mut r = Router::new()
+        .route("/token", post(token))
+        .route("/api/v1/certificate/validate", post(validate))
+        .route("/api/v2/sign/public-key", get(public_key));
+    // Both path families appear in official material (toss-apis.md §1.1); serve both.
+    for base in ["/api/v2/sign/user/auth", "/api/v2/sign/user/auth/id"] {
+        r = r
+            .route(&format!("{base}/request"), post(request))
+            .route(&format!("{base}/status"), post(status))
+            .route(&format!("{base}/result"), post(result));
+    }
+    r.fallback(not_found).method_not_allowed_fallback(method_not_allowed).with_state(svc)
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn ok(success: Value) -> Response {
+    (StatusCode::OK, axum::Json(json!({ "resultType": "SUCCESS", "success": success }))).into_response()
+}
+
+async fn not_found(req: Request) -> IdvError {
+    IdvError::InvalidParameter(format!("no API at {}", req.uri().path()))
+}
+
+async fn method_not_allowed(req: Request) -> IdvError {
+    IdvError::InvalidParameter(format!("{} is not allowed on {}", req.method(), req.uri().path()))
+}
+
+/// Reads a JSON object body (CE3000 for anything else).
+async fn json_body(req: Request) -> Result<(HeaderMap, Value), IdvError> {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| IdvError::InvalidParameter(format!("the body must be at most {MAX_BODY} bytes")))?;
+    let value: Value = serde_json::from_slice(&bytes)
+        .map_err(|e| IdvError::InvalidParameter(format!("invalid JSON body: {e}")))?;
+    if !value.is_object() {
+        return Err(IdvError::InvalidParameter("the body must be a JSON object".into()));
+    }
+    Ok((parts.headers, value))
+}
+
+fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+}
+
+async fn request(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, IdvError> {
+    let client = svc.authenticate(authorization(req.headers()), now())?;
+    let (_, body) = json_body(req).await?;
+    Ok(ok(svc.request(&client, &body, now()).await?))
+}
+
+async fn status(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, IdvError> {
+    let client = svc.authenticate(authorization(req.headers()), now())?;
+    let (_, body) = json_body(req).await?;
+    Ok(ok(svc.status(&client, &body, now()).await?))
+}
+
+async fn result(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, IdvError> {
+    let client = svc.authenticate(authorization(req.headers()), now())?;
+    let (_, body) = json_body(req).await?;
+    Ok(ok(svc.result(&client, &body, now()).await?))
+}
+
+async fn validate(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, IdvError> {
+    svc.authenticate(authorization(req.headers()), now())?;
+    let (_, body) = json_body(req).await?;
+    let pem = body
+        .get("certificate")
+        .and_then(Value::as_str)
+        .ok_or_else(|| IdvError::InvalidParameter("certificate is required".into()))?;
+    Ok(ok(svc.validate_certificate(pem, now())?))
+}
+
+/// The platform's RSA-4096 public key: PEM by default, `{"publicKey": base64 SPKI}` as JSON
+/// (the form the real SDK hard-codes) with `Accept: application/json`.
+async fn public_key(State(svc): State<Arc<IdvService>>, headers: HeaderMap) -> Response {
+    let der = svc.public_key_der();
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    if wants_json {
+        use base64::Engine as _;
+        ok(json!({ "publicKey": base64::engine::general_purpose::STANDARD.encode(&der) }))
+    } else {
+        ([(header::CONTENT_TYPE, "application/x-pem-file")], intoss_pki::der_to_pem("PUBLIC KEY", &der))
+            .into_response()
+    }
+}
+
+/// `POST /token` (RFC 6749 §4.4): form body, client credentials in the body or as HTTP Basic.
+async fn token(
+    State(svc): State<Arc<IdvService>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, OAuthError> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(OAuthError::InvalidRequest("Content-Type must be application/x-www-form-urlencoded"));
+    }
+    if body.len() > MAX_BODY {
+        return Err(OAuthError::InvalidRequest("body too large"));
+    }
+    let mut form = parse_form(&body)?;
+    if let Some((id, secret)) = basic_credentials(&headers) {
+        if form.client_id.is_some() || form.client_secret.is_some() {
+            return Err(OAuthError::InvalidRequest("send client credentials once: in the body or as Basic"));
+        }
+        form.client_id = Some(id);
+        form.client_secret = Some(secret);
+    }
+    let answer = svc.issue_token(&form, now())?;
+    let mut resp = ok_raw(answer);
+    resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    Ok(resp)
+}
+
+fn ok_raw(v: Value) -> Response {
+    (StatusCode::OK, axum::Json(v)).into_response()
+}
+
+/// Parses `application/x-www-form-urlencoded`, refusing repeated parameters (RFC 6749 §3.2).
+fn parse_form(body: &[u8]) -> Result<TokenForm, OAuthError> {
+    let text = std::str::from_utf8(body).map_err(|_| OAuthError::InvalidRequest("the body is not UTF-8"))?;
+    let mut form = TokenForm::default();
+    for pair in text.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (k, v) = (percent_decode(k)?, percent_decode(v)?);
+        let slot = match k.as_str() {
+            "grant_type" => &mut form.grant_type,
+            "scope" => &mut form.scope,
+            "client_id" => &mut form.client_id,
+            "client_secret" => &mut form.client_secret,
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(OAuthError::InvalidRequest("a parameter is repeated"));
+        }
+        *slot = Some(v);
+    }
+    Ok(form)
+}
+
+fn percent_decode(s: &str) -> Result<String, OAuthError> {
+    let bad = OAuthError::InvalidRequest("bad percent-encoding in the form");
+    let mut out = Vec::with_capacity(s.len());
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes.get(i + 1..i + 3).ok_or(bad)?;
+                let hex = std::str::from_utf8(hex).map_err(|_| bad)?;
+                out.push(u8::from_str_radix(hex, 16).map_err(|_| bad)?);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| bad)
+}
+
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let v = authorization(headers)?.strip_prefix("Basic ")?;
+    let decoded = base64::engine::general_purpose::STANDARD.decode(v.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((percent_decode(id).ok()?, percent_decode(secret).ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn form_parsing() {
+        let f = parse_form(b"grant_type=client_credentials&scope=ca&client_id=test_a%2Bb&client_secret=x+y")
+            .unwrap();
+        assert_eq!(f.client_id.as_deref(), Some("test_a+b"));
+        assert_eq!(f.client_secret.as_deref(), Some("x y"));
+        assert!(parse_form(b"scope=ca&scope=ca").is_err());
+        assert!(parse_form(b"client_id=%zz").is_err());
+        assert!(parse_form(b"client_id=%4").is_err());
+    }
+}

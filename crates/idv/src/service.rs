@@ -1,0 +1,666 @@
+//! The identity-verification service: what each call does, independent of HTTP.
+//!
+//! Every method takes `now` (Unix seconds) so tests drive time. Every state change is written
+//! to the store, as a compare-and-set, before the method returns.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use aws_lc_rs::hmac;
+use base64::Engine as _;
+use intoss_pki::CertificateAuthority;
+use intoss_proto::fieldcrypto::{FieldCryptoError, Session, SessionKeyDecrypter};
+use intoss_store::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim, Store};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
+use time::OffsetDateTime;
+
+use crate::error::{IdvError, OAuthError};
+use crate::person::{self, Identity, Person};
+use crate::token::TokenSigner;
+
+/// Settings of the service.
+#[derive(Debug, Clone)]
+pub struct IdvConfig {
+    /// Seconds an uncompleted request lives before it is EXPIRED (default 600).
+    pub request_expiry_secs: i64,
+    /// Token lifetime for live clients (default 3600). Test clients get 31,536,000 (seed).
+    pub live_token_ttl_secs: i64,
+    /// Seconds after completion during which results can be fetched (3600, seed).
+    pub result_window_secs: i64,
+    /// Successful result calls per transaction (2, seed).
+    pub max_results: i64,
+    /// Base URL of the user simulator page; the txId is appended.
+    pub simulator_url: String,
+}
+
+impl Default for IdvConfig {
+    fn default() -> Self {
+        Self {
+            request_expiry_secs: 600,
+            live_token_ttl_secs: 3600,
+            result_window_secs: 3600,
+            max_results: 2,
+            simulator_url: "https://127.0.0.1:9000/simulator/".into(),
+        }
+    }
+}
+
+/// Test-environment token lifetime: one year (seed 001 §5-3).
+pub const TEST_TOKEN_TTL_SECS: i64 = 31_536_000;
+
+/// The key material of the service, loaded by the caller from its data dir.
+pub struct IdvKeys {
+    /// RSA key signing access tokens (PKCS#8 DER).
+    pub token_key_pkcs8: Vec<u8>,
+    /// RSA-4096 key unwrapping sessionKeys (PKCS#8 DER).
+    pub field_key_pkcs8: Vec<u8>,
+    /// Key of the client-secret hashes and of live CI/DI.
+    pub secret_key: Vec<u8>,
+    /// The sandbox "Toss CA" that issues the simulated users' signing certificates.
+    pub sandbox_ca: CertificateAuthority,
+}
+
+impl std::fmt::Debug for IdvKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IdvKeys(..)")
+    }
+}
+
+/// A client as the request path sees it.
+#[derive(Debug, Clone)]
+pub struct ClientEntry {
+    /// `client_id`.
+    pub client_id: String,
+    /// Its app.
+    pub app_name: String,
+    /// Test environment (`test_` credentials, fixed virtual person).
+    pub test_env: bool,
+    secret_hash: [u8; 32],
+}
+
+/// The identity-verification service.
+pub struct IdvService {
+    store: Arc<dyn Store>,
+    config: IdvConfig,
+    tokens: TokenSigner,
+    decrypter: SessionKeyDecrypter,
+    secret_key: hmac::Key,
+    person_key: Vec<u8>,
+    sandbox_ca: CertificateAuthority,
+    clients: ArcSwap<HashMap<String, ClientEntry>>,
+    reload_lock: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for IdvService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdvService").finish_non_exhaustive()
+    }
+}
+
+/// A newly created client. The secret is in here once and nowhere else.
+#[derive(Debug, Serialize)]
+pub struct NewClient {
+    /// `client_id`.
+    pub client_id: String,
+    /// `client_secret`: shown once, stored only as a keyed hash.
+    pub client_secret: String,
+    /// The app.
+    pub app: String,
+    /// `test` or `live`.
+    pub env: &'static str,
+}
+
+/// The `/token` form.
+#[derive(Debug, Default, Deserialize)]
+pub struct TokenForm {
+    /// Must be `client_credentials`.
+    pub grant_type: Option<String>,
+    /// Must be `ca`.
+    pub scope: Option<String>,
+    /// The client id.
+    pub client_id: Option<String>,
+    /// The client secret.
+    pub client_secret: Option<String>,
+}
+
+fn random_hex(bytes: usize) -> Result<String, IdvError> {
+    let mut b = vec![0u8; bytes];
+    aws_lc_rs::rand::fill(&mut b).map_err(|_| IdvError::Internal)?;
+    Ok(hex::encode(b))
+}
+
+/// A random UUID v4, lowercase and hyphenated.
+pub fn uuid_v4() -> Result<String, IdvError> {
+    let mut b = [0u8; 16];
+    aws_lc_rs::rand::fill(&mut b).map_err(|_| IdvError::Internal)?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    Ok(format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
+}
+
+/// `YYYY-MM-DDThh:mm:ss+09:00` (KST), as the real service prints times.
+pub fn kst(t: i64) -> String {
+    let Ok(dt) = OffsetDateTime::from_unix_timestamp(t) else { return String::new() };
+    let dt = dt.to_offset(time::macros::offset!(+9));
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+09:00",
+        dt.year(),
+        dt.month() as u8,
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
+}
+
+impl IdvService {
+    /// Builds the service and loads the clients.
+    pub async fn new(store: Arc<dyn Store>, config: IdvConfig, keys: IdvKeys) -> Result<Self, String> {
+        let tokens = TokenSigner::from_pkcs8_der(&keys.token_key_pkcs8).map_err(|e| e.to_string())?;
+        let decrypter =
+            SessionKeyDecrypter::from_pkcs8_der(&keys.field_key_pkcs8).map_err(|e| e.to_string())?;
+        let svc = Self {
+            store,
+            config,
+            tokens,
+            decrypter,
+            secret_key: hmac::Key::new(hmac::HMAC_SHA256, &keys.secret_key),
+            person_key: keys.secret_key.clone(),
+            sandbox_ca: keys.sandbox_ca,
+            clients: ArcSwap::from_pointee(HashMap::new()),
+            reload_lock: tokio::sync::Mutex::new(()),
+        };
+        svc.reload_clients().await.map_err(|e| format!("{e:?}"))?;
+        Ok(svc)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &IdvConfig {
+        &self.config
+    }
+
+    /// The platform's RSA-4096 public key (SPKI DER) that partners encrypt sessionKeys with.
+    pub fn public_key_der(&self) -> Vec<u8> {
+        self.decrypter.public_key_spki_der()
+    }
+
+    /// The sandbox Toss CA certificate (PEM), the trust anchor of result signatures.
+    pub fn sandbox_ca_pem(&self) -> &str {
+        self.sandbox_ca.cert_pem()
+    }
+
+    /// Re-reads the clients from the store and swaps the set in whole.
+    pub async fn reload_clients(&self) -> Result<(), IdvError> {
+        let _serial = self.reload_lock.lock().await;
+        let mut map = HashMap::new();
+        for c in self.store.list_idv_clients(None).await? {
+            let mut hash = [0u8; 32];
+            if hex::decode_to_slice(&c.secret_hash, &mut hash).is_err() {
+                tracing::error!(client = %c.client_id, "stored secret hash is corrupt; client disabled");
+                continue;
+            }
+            map.insert(
+                c.client_id.clone(),
+                ClientEntry {
+                    test_env: c.env == "test",
+                    client_id: c.client_id,
+                    app_name: c.app_name,
+                    secret_hash: hash,
+                },
+            );
+        }
+        self.clients.store(Arc::new(map));
+        Ok(())
+    }
+
+    fn secret_hash(&self, secret: &str) -> [u8; 32] {
+        let tag = hmac::sign(&self.secret_key, secret.as_bytes());
+        let mut out = [0u8; 32];
+        out.copy_from_slice(tag.as_ref());
+        out
+    }
+
+    // === clients ===
+
+    /// Creates a client for `app` in the test or live environment.
+    pub async fn create_client(&self, app: &str, test_env: bool, now: i64) -> Result<NewClient, IdvError> {
+        let prefix = if test_env { "test_" } else { "" };
+        let client_id = format!("{prefix}{}", random_hex(16)?);
+        let client_secret = format!("{prefix}{}", random_hex(32)?);
+        let env = if test_env { "test" } else { "live" };
+        self.store
+            .create_idv_client(&IdvClient {
+                client_id: client_id.clone(),
+                app_name: app.to_owned(),
+                env: env.to_owned(),
+                secret_hash: hex::encode(self.secret_hash(&client_secret)),
+                created_at: now,
+                deleted_at: None,
+            })
+            .await
+            .map_err(|e| match e {
+                intoss_store::StoreError::NotFound(_) => {
+                    IdvError::InvalidParameter(format!("app `{app}` not found"))
+                }
+                other => other.into(),
+            })?;
+        self.reload_clients().await?;
+        tracing::info!(app, client_id = %client_id, env, "identity-verification client created");
+        Ok(NewClient { client_id, client_secret, app: app.to_owned(), env })
+    }
+
+    /// Deletes a client; its tokens stop working at once.
+    pub async fn delete_client(&self, client_id: &str, now: i64) -> Result<(), IdvError> {
+        self.store.delete_idv_client(client_id, now).await.map_err(|e| match e {
+            intoss_store::StoreError::NotFound(_) => IdvError::UnknownTransaction,
+            other => other.into(),
+        })?;
+        self.reload_clients().await?;
+        tracing::info!(client_id, "identity-verification client deleted");
+        Ok(())
+    }
+
+    /// Active clients, optionally of one app, without their secrets.
+    pub async fn list_clients(&self, app: Option<&str>) -> Result<Vec<Value>, IdvError> {
+        Ok(self
+            .store
+            .list_idv_clients(app)
+            .await?
+            .into_iter()
+            .map(|c| json!({"client_id": c.client_id, "app": c.app_name, "env": c.env, "created_at": c.created_at}))
+            .collect())
+    }
+
+    // === tokens ===
+
+    /// `POST /token`: client credentials → access token.
+    pub fn issue_token(&self, form: &TokenForm, now: i64) -> Result<Value, OAuthError> {
+        let grant = form.grant_type.as_deref().ok_or(OAuthError::InvalidRequest("grant_type is required"))?;
+        if grant != "client_credentials" {
+            return Err(OAuthError::UnsupportedGrantType);
+        }
+        let scope = form.scope.as_deref().ok_or(OAuthError::InvalidRequest("scope is required"))?;
+        if scope.split(' ').any(|s| s != "ca") || scope.is_empty() {
+            return Err(OAuthError::InvalidScope);
+        }
+        let id = form.client_id.as_deref().ok_or(OAuthError::InvalidRequest("client_id is required"))?;
+        let secret =
+            form.client_secret.as_deref().ok_or(OAuthError::InvalidRequest("client_secret is required"))?;
+        // Hash first, whatever the client: the timing does not tell known ids from unknown.
+        let presented = self.secret_hash(secret);
+        let clients = self.clients.load();
+        let client = clients.get(id);
+        let expected = client.map_or([0u8; 32], |c| c.secret_hash);
+        let matches: bool = presented.ct_eq(&expected).into();
+        let Some(client) = client.filter(|_| matches) else {
+            tracing::info!(client_id = %id, "token refused: bad client credentials");
+            return Err(OAuthError::InvalidClient);
+        };
+        let ttl = if client.test_env { TEST_TOKEN_TTL_SECS } else { self.config.live_token_ttl_secs };
+        let jti = uuid_v4().map_err(|_| OAuthError::ServerError)?;
+        let token =
+            self.tokens.issue(&client.client_id, ttl, now, jti).map_err(|_| OAuthError::ServerError)?;
+        Ok(json!({ "access_token": token, "scope": "ca", "token_type": "Bearer", "expires_in": ttl }))
+    }
+
+    /// The client behind an `Authorization` header value.
+    pub fn authenticate(&self, authorization: Option<&str>, now: i64) -> Result<ClientEntry, IdvError> {
+        let token = authorization
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .ok_or(IdvError::InvalidToken)?;
+        let claims = self.tokens.verify(token, now).ok_or(IdvError::InvalidToken)?;
+        self.clients.load().get(&claims.sub).cloned().ok_or(IdvError::InvalidToken)
+    }
+
+    // === the three calls ===
+
+    /// `…/request`.
+    pub async fn request(&self, client: &ClientEntry, body: &Value, now: i64) -> Result<Value, IdvError> {
+        let field = |name: &str| body.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let missing = |name: &str| IdvError::InvalidParameter(format!("{name} is required"));
+        let request_type = field("requestType").ok_or_else(|| missing("requestType"))?;
+        let request_url = field("requestUrl").ok_or_else(|| missing("requestUrl"))?;
+        if request_url.len() > 1024 {
+            return Err(IdvError::InvalidParameter("requestUrl: at most 1024 characters".into()));
+        }
+        let tx_id = uuid_v4()?;
+        let (trigger, request_person, session_id) = match request_type {
+            "USER_NONE" => (None, None, None),
+            "USER_PERSONAL" => {
+                let trigger = field("triggerType").ok_or_else(|| missing("triggerType"))?;
+                if !matches!(trigger, "APP_SCHEME" | "PUSH") {
+                    return Err(IdvError::InvalidParameter("triggerType: APP_SCHEME or PUSH".into()));
+                }
+                let session =
+                    self.unwrap_session(field("sessionKey").ok_or_else(|| missing("sessionKey"))?)?;
+                let decrypt = |name: &str| -> Result<String, IdvError> {
+                    let value = field(name).ok_or_else(|| missing(name))?;
+                    session
+                        .decrypt(value)
+                        .map_err(|e| IdvError::Undecryptable(format!("{name}: {}", describe(&e))))
+                };
+                let (name, phone, birthday) =
+                    (decrypt("userName")?, decrypt("userPhone")?, decrypt("userBirthday")?);
+                let today = OffsetDateTime::from_unix_timestamp(now).map_err(|_| IdvError::Internal)?.date();
+                person::check_name(&name).map_err(|e| IdvError::InvalidParameter(e.to_string()))?;
+                person::check_phone(&phone).map_err(|e| IdvError::InvalidParameter(e.to_string()))?;
+                person::check_birthday(&birthday, today)
+                    .map_err(|e| IdvError::InvalidParameter(e.to_string()))?;
+                let who = json!({ "name": name.trim(), "phone": phone, "birthday": birthday }).to_string();
+                (Some(trigger.to_owned()), Some(who), Some(session.id().to_owned()))
+            }
+            other => {
+                return Err(IdvError::InvalidParameter(format!(
+                    "requestType: `{other}` is not USER_PERSONAL or USER_NONE"
+                )));
+            }
+        };
+        let tx = IdvTx {
+            tx_id: tx_id.clone(),
+            client_id: client.client_id.clone(),
+            request_type: request_type.to_owned(),
+            request_url: request_url.to_owned(),
+            trigger_type: trigger,
+            request_person,
+            status: IdvStatus::Requested,
+            requested_at: now,
+            expires_at: now + self.config.request_expiry_secs,
+            completed_at: None,
+            person: None,
+            signature: None,
+            result_count: 0,
+        };
+        self.store.insert_idv_tx(&tx, session_id.as_deref()).await?;
+        tracing::info!(tx_id = %tx_id, client_id = %client.client_id, request_type, "verification requested");
+        let mut success = json!({ "txId": tx_id, "requestedDt": kst(now) });
+        if request_type == "USER_PERSONAL" {
+            let link = format!("{}{tx_id}", self.config.simulator_url);
+            success["appScheme"] = json!(link);
+            success["androidAppUri"] = json!(link);
+            success["iosAppUri"] = json!(link);
+        }
+        Ok(success)
+    }
+
+    fn unwrap_session(&self, session_key: &str) -> Result<Session, IdvError> {
+        self.decrypter
+            .unwrap(session_key)
+            .map_err(|e| IdvError::Undecryptable(format!("sessionKey: {}", describe(&e))))
+    }
+
+    /// Loads a transaction of `client`, applying expiry. Another client's is "not found".
+    async fn owned_tx(&self, client: &ClientEntry, tx_id: &str, now: i64) -> Result<IdvTx, IdvError> {
+        let tx = self.store.idv_tx(tx_id).await?.filter(|t| t.client_id == client.client_id);
+        let tx = tx.ok_or(IdvError::UnknownTransaction)?;
+        self.expire_if_due(tx, now).await
+    }
+
+    async fn expire_if_due(&self, mut tx: IdvTx, now: i64) -> Result<IdvTx, IdvError> {
+        let open = matches!(tx.status, IdvStatus::Requested | IdvStatus::InProgress);
+        if open && now >= tx.expires_at {
+            self.store
+                .transition_idv_tx(
+                    &tx.tx_id,
+                    &[IdvStatus::Requested, IdvStatus::InProgress],
+                    IdvStatus::Expired,
+                    None,
+                )
+                .await?;
+            tx = self.store.idv_tx(&tx.tx_id).await?.ok_or(IdvError::UnknownTransaction)?;
+        }
+        Ok(tx)
+    }
+
+    /// `…/status`.
+    pub async fn status(&self, client: &ClientEntry, body: &Value, now: i64) -> Result<Value, IdvError> {
+        let tx_id = tx_id_of(body)?;
+        let tx = self.owned_tx(client, tx_id, now).await?;
+        Ok(json!({ "txId": tx.tx_id, "status": tx.status.as_str(), "requestedDt": kst(tx.requested_at) }))
+    }
+
+    /// `…/result`.
+    pub async fn result(&self, client: &ClientEntry, body: &Value, now: i64) -> Result<Value, IdvError> {
+        let tx_id = tx_id_of(body)?;
+        let session_key = body
+            .get("sessionKey")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| IdvError::InvalidParameter("sessionKey is required".into()))?;
+        let tx = self.owned_tx(client, tx_id, now).await?;
+        match tx.status {
+            IdvStatus::Completed => {}
+            IdvStatus::Expired => return Err(IdvError::Expired),
+            IdvStatus::Requested | IdvStatus::InProgress => return Err(IdvError::NotCompleted),
+        }
+        let session = self.unwrap_session(session_key)?;
+        let claim = self
+            .store
+            .claim_idv_result(
+                tx_id,
+                session.id(),
+                now,
+                self.config.result_window_secs,
+                self.config.max_results,
+            )
+            .await?;
+        match claim {
+            ResultClaim::Claimed(n) => tracing::info!(tx_id, call = n, "verification result fetched"),
+            ResultClaim::NotFound => return Err(IdvError::UnknownTransaction),
+            ResultClaim::NotCompleted(IdvStatus::Expired) => return Err(IdvError::Expired),
+            ResultClaim::NotCompleted(_) => return Err(IdvError::NotCompleted),
+            ResultClaim::WindowPassed => return Err(IdvError::ResultWindowPassed),
+            ResultClaim::LimitReached => return Err(IdvError::ResultLimit),
+            ResultClaim::SessionReused => return Err(IdvError::SessionReused),
+        }
+        let person: Person =
+            tx.person.as_deref().and_then(|p| serde_json::from_str(p).ok()).ok_or(IdvError::Internal)?;
+        let enc = |v: &str| session.encrypt(v).map_err(|_| IdvError::Internal);
+        Ok(json!({
+            "txId": tx.tx_id,
+            "status": "COMPLETED",
+            "userIdentifier": null,
+            "userCiToken": null,
+            "signature": tx.signature,
+            "randomValue": null,
+            "completedDt": tx.completed_at.map(kst),
+            "requestedDt": kst(tx.requested_at),
+            "personalData": {
+                "ci": enc(&person.ci)?,
+                "name": enc(&person.name)?,
+                "birthday": enc(&person.birthday)?,
+                "gender": enc(&person.gender)?,
+                "nationality": enc(&person.nationality)?,
+                "ci2": null,
+                "di": enc(&person.di)?,
+                "ciUpdate": null,
+                "ageGroup": enc(&person.age_group)?,
+            }
+        }))
+    }
+
+    // === the user simulator (stands in for the Toss app) ===
+
+    /// A transaction as the simulator and the console show it (no personal data of the result).
+    pub async fn describe_tx(&self, tx_id: &str, now: i64) -> Result<Value, IdvError> {
+        let tx = self.store.idv_tx(tx_id).await?.ok_or(IdvError::UnknownTransaction)?;
+        let tx = self.expire_if_due(tx, now).await?;
+        Ok(self.tx_view(&tx))
+    }
+
+    fn tx_view(&self, tx: &IdvTx) -> Value {
+        let app = self.clients.load().get(&tx.client_id).map(|c| c.app_name.clone());
+        let asked: Option<Value> = tx.request_person.as_deref().and_then(|p| serde_json::from_str(p).ok());
+        json!({
+            "tx_id": tx.tx_id,
+            "client_id": tx.client_id,
+            "app": app,
+            "request_type": tx.request_type,
+            "trigger_type": tx.trigger_type,
+            "request_url": tx.request_url,
+            "status": tx.status.as_str(),
+            "requested_at": kst(tx.requested_at),
+            "expires_at": kst(tx.expires_at),
+            "completed_at": tx.completed_at.map(kst),
+            "result_count": tx.result_count,
+            "requested_person": asked,
+        })
+    }
+
+    /// The newest transactions.
+    pub async fn list_txs(&self, client_id: Option<&str>, limit: i64) -> Result<Vec<Value>, IdvError> {
+        Ok(self.store.list_idv_txs(client_id, limit).await?.iter().map(|t| self.tx_view(t)).collect())
+    }
+
+    /// The user opened the Toss app: REQUESTED → IN_PROGRESS.
+    pub async fn open(&self, tx_id: &str, now: i64) -> Result<Value, IdvError> {
+        let tx = self.sim_tx(tx_id, now).await?;
+        if !self
+            .store
+            .transition_idv_tx(&tx.tx_id, &[IdvStatus::Requested], IdvStatus::InProgress, None)
+            .await?
+        {
+            return Err(IdvError::InvalidState(format!(
+                "transaction is {}, not REQUESTED",
+                tx.status.as_str()
+            )));
+        }
+        self.describe_tx(tx_id, now).await
+    }
+
+    /// The user let it lapse: → EXPIRED.
+    pub async fn expire(&self, tx_id: &str, now: i64) -> Result<Value, IdvError> {
+        let tx = self.sim_tx(tx_id, now).await?;
+        let from = [IdvStatus::Requested, IdvStatus::InProgress];
+        if !self.store.transition_idv_tx(&tx.tx_id, &from, IdvStatus::Expired, None).await? {
+            return Err(IdvError::InvalidState(format!(
+                "transaction is {}, it cannot expire",
+                tx.status.as_str()
+            )));
+        }
+        self.describe_tx(tx_id, now).await
+    }
+
+    /// Moves the transaction's clock back by `secs` (to test expiry and the result window).
+    pub async fn age(&self, tx_id: &str, secs: i64, now: i64) -> Result<Value, IdvError> {
+        if !(1..=366 * 86_400).contains(&secs) {
+            return Err(IdvError::InvalidParameter("seconds: 1 to 31622400".into()));
+        }
+        self.store.age_idv_tx(tx_id, secs).await.map_err(|e| match e {
+            intoss_store::StoreError::NotFound(_) => IdvError::UnknownTransaction,
+            other => other.into(),
+        })?;
+        self.describe_tx(tx_id, now).await
+    }
+
+    async fn sim_tx(&self, tx_id: &str, now: i64) -> Result<IdvTx, IdvError> {
+        let tx = self.store.idv_tx(tx_id).await?.ok_or(IdvError::UnknownTransaction)?;
+        self.expire_if_due(tx, now).await
+    }
+
+    /// The user authenticated: → COMPLETED, as `who` (test clients: always the virtual person).
+    pub async fn complete(&self, tx_id: &str, who: &Identity, now: i64) -> Result<Value, IdvError> {
+        let tx = self.sim_tx(tx_id, now).await?;
+        if !matches!(tx.status, IdvStatus::Requested | IdvStatus::InProgress) {
+            return Err(IdvError::InvalidState(format!(
+                "transaction is {}, it cannot be completed",
+                tx.status.as_str()
+            )));
+        }
+        let client = self.clients.load().get(&tx.client_id).cloned();
+        let (test_env, app) = client.map_or((true, String::new()), |c| (c.test_env, c.app_name));
+        let person = if test_env { person::test_person() } else { self.live_person(&tx, who, now)? };
+        let signature = self.sign_result(&tx, &app, &person, now)?;
+        let completion = Completion {
+            at: now,
+            person: serde_json::to_string(&person).map_err(|_| IdvError::Internal)?,
+            signature,
+        };
+        let from = [IdvStatus::Requested, IdvStatus::InProgress];
+        if !self.store.transition_idv_tx(&tx.tx_id, &from, IdvStatus::Completed, Some(&completion)).await? {
+            return Err(IdvError::InvalidState("the transaction changed state meanwhile".into()));
+        }
+        tracing::info!(tx_id, "verification completed in the simulator");
+        self.describe_tx(tx_id, now).await
+    }
+
+    fn live_person(&self, tx: &IdvTx, who: &Identity, now: i64) -> Result<Person, IdvError> {
+        let asked: Value =
+            tx.request_person.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or(Value::Null);
+        let from_request = |k: &str| asked.get(k).and_then(Value::as_str).map(str::to_owned);
+        let name = who.name.clone().or_else(|| from_request("name")).unwrap_or_else(|| "홍길동".into());
+        let birthday =
+            who.birthday.clone().or_else(|| from_request("birthday")).unwrap_or_else(|| "19900101".into());
+        let phone = who.phone.clone().or_else(|| from_request("phone"));
+        let gender = who.gender.clone().unwrap_or_else(|| "MALE".into());
+        let nationality = who.nationality.clone().unwrap_or_else(|| "LOCAL".into());
+        let at = OffsetDateTime::from_unix_timestamp(now).map_err(|_| IdvError::Internal)?;
+        person::live_person(&name, &birthday, &gender, &nationality, phone.as_deref(), &self.person_key, at)
+            .map_err(|e| IdvError::InvalidParameter(e.to_string()))
+    }
+
+    /// The CMS SignedData the user "signs" in the Toss app, over the content JSON of
+    /// toss-apis.md §1.4, by a personal certificate of the sandbox Toss CA.
+    fn sign_result(&self, tx: &IdvTx, app: &str, person: &Person, now: i64) -> Result<String, IdvError> {
+        let at = OffsetDateTime::from_unix_timestamp(now).map_err(|_| IdvError::Internal)?;
+        let uid = random_hex(8)?;
+        let signer = self.sandbox_ca.issue_user_signing_cert(&person.name, &uid, at).map_err(|e| {
+            tracing::error!(error = %e, "cannot issue the simulated user certificate");
+            IdvError::Internal
+        })?;
+        let content = json!({
+            "txId": tx.tx_id,
+            "partnerCode": app,
+            "serviceType": "간편인증",
+            "identifier": null,
+            "userIdentifier": null,
+            "requestTs": kst(tx.requested_at),
+        });
+        let der = intoss_pki::sign_attached(
+            content.to_string().as_bytes(),
+            &signer.cert_der,
+            signer.key_der.expose(),
+            at,
+        )
+        .map_err(|e| {
+            tracing::error!(error = %e, "cannot sign the result");
+            IdvError::Internal
+        })?;
+        Ok(base64::engine::general_purpose::STANDARD.encode(der))
+    }
+
+    /// `POST /api/v1/certificate/validate`: whether a certificate was issued by the sandbox Toss
+    /// CA (`valid`: chain and signature) and is usable now (`enabled`: within its validity).
+    pub fn validate_certificate(&self, pem: &str, now: i64) -> Result<Value, IdvError> {
+        let info = intoss_pki::parse_cert_pem(pem)
+            .map_err(|e| IdvError::InvalidParameter(format!("certificate: {e}")))?;
+        let der = intoss_pki::cert_pem_to_der(pem)
+            .map_err(|e| IdvError::InvalidParameter(format!("certificate: {e}")))?;
+        let valid = intoss_pki::verify_issued_by(&der, self.sandbox_ca.cert_der());
+        let within = info.not_before.unix_timestamp() <= now && now < info.not_after.unix_timestamp();
+        Ok(json!({ "valid": valid, "enabled": valid && within }))
+    }
+}
+
+fn tx_id_of(body: &Value) -> Result<&str, IdvError> {
+    body.get("txId")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && s.len() <= 64)
+        .ok_or_else(|| IdvError::InvalidParameter("txId is required".into()))
+}
+
+/// A caller-facing description of a crypto failure. Deliberately coarse (no oracle).
+fn describe(e: &FieldCryptoError) -> &'static str {
+    match e {
+        FieldCryptoError::Malformed(_) => "not in the v1$<sessionId>$<base64> format",
+        FieldCryptoError::Unsupported(_) => "unsupported algorithm (use AES_GCM)",
+        FieldCryptoError::VersionMismatch | FieldCryptoError::SessionMismatch => {
+            "encrypted with another session than the sessionKey's"
+        }
+        _ => "decryption failed (was it encrypted for this platform's public key?)",
+    }
+}
