@@ -8,7 +8,8 @@
 //! - `proxy`: reverse-proxy routes, header stripping, upstream failures;
 //! - `admin`: admin API auth, CLI commands and their JSON, CSR issuance;
 //! - `lifecycle`: restart after SIGKILL, graceful shutdown, handshake timeout, bad data dirs;
-//! - `interop`: the seed's clients (curl, Python requests, Node https, Java).
+//! - `interop`: the seed's clients (curl, Python requests, Node https, Java);
+//! - `idv`: identity verification (토스 인증) end to end, with the independent Python client.
 
 #![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
@@ -16,6 +17,7 @@ mod common;
 
 mod admin;
 mod gateway;
+mod idv;
 mod interop;
 mod lifecycle;
 mod mtls;
