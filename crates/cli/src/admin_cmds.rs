@@ -27,7 +27,16 @@ fn connect(g: &Global) -> anyhow::Result<AdminClient> {
             })?;
             let ep: intoss_server::Endpoints =
                 serde_json::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?;
-            format!("https://{}", ep.console)
+            // A wildcard bind (0.0.0.0 / ::) is reached on loopback, which the certificate names.
+            let mut console = ep.console;
+            if console.ip().is_unspecified() {
+                console.set_ip(if console.is_ipv4() {
+                    [127, 0, 0, 1].into()
+                } else {
+                    std::net::Ipv6Addr::LOCALHOST.into()
+                });
+            }
+            format!("https://{console}")
         }
     };
     let token = match &g.token {
@@ -112,7 +121,7 @@ fn show_app(app: &Value, json: bool) {
 pub(crate) async fn cert(g: &Global, cmd: CertCmd) -> anyhow::Result<ExitCode> {
     let client = connect(g)?;
     match cmd {
-        CertCmd::Issue { app, out, key_type, csr, json } => {
+        CertCmd::Issue { app, out, key_type, csr, json, force } => {
             let csr_text = match &csr {
                 Some(p) => Some(
                     std::fs::read_to_string(p)
@@ -120,8 +129,20 @@ pub(crate) async fn cert(g: &Global, cmd: CertCmd) -> anyhow::Result<ExitCode> {
                 ),
                 None => None,
             };
-            let issued = client.issue_cert(&app, key_type.as_deref(), csr_text.as_deref()).await?;
             let out = out.unwrap_or_else(|| PathBuf::from("."));
+            for f in ["client-cert.pem", "client-key.pem"] {
+                if out.join(f).exists() && !force {
+                    bail!(
+                        "{} exists: rotating? write the new certificate to another --out directory (or pass --force)",
+                        out.join(f).display()
+                    );
+                }
+            }
+            let issued = client.issue_cert(&app, key_type.as_deref(), csr_text.as_deref()).await?;
+            if force {
+                // A CSR-issued certificate must not sit next to an older generated key.
+                let _ = std::fs::remove_file(out.join("client-key.pem"));
+            }
             let written = write_issued(&out, &issued)?;
             let cert = &issued["certificate"];
             if json {

@@ -28,7 +28,7 @@ pub(crate) struct Global {
     #[arg(long, global = true, env = "INTOSS_TOKEN", value_name = "TOKEN", hide_env_values = true)]
     pub(crate) token: Option<String>,
     /// CA certificate to trust for the admin API (default: DIR/ca.pem).
-    #[arg(long = "server-ca", global = true, value_name = "FILE")]
+    #[arg(long = "server-ca", global = true, env = "INTOSS_SERVER_CA", value_name = "FILE")]
     pub(crate) server_ca: Option<PathBuf>,
 }
 
@@ -216,6 +216,9 @@ pub(crate) enum CertCmd {
         /// Keep your own key: send this PKCS#10 CSR (PEM) instead.
         #[arg(long, value_name = "FILE")]
         csr: Option<PathBuf>,
+        /// Overwrite client-cert.pem / client-key.pem if they exist in --out.
+        #[arg(long)]
+        force: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -1,29 +1,11 @@
 //! rustls client configurations.
 
-use std::sync::Arc;
-
-use rustls::crypto::CryptoProvider;
-use rustls::crypto::aws_lc_rs::{self, cipher_suite as cs};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use rustls::{ClientConfig, RootCertStore};
 
 use crate::ClientError;
 
-/// The cipher suites of the seed's policy (the AEAD subset rustls implements).
-pub static POLICY_SUITES: &[rustls::SupportedCipherSuite] = &[
-    cs::TLS13_AES_128_GCM_SHA256,
-    cs::TLS13_AES_256_GCM_SHA384,
-    cs::TLS13_CHACHA20_POLY1305_SHA256,
-    cs::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-    cs::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-    cs::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-    cs::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
-];
-
-/// The aws-lc-rs provider with [`POLICY_SUITES`].
-pub fn policy_provider() -> Arc<CryptoProvider> {
-    Arc::new(CryptoProvider { cipher_suites: POLICY_SUITES.to_vec(), ..aws_lc_rs::default_provider() })
-}
+pub use intoss_tls::{POLICY_SUITES, policy_provider};
 
 /// Certificates from PEM text.
 pub fn certs_from_pem(pem: &[u8], what: &str) -> Result<Vec<CertificateDer<'static>>, ClientError> {
@@ -41,8 +23,8 @@ pub fn key_from_pem(pem: &[u8], what: &str) -> Result<PrivateKeyDer<'static>, Cl
     PrivateKeyDer::from_pem_slice(pem).map_err(|e| ClientError::Config(format!("{what}: {e}")))
 }
 
-/// A client config trusting `ca_pem` (or, without it, the bundled Mozilla roots are *not*
-/// loaded: pass the platform CA explicitly) and presenting `identity` (cert chain PEM, key PEM).
+/// A client config with the seed's TLS policy, trusting only the CA certificates in `ca_pem`
+/// (the platform's CA) and presenting `identity` (certificate chain PEM, key PEM) when given.
 pub fn client_config(ca_pem: &[u8], identity: Option<(&[u8], &[u8])>) -> Result<ClientConfig, ClientError> {
     let mut roots = RootCertStore::empty();
     for c in certs_from_pem(ca_pem, "CA certificate")? {

@@ -22,7 +22,7 @@ pub enum IpRuleError {
     /// Not an address, a CIDR block nor a range.
     #[error("`{0}` is not an IP address, a CIDR block (a.b.c.d/n) or a range (a.b.c.x~y)")]
     Syntax(String),
-    /// A range whose end is below its start, or whose two ends differ outside the last octet.
+    /// A range whose end is below its start.
     #[error("`{0}` is not a valid range: the end must not be below the start")]
     BadRange(String),
     /// A CIDR block with host bits set (`10.0.0.1/8`), which usually hides a typo.

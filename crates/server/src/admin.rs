@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::{ApiError, success};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::platform::{Platform, unix_now};
 
 /// The OpenAPI description of this API.
@@ -348,7 +348,7 @@ struct CertQuery {
 
 async fn list_certs(
     State(p): State<Arc<Platform>>,
-    Query(q): Query<CertQuery>,
+    ApiQuery(q): ApiQuery<CertQuery>,
 ) -> Result<Response, ApiError> {
     certs_of(&p, q.app.as_deref()).await
 }

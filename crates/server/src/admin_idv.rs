@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get, post};
@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiError, success};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::platform::{Platform, unix_now};
 
 /// The routes, for the authenticated part of the admin router.
@@ -61,7 +61,7 @@ struct AppQuery {
 
 async fn list_clients(
     State(p): State<Arc<Platform>>,
-    Query(q): Query<AppQuery>,
+    ApiQuery(q): ApiQuery<AppQuery>,
 ) -> Result<Response, ApiError> {
     let clients = p.idv.list_clients(q.app.as_deref()).await?;
     Ok(success(StatusCode::OK, json!({ "clients": clients })))
@@ -82,7 +82,10 @@ struct TxQuery {
     limit: Option<i64>,
 }
 
-async fn list_txs(State(p): State<Arc<Platform>>, Query(q): Query<TxQuery>) -> Result<Response, ApiError> {
+async fn list_txs(
+    State(p): State<Arc<Platform>>,
+    ApiQuery(q): ApiQuery<TxQuery>,
+) -> Result<Response, ApiError> {
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
     let txs = p.idv.list_txs(q.client_id.as_deref(), limit).await?;
     Ok(success(StatusCode::OK, json!({ "transactions": txs })))

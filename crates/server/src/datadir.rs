@@ -92,6 +92,17 @@ impl DataDir {
         let server_ecdsa = self.load_or_issue_server(&ca, "server-ecdsa", KeyType::EcdsaP256, &names, now)?;
         let server_rsa = self.load_or_issue_server(&ca, "server-rsa", KeyType::Rsa2048, &names, now)?;
         let idv = self.load_or_create_idv(now)?;
+        // The database holds identity-verification personal data: create it private (SQLite
+        // gives its -wal and -shm files the database's mode).
+        let db = self.database();
+        if !db.exists() {
+            fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&db)
+                .map_err(|e| self.err(&db, format!("cannot create: {e}")))?;
+        }
         Ok(Loaded { ca, admin_token, server_ecdsa, server_rsa, idv })
     }
 
@@ -249,7 +260,9 @@ impl DataDir {
             let info = intoss_pki::parse_cert_pem(&cert).map_err(|e| self.err(&cert_path, e.to_string()))?;
             let same_names = fs::read_to_string(&names_path).is_ok_and(|n| n == wanted);
             let fresh = info.not_after - now > time::Duration::days(SERVER_CERT_RENEW_DAYS);
-            let same_ca = info.issuer_common_name.as_deref() == Some("intoss root CA");
+            // Issued by this CA (its signature verifies), not merely by one with the same name.
+            let same_ca = intoss_pki::cert_pem_to_der(&cert)
+                .is_ok_and(|der| intoss_pki::verify_issued_by(&der, ca.cert_der()));
             if same_names && fresh && same_ca {
                 return Ok((cert, key));
             }

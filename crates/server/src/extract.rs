@@ -40,6 +40,25 @@ impl<T: DeserializeOwned> FromRequest<Arc<Platform>> for ApiJson<T> {
     }
 }
 
+/// A query string whose rejection is an `INVALID_PARAMETER` envelope (unknown or ill-typed
+/// parameters).
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| ApiError::invalid(format!("query string: {}", e.body_text())))
+    }
+}
+
 /// Reads a whole body, refusing more than `limit` bytes.
 pub async fn read_body(body: Body, limit: usize) -> Result<bytes::Bytes, ApiError> {
     axum::body::to_bytes(body, limit).await.map_err(|e| {

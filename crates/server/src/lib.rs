@@ -6,7 +6,7 @@
 //! | listener | auth | serves |
 //! |---|---|---|
 //! | gateway | mTLS (platform-issued client cert) | `/api-partner/...`, proxy routes |
-//! | cert | server TLS (+ OAuth2 bearer) | identity verification |
+//! | cert | server TLS + OAuth2 bearer token | identity verification (토스 인증) |
 //! | console | server TLS + admin token | admin REST API `/admin/v1/...` |
 
 pub mod admin;
@@ -56,6 +56,7 @@ pub struct Running {
     pub platform: Arc<Platform>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
+    store: Arc<SqliteStore>,
 }
 
 impl Running {
@@ -63,6 +64,8 @@ impl Running {
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
+        // Checkpoints the WAL so the database is one file again.
+        self.store.close().await;
     }
 }
 
@@ -121,13 +124,19 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         path: dir.endpoints().display().to_string(),
         detail: e.to_string(),
     })?;
-    Ok(Running { endpoints, platform, shutdown, tasks })
+    Ok(Running { endpoints, platform, shutdown, tasks, store })
 }
 
-/// Timers: expiry warnings, and forgetting idle rate-limit windows.
+/// How often the snapshot is re-read from the store even without a change.
+const RELOAD_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Timers: expiry warnings, forgetting idle rate-limit windows, and the safety-net reload.
 async fn background(p: Arc<Platform>, limiter: Arc<MemoryLimiter>, mut shutdown: watch::Receiver<bool>) {
     let mut expiry = tokio::time::interval(p.config.expiry_scan_interval);
     let mut sweep = tokio::time::interval(std::time::Duration::from_secs(60));
+    // Every change reloads at once; this catches a reload that failed after its change was saved.
+    let mut reload = tokio::time::interval(RELOAD_INTERVAL);
+    reload.reset();
     loop {
         tokio::select! {
             _ = expiry.tick() => {
@@ -136,6 +145,14 @@ async fn background(p: Arc<Platform>, limiter: Arc<MemoryLimiter>, mut shutdown:
                 }
             }
             _ = sweep.tick() => limiter.sweep(p.now_ms()),
+            _ = reload.tick() => {
+                if let Err(e) = p.reload().await {
+                    tracing::error!(error = %e, "periodic reload failed");
+                }
+                if let Err(e) = p.idv.reload_clients().await {
+                    tracing::error!(error = ?e, "periodic reload of identity-verification clients failed");
+                }
+            }
             _ = shutdown.changed() => return,
         }
     }

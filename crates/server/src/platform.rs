@@ -125,12 +125,11 @@ impl Platform {
             .with_no_client_auth()
             .with_cert_resolver(resolver.clone());
         server_tls.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
+        // Fail closed from the start: an empty snapshot admits no certificate.
         let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::default()));
+        let gateway_tls = gateway_tls_config(loaded.ca.cert_der(), &snapshot, &resolver)?;
         let platform = Self {
-            gateway_tls: Arc::new(ArcSwap::from_pointee(
-                // Placeholder until the first reload; `reload` replaces it before any listener runs.
-                server_tls.clone(),
-            )),
+            gateway_tls: Arc::new(ArcSwap::from_pointee(gateway_tls)),
             server_tls: Arc::new(server_tls),
             upstream: crate::proxy::UpstreamClient::new(),
             idv: Arc::new(idv),
@@ -167,20 +166,9 @@ impl Platform {
             );
         }
         self.snapshot.store(Arc::new(snap));
-        self.gateway_tls.store(Arc::new(self.build_gateway_tls()?));
+        let tls = gateway_tls_config(self.ca.cert_der(), &self.snapshot, &self.resolver)?;
+        self.gateway_tls.store(Arc::new(tls));
         Ok(())
-    }
-
-    fn build_gateway_tls(&self) -> Result<ServerConfig, StartError> {
-        let mut roots = RootCertStore::empty();
-        roots.add(CertificateDer::from(self.ca.cert_der().to_vec())).map_err(intoss_tls::TlsError::Config)?;
-        let verifier = GatedClientVerifier::new(roots, Arc::new(SnapshotGate(self.snapshot.clone())))?;
-        let mut cfg = intoss_tls::server_config_builder()
-            .map_err(intoss_tls::TlsError::Config)?
-            .with_client_cert_verifier(Arc::new(verifier))
-            .with_cert_resolver(self.resolver.clone());
-        cfg.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
-        Ok(cfg)
     }
 
     /// Milliseconds on the monotonic clock (tokio's, so tests can pause it).
@@ -194,6 +182,24 @@ impl Platform {
     pub fn admin_token_matches(&self, presented: &str) -> bool {
         digest(presented.as_bytes()).ct_eq(&self.admin_token_digest).into()
     }
+}
+
+/// The gateway's mTLS config: client certificates must chain to the platform CA and pass the
+/// snapshot's gate. Each call makes a new session cache, so no earlier session resumes.
+fn gateway_tls_config(
+    ca_der: &[u8],
+    snapshot: &Arc<ArcSwap<Snapshot>>,
+    resolver: &Arc<DualCertResolver>,
+) -> Result<ServerConfig, StartError> {
+    let mut roots = RootCertStore::empty();
+    roots.add(CertificateDer::from(ca_der.to_vec())).map_err(intoss_tls::TlsError::Config)?;
+    let verifier = GatedClientVerifier::new(roots, Arc::new(SnapshotGate(snapshot.clone())))?;
+    let mut cfg = intoss_tls::server_config_builder()
+        .map_err(intoss_tls::TlsError::Config)?
+        .with_client_cert_verifier(Arc::new(verifier))
+        .with_cert_resolver(resolver.clone());
+    cfg.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
+    Ok(cfg)
 }
 
 fn digest(bytes: &[u8]) -> [u8; 32] {

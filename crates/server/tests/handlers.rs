@@ -42,7 +42,9 @@ async fn fixture(qpm: u32) -> Fixture {
         .await
         .unwrap();
     let limiter = Arc::new(intoss_ratelimit::MemoryLimiter::new());
-    let platform = Platform::new(Config::default(), store, loaded, limiter).await.unwrap();
+    let platform = Platform::new(Config::default(), store, loaded, limiter, intoss_idv::IdvConfig::default())
+        .await
+        .unwrap();
     Fixture { _dir: dir, platform }
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Map (add a test to the module it belongs to):
 //! - `mtls`: handshake refusals (no cert, foreign CA, expired, wrong EKU, unknown, revoked) and
-//!   revocation of open connections and resumed sessions;
+//!   revocation of open connections and of new connections that offer an earlier session;
 //! - `tls_policy`: protocol versions and cipher suites, checked with `openssl s_client`;
 //! - `gateway`: envelopes for every error, whoami, rate limit, IP allowlist, body limits;
 //! - `proxy`: reverse-proxy routes, header stripping, upstream failures;
