@@ -130,6 +130,10 @@ async fn token(
         return Err(OAuthError::InvalidRequest("body too large"));
     }
     let mut form = parse_form(&body)?;
+    let basic_sent = authorization(&headers).is_some_and(|v| v.starts_with("Basic "));
+    if basic_sent && basic_credentials(&headers).is_none() {
+        return Err(OAuthError::InvalidClient);
+    }
     if let Some((id, secret)) = basic_credentials(&headers) {
         if form.client_id.is_some() || form.client_secret.is_some() {
             return Err(OAuthError::InvalidRequest("send client credentials once: in the body or as Basic"));

@@ -658,9 +658,8 @@ fn describe(e: &FieldCryptoError) -> &'static str {
     match e {
         FieldCryptoError::Malformed(_) => "not in the v1$<sessionId>$<base64> format",
         FieldCryptoError::Unsupported(_) => "unsupported algorithm (use AES_GCM)",
-        FieldCryptoError::VersionMismatch | FieldCryptoError::SessionMismatch => {
-            "encrypted with another session than the sessionKey's"
-        }
+        FieldCryptoError::VersionMismatch => "unsupported version prefix (use v1)",
+        FieldCryptoError::SessionMismatch => "encrypted with another session than the sessionKey's",
         _ => "decryption failed (was it encrypted for this platform's public key?)",
     }
 }

@@ -117,7 +117,10 @@ impl DataDir {
     }
 
     fn load_or_create_idv(&self, now: OffsetDateTime) -> Result<intoss_idv::IdvKeys, StartError> {
-        let field_key = self.load_or_create_key("idv-key.pem", || {
+        // The public key file is written at every start: its absence marks the first one, when
+        // the keys are made; afterwards a missing key file is an error, never a silent new key.
+        let first = !self.idv_public_key().exists();
+        let field_key = self.load_or_create_key("idv-key.pem", first, || {
             intoss_proto::fieldcrypto::generate_platform_key()
                 .map(|(pkcs8, _)| pkcs8)
                 .map_err(|e| e.to_string())
@@ -129,13 +132,13 @@ impl DataDir {
         let pub_path = self.idv_public_key();
         write_public(&pub_path, &intoss_pki::der_to_pem("PUBLIC KEY", &spki))
             .map_err(|e| self.err(&pub_path, e.to_string()))?;
-        let token_key = self.load_or_create_key("idv-token-key.pem", || {
+        let token_key = self.load_or_create_key("idv-token-key.pem", first, || {
             use aws_lc_rs::encoding::AsDer;
             let k = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048)
                 .map_err(|e| e.to_string())?;
             k.as_der().map(|d| d.as_ref().to_vec()).map_err(|e| e.to_string())
         })?;
-        let secret_key = self.load_or_create_key("idv-secret.key", || {
+        let secret_key = self.load_or_create_key("idv-secret.key", first, || {
             let mut b = vec![0u8; 32];
             aws_lc_rs::rand::fill(&mut b).map_err(|e| e.to_string())?;
             Ok(b)
@@ -147,7 +150,13 @@ impl DataDir {
                 CertificateAuthority::from_pem(&self.read(&ca_cert)?, key.expose())
                     .map_err(|e| self.err(&ca_cert, e.to_string()))?
             }
-            _ => {
+            (true, false) => {
+                return Err(self.err(&ca_key, "missing while toss-sandbox-ca.pem exists: restore it"));
+            }
+            (false, true) => {
+                return Err(self.err(&ca_cert, "missing while toss-sandbox-ca-key.pem exists: restore it"));
+            }
+            (false, false) => {
                 let (ca, key) = CertificateAuthority::generate("intoss sandbox Toss CA1", now)?;
                 write_secret(&ca_key, key.expose()).map_err(|e| self.err(&ca_key, e.to_string()))?;
                 write_public(&ca_cert, ca.cert_pem()).map_err(|e| self.err(&ca_cert, e.to_string()))?;
@@ -166,10 +175,18 @@ impl DataDir {
     fn load_or_create_key(
         &self,
         name: &str,
+        first_start: bool,
         make: impl FnOnce() -> Result<Vec<u8>, String>,
     ) -> Result<Vec<u8>, StartError> {
         let path = self.root.join(name);
         let label = if name.ends_with(".pem") { "PRIVATE KEY" } else { "INTOSS SECRET" };
+        if !path.exists() && !first_start {
+            return Err(self.err(
+                &path,
+                "missing while the other identity-verification keys exist: restore it from backup \
+                 (a new key would invalidate every partner's public key, tokens or client secrets)",
+            ));
+        }
         if path.exists() {
             let text = self.read_secret(&path)?;
             return intoss_pki::pem_block(text.expose(), label).map_err(|e| {
@@ -336,7 +353,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dd = DataDir::new(dir.path().join("data"));
         let a = dd.load_or_init(&[], now()).unwrap();
-        for f in ["ca-key.pem", "admin-token", "server-ecdsa-key.pem", "server-rsa-key.pem"] {
+        for f in [
+            "ca-key.pem",
+            "admin-token",
+            "server-ecdsa-key.pem",
+            "server-rsa-key.pem",
+            "idv-key.pem",
+            "idv-token-key.pem",
+            "idv-secret.key",
+            "toss-sandbox-ca-key.pem",
+            "intoss.db",
+        ] {
             let mode = fs::metadata(dd.root().join(f)).unwrap().permissions().mode() & 0o777;
             assert_eq!(mode, 0o600, "{f}");
         }
@@ -365,6 +392,16 @@ mod tests {
         let err = dd.load_or_init(&[], now()).unwrap_err().to_string();
         assert!(err.contains("chmod 600"), "{err}");
         fs::set_permissions(dd.ca_key(), fs::Permissions::from_mode(0o600)).unwrap();
+
+        for f in ["idv-key.pem", "idv-token-key.pem", "idv-secret.key", "toss-sandbox-ca-key.pem"] {
+            let path = dd.root().join(f);
+            let saved = fs::read(&path).unwrap();
+            fs::remove_file(&path).unwrap();
+            let err = dd.load_or_init(&[], now()).unwrap_err().to_string();
+            assert!(err.contains(f) && err.contains("restore"), "{f}: {err}");
+            fs::write(&path, saved).unwrap();
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        }
 
         fs::write(dd.database(), b"").unwrap();
         fs::remove_file(dd.ca_key()).unwrap();

@@ -89,8 +89,17 @@ impl From<intoss_idv::IdvError> for ApiError {
             I::UnknownTransaction => Self::not_found("no such transaction or client"),
             I::InvalidParameter(reason) => Self::invalid(reason),
             I::InvalidState(reason) => Self::new(ErrorCode::InvalidState, reason),
-            I::Internal => Self::new(ErrorCode::InternalError, "internal error; see the server log"),
-            other => Self::new(ErrorCode::InvalidState, other.to_string()),
+            I::Internal => Self::new(ErrorCode::ServiceUnavailable, "storage unavailable; retry later"),
+            // The partner-facing codes (tokens, sessions, result limits) do not arise from the
+            // admin API; should one, it is a conflict with the transaction's state.
+            other @ (I::InvalidToken
+            | I::Undecryptable(_)
+            | I::SessionReused
+            | I::ResultLimit
+            | I::NotCompleted
+            | I::Expired
+            | I::ResultWindowPassed) => Self::new(ErrorCode::InvalidState, other.to_string()),
+            other => Self::internal(other),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Gateway handler tests without sockets: the router is called directly, with the connection
 //! facts a TLS listener would attach, so that time can be paused.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::time::Duration;
 

@@ -32,6 +32,12 @@ async fn admin_api_requires_the_token() {
         (Method::PATCH, "/admin/v1/apps/x"),
         (Method::POST, "/admin/v1/apps/x/certs"),
         (Method::GET, "/admin/v1/expiry-notices"),
+        (Method::POST, "/admin/v1/idv/clients"),
+        (Method::GET, "/admin/v1/idv/clients"),
+        (Method::DELETE, "/admin/v1/idv/clients/x"),
+        (Method::GET, "/admin/v1/idv/transactions"),
+        (Method::POST, "/admin/v1/idv/transactions/x/complete"),
+        (Method::POST, "/admin/v1/idv/transactions/x/age"),
     ] {
         let r = http
             .send(m.clone(), &format!("https://{}{path}", s.endpoints.console), &[], Some(b"{}".to_vec()))
@@ -46,7 +52,13 @@ async fn admin_api_requires_the_token() {
         .unwrap();
     let doc = json(&r);
     assert_eq!(doc["openapi"], "3.0.3");
-    for p in ["/admin/v1/apps", "/admin/v1/apps/{name}/certs", "/admin/v1/certs/{serial}/revoke"] {
+    for p in [
+        "/admin/v1/apps",
+        "/admin/v1/apps/{name}/certs",
+        "/admin/v1/certs/{serial}/revoke",
+        "/admin/v1/idv/clients",
+        "/admin/v1/idv/transactions/{tx_id}/complete",
+    ] {
         assert!(doc["paths"].get(p).is_some(), "{p} documented");
     }
 }

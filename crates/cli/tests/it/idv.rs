@@ -332,7 +332,7 @@ async fn every_error_code() {
     let token = p.token().await;
     let req = |b: Value| async { p.call(&token, "/api/v2/sign/user/auth/id/request", b).await };
 
-    // CE1000: no token, a forged one, another platform's, a deleted client's.
+    // CE1000: a malformed token and a tampered one (a deleted client's is checked at the end).
     let (status, v) = p.call("nope", "/api/v2/sign/user/auth/id/status", json!({"txId": "x"})).await;
     assert_eq!((status, code(&v)), (401, "CE1000"));
     assert_eq!(v["error"]["reason"], "토큰이 유효하지 않습니다.");
