@@ -52,6 +52,12 @@ pub(crate) enum Command {
     /// Identity verification (토스 인증): clients, transactions, and the user simulator.
     #[command(subcommand)]
     Idv(IdvCmd),
+    /// Partner side: send one mTLS request and pretty-print the envelope.
+    Call(crate::call::CallArgs),
+    /// Partner side: check a certificate, its key, its chain, its expiry and a TLS connection.
+    Doctor(crate::doctor::DoctorArgs),
+    /// Partner side: firewall allow rules for the Toss / Apps-in-Toss IP tables.
+    Firewall(crate::firewall::FirewallArgs),
 }
 
 #[derive(Debug, Subcommand)]

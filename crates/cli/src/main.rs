@@ -9,6 +9,9 @@ use clap::Parser;
 
 mod admin_cmds;
 mod args;
+mod call;
+mod doctor;
+mod firewall;
 mod output;
 
 fn main() -> ExitCode {
@@ -43,6 +46,9 @@ async fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::App(cmd) => admin_cmds::app(&cli.global, cmd).await,
         args::Command::Cert(cmd) => admin_cmds::cert(&cli.global, cmd).await,
         args::Command::Idv(cmd) => admin_cmds::idv(&cli.global, cmd).await,
+        args::Command::Call(a) => call::run(a).await,
+        args::Command::Doctor(a) => doctor::run(a).await,
+        args::Command::Firewall(a) => firewall::run(a),
     }
 }
 
