@@ -195,11 +195,33 @@ pub fn decode_envelope<T: DeserializeOwned>(resp: &Response) -> Result<T, Client
             })
         }
         other => {
-            let (code, reason) = env
-                .error
-                .map(|e| (e.error_code, e.reason))
-                .unwrap_or_else(|| (format!("{other:?}"), "no error object".into()));
-            Err(ClientError::Api { status, code, reason })
+            let retry_after = resp
+                .headers
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(std::time::Duration::from_secs);
+            let failure = match env.error {
+                Some(e) => crate::ApiFailure {
+                    status,
+                    code: e.error_code,
+                    reason: e.reason,
+                    error_type: e.error_type,
+                    data: e.data,
+                    title: e.title,
+                    retry_after,
+                },
+                None => crate::ApiFailure {
+                    status,
+                    code: format!("{other:?}"),
+                    reason: "no error object".into(),
+                    error_type: None,
+                    data: None,
+                    title: None,
+                    retry_after,
+                },
+            };
+            Err(ClientError::Api(Box::new(failure)))
         }
     }
 }

@@ -5,30 +5,51 @@
 //! - [`HttpsClient`]: a small pooled HTTPS client over that config.
 //! - [`decode_envelope`]: `resultType` first, then the typed `success` or a [`ClientError::Api`]
 //!   carrying `errorCode`, `reason` and the HTTP status.
+//! - [`PartnerClient`]: the Apps-in-Toss API over mTLS from certificate files that are reloaded
+//!   when they are replaced, with client-side QPM pacing and retries.
+//! - [`idv::IdvClient`]: identity verification (토스 인증) with token caching and field crypto.
+//! - [`callback`]: a tower layer admitting inbound callbacks only from Toss's addresses.
 //! - [`AdminClient`]: the intoss admin API, used by the `intoss` CLI.
 
 mod admin;
+pub mod callback;
 mod http;
+pub mod identity;
+pub mod idv;
+pub mod partner;
 pub mod tls;
 
 pub use admin::AdminClient;
 pub use http::{HttpsClient, Response, decode_envelope};
 pub use hyper::http::Method;
+pub use partner::{PartnerClient, PartnerClientBuilder, RetryPolicy};
+
+/// A FAIL envelope, with everything the platform said.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiFailure {
+    /// HTTP status.
+    pub status: u16,
+    /// `error.errorCode`, e.g. `INVALID_PARAMETER`, `TOO_MANY_REQUESTS` or `CE3102`.
+    pub code: String,
+    /// `error.reason`.
+    pub reason: String,
+    /// `error.errorType` (identity verification).
+    pub error_type: Option<i64>,
+    /// `error.data` (identity verification).
+    pub data: Option<serde_json::Value>,
+    /// `error.title` (identity verification).
+    pub title: Option<serde_json::Value>,
+    /// The `Retry-After` header, on 429.
+    pub retry_after: Option<std::time::Duration>,
+}
 
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClientError {
     /// The platform answered with a FAIL envelope.
-    #[error("{code}: {reason} (HTTP {status})")]
-    Api {
-        /// HTTP status.
-        status: u16,
-        /// `error.errorCode`.
-        code: String,
-        /// `error.reason`.
-        reason: String,
-    },
+    #[error("{}: {} (HTTP {})", .0.code, .0.reason, .0.status)]
+    Api(Box<ApiFailure>),
     /// The answer was not an envelope.
     #[error("unexpected response (HTTP {status}): {detail}")]
     Protocol {

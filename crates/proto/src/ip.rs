@@ -155,6 +155,12 @@ impl IpAllowlist {
     }
 }
 
+impl FromIterator<IpRule> for IpAllowlist {
+    fn from_iter<I: IntoIterator<Item = IpRule>>(rules: I) -> Self {
+        Self(rules.into_iter().collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,10 +16,13 @@
 mod common;
 
 mod admin;
+mod doctor;
+mod firewall;
 mod gateway;
 mod idv;
 mod interop;
 mod lifecycle;
 mod mtls;
 mod proxy;
+mod sdk;
 mod tls_policy;
