@@ -39,11 +39,11 @@ enum DirectionArg {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum ServiceArg {
-    /// 앱인토스 (seed 001).
+    /// 앱인토스: callbacks and the server APIs.
     AppsInToss,
-    /// 토스페이먼츠: webhooks and BrandPay (seed 000).
+    /// 토스페이먼츠: webhooks and the BrandPay API.
     TossPayments,
-    /// 토스 인증 / 본인확인 (seed 001): outbound only.
+    /// 토스 인증 (본인확인): outbound only.
     TossCert,
     /// Every service.
     All,
@@ -406,4 +406,30 @@ fn json(entries: &[&Entry]) -> anyhow::Result<String> {
 /// A comment for a double-quoted nft or shell string: no quotes, `$`, backquotes or backslashes.
 fn comment_safe(s: &str) -> String {
     s.chars().filter(|c| !matches!(c, '"' | '$' | '`' | '\\')).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(service: Service, address: &'static str, port: Option<u16>) -> Entry {
+        Entry { service, direction: Direction::Inbound, address, port, purpose: "test", added: None }
+    }
+
+    #[test]
+    fn an_address_is_listed_once_per_direction_and_port() {
+        let a = entry(Service::AppsInToss, "10.0.0.1~3", Some(443));
+        let b = entry(Service::TossPayments, "10.0.0.2", Some(443));
+        let c = entry(Service::TossPayments, "10.0.0.3", None);
+        let sets = rule_sets(&[&c, &a, &b]);
+        let names: Vec<_> = sets.iter().map(RuleSet::name).collect();
+        assert_eq!(names, ["inbound_443", "inbound_webhook"]);
+        // 10.0.0.2 is already in inbound_443 through the range: toss-payments adds nothing there.
+        assert_eq!(sets[0].groups.len(), 1);
+        assert_eq!(sets[0].groups[0].addresses.len(), 3);
+        assert_eq!(sets[1].groups[0].addresses, [Ipv4Addr::new(10, 0, 0, 3)]);
+        let text = nftables(&Selection { services: Service::ALL.to_vec(), direction: None }, &sets);
+        assert_eq!(text.matches("10.0.0.2,").count(), 1);
+        assert_eq!(text.matches("10.0.0.3,").count(), 2);
+    }
 }

@@ -11,6 +11,8 @@
 //! - [`callback`]: a tower layer admitting inbound callbacks only from Toss's addresses.
 //! - [`AdminClient`]: the intoss admin API, used by the `intoss` CLI.
 
+#![warn(missing_docs)]
+
 mod admin;
 pub mod callback;
 mod http;

@@ -9,11 +9,14 @@
 use std::io::{self, Read as _, Write as _};
 use std::net::{TcpStream, ToSocketAddrs as _};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use intoss_proto::{Envelope, ResultType};
+use rustls::client::ResolvesClientCert;
 use rustls::pki_types::ServerName;
-use rustls::{AlertDescription, CipherSuite, ClientConnection, ProtocolVersion};
+use rustls::sign::CertifiedKey;
+use rustls::{AlertDescription, CipherSuite, ClientConnection, ProtocolVersion, SignatureScheme};
 
 use super::local::Identity;
 use super::{Finding, check};
@@ -181,6 +184,12 @@ fn exchange(
             "fix the host in --url",
         )
     })?;
+    let mut config = config;
+    let asked = Arc::new(AskedForCert {
+        inner: config.client_auth_cert_resolver.clone(),
+        asked: AtomicBool::new(false),
+    });
+    config.client_auth_cert_resolver = asked.clone();
     let mut conn = ClientConnection::new(Arc::new(config), server_name)
         .map_err(|e| Finding::fail(name, format!("cannot start TLS: {e}"), "fix the certificate and key"))?;
     let _ = sock.set_read_timeout(Some(IO_TIMEOUT));
@@ -214,7 +223,7 @@ fn exchange(
         Err(e) => Err(format!("the connection broke during the response: {e}")),
     };
 
-    let tls = negotiated(version, suite);
+    let tls = negotiated(version, suite, asked.asked.load(Ordering::Relaxed));
     let api = envelope(&target.path, response);
     Ok((tls, api))
 }
@@ -267,7 +276,7 @@ fn pending_alert(conn: &mut ClientConnection, sock: &mut TcpStream) -> Option<ru
     None
 }
 
-fn negotiated(version: Option<ProtocolVersion>, suite: Option<CipherSuite>) -> Finding {
+fn negotiated(version: Option<ProtocolVersion>, suite: Option<CipherSuite>, asked_for_cert: bool) -> Finding {
     let name = check::TLS;
     let version_text = match version {
         Some(ProtocolVersion::TLSv1_3) => "TLS 1.3".to_owned(),
@@ -276,7 +285,12 @@ fn negotiated(version: Option<ProtocolVersion>, suite: Option<CipherSuite>) -> F
         None => "an unknown version".to_owned(),
     };
     let suite_text = suite.map_or_else(|| "an unknown suite".to_owned(), suite_name);
-    let detail = format!("{version_text}, {suite_text}, client certificate accepted");
+    let client_auth = if asked_for_cert {
+        "client certificate accepted"
+    } else {
+        "the server did not ask for a client certificate"
+    };
+    let detail = format!("{version_text}, {suite_text}, {client_auth}");
     if !matches!(version, Some(ProtocolVersion::TLSv1_3 | ProtocolVersion::TLSv1_2)) {
         return Finding::fail(
             name,
@@ -291,7 +305,40 @@ fn negotiated(version: Option<ProtocolVersion>, suite: Option<CipherSuite>) -> F
             "restrict the client to the suites of seed 000 (TLS 1.3 AES-GCM/ChaCha20, ECDHE with AES)",
         );
     }
+    if !asked_for_cert {
+        return Finding::warn(
+            name,
+            detail,
+            "point --url at the platform's mTLS gateway: it always asks for the client certificate",
+        );
+    }
     Finding::ok(name, detail)
+}
+
+/// Wraps the config's client-certificate resolver to learn whether the server asked for one.
+#[derive(Debug)]
+struct AskedForCert {
+    inner: Arc<dyn ResolvesClientCert>,
+    asked: AtomicBool,
+}
+
+impl ResolvesClientCert for AskedForCert {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        self.asked.store(true, Ordering::Relaxed);
+        self.inner.resolve(root_hint_subjects, sigschemes)
+    }
+
+    fn only_raw_public_keys(&self) -> bool {
+        self.inner.only_raw_public_keys()
+    }
+
+    fn has_certs(&self) -> bool {
+        self.inner.has_certs()
+    }
 }
 
 /// The seed's spelling of a suite: IANA for TLS 1.3, OpenSSL for TLS 1.2.
@@ -363,7 +410,7 @@ fn snippet(body: &[u8]) -> String {
         return "(empty body)".to_owned();
     }
     match line.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}...", &line[..cut]),
+        Some((cut, _)) => format!("{} ...", line[..cut].trim_end()),
         None => line,
     }
 }

@@ -210,8 +210,10 @@ fn doctor_fails_an_expired_certificate() {
     let s = Server::start();
     s.cli_ok(&["app", "create", "my-app"]);
     let now = OffsetDateTime::now_utc();
-    let issued =
-        s.ca().issue_client_for_tests("my-app", now - Duration::days(391), now - Duration::days(1), true).unwrap();
+    let issued = s
+        .ca()
+        .issue_client_for_tests("my-app", now - Duration::days(391), now - Duration::days(1), true)
+        .unwrap();
     let id = write_issued(&s, "expired", issued);
     let run = doctor(&full_args(&s, &id.cert_path(), &id.key_path()), &variable_parts(&s, &id.cert_path()));
     assert_eq!(
@@ -326,7 +328,13 @@ fn doctor_names_the_expiry_threshold_reached() {
     let now = OffsetDateTime::now_utc();
     let cacert = s.data_dir().join("ca.pem");
     for (name, left, status, detail, code) in [
-        ("d20", Duration::days(20), "WARN", "20 days left (until <NOT_AFTER>): within the 30-day threshold", 3),
+        (
+            "d20",
+            Duration::days(20),
+            "WARN",
+            "20 days left (until <NOT_AFTER>): within the 30-day threshold",
+            3,
+        ),
         ("d5", Duration::days(5), "WARN", "5 days left (until <NOT_AFTER>): within the 7-day threshold", 3),
         ("h12", Duration::hours(12), "FAIL", "1 day left (until <NOT_AFTER>): within the 1-day threshold", 1),
     ] {
@@ -407,7 +415,8 @@ SKIP  api envelope   no --url given
 fn doctor_skips_what_it_cannot_check_without_cacert_and_url() {
     let s = Server::start();
     let id = s.app_with_cert("my-app", &[]);
-    let args: Vec<OsString> = vec!["--cert".into(), id.cert_path().into(), "--key".into(), id.key_path().into()];
+    let args: Vec<OsString> =
+        vec!["--cert".into(), id.cert_path().into(), "--key".into(), id.key_path().into()];
     let run = doctor(&args, &variable_parts(&s, &id.cert_path()));
     assert_eq!(
         run.out,
@@ -470,16 +479,18 @@ WARN  api envelope   GET /api-partner/v1/no-such-api: HTTP 404, resultType FAIL:
     );
     assert_eq!(run.code, 3);
 
-    // The console answers OpenAPI JSON, not an envelope.
+    // The console answers OpenAPI JSON, not an envelope, and asks for no client certificate.
     args[7] = format!("https://{}/admin/v1/openapi.json", s.endpoints.console).into();
     let run = doctor(&args, &replace);
-    let api = run.out.lines().skip_while(|l| !l.contains("api envelope")).collect::<Vec<_>>().join("\n");
+    let api = run.out.lines().skip_while(|l| !l.contains("tls handshake")).collect::<Vec<_>>().join("\n");
     assert_eq!(
         api,
         "\
-FAIL  api envelope   GET /admin/v1/openapi.json: HTTP 200, not an Apps-in-Toss envelope: { "openapi": "3.0.3", "info": { "title": "intoss admin API", ...
+WARN  tls handshake  TLS 1.3, TLS_AES_128_GCM_SHA256, the server did not ask for a client certificate
+                     fix: point --url at the platform's mTLS gateway: it always asks for the client certificate
+FAIL  api envelope   GET /admin/v1/openapi.json: HTTP 200, not an Apps-in-Toss envelope: { \"openapi\": \"3.0.3\", \"info\": { \"title\": \"intoss admin API\", ...
                      fix: point --url at an Apps-in-Toss API path on the gateway (e.g. /api-partner/v1/whoami); a proxy or load balancer in between may be answering instead
-8 checks: 7 OK, 0 WARN, 1 FAIL, 0 SKIP"
+8 checks: 6 OK, 1 WARN, 1 FAIL, 0 SKIP"
     );
     assert_eq!(run.code, 1);
 }

@@ -22,9 +22,12 @@ fn range(prefix: &str, first: u8, last: u8) -> Vec<String> {
     (first..=last).map(|i| format!("{prefix}.{i}")).collect()
 }
 
-/// The seeds' lists, typed in again from the seeds (not from the proto table), ranges expanded:
-/// (service, direction, port, addresses, the ones marked "2024년 12월에 추가된 신규 IP").
-fn seed_lists() -> Vec<(&'static str, &'static str, Value, Vec<String>, Vec<String>)> {
+/// One list of a seed: (service, direction, port, addresses, the ones marked "2024년 12월에
+/// 추가된 신규 IP").
+type SeedList = (&'static str, &'static str, Value, Vec<String>, Vec<String>);
+
+/// The seeds' lists, typed in again from the seeds (not from the proto table), ranges expanded.
+fn seed_lists() -> Vec<SeedList> {
     let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     let mut ait_in = strings(&["117.52.3.11", "211.115.96.11", "106.249.5.11"]);
     for prefix in ["117.52.3", "211.115.96", "106.249.5"] {
