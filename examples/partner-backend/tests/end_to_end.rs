@@ -92,5 +92,6 @@ async fn partner_backend_end_to_end() {
     assert_eq!(refused["error"]["errorCode"], "IP_NOT_ALLOWED", "{raw}");
 
     let _ = child.kill();
+    let _ = child.wait();
     platform.shutdown().await;
 }
