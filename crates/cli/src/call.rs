@@ -80,6 +80,11 @@ pub(crate) async fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
         Ok(r) => r,
         Err(ClientError::Tls(msg)) => {
             eprintln!("error: TLS handshake failed: {msg}");
+            if msg.contains("ERR_NETWORK") {
+                eprintln!(
+                    "hint: pass the app's certificate with --cert client-cert.pem --key client-key.pem"
+                );
+            }
             return Ok(ExitCode::FAILURE);
         }
         Err(e) => {

@@ -29,16 +29,24 @@ pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted_proxies: Option<&IpA
     if !proxies.admits(peer) {
         return peer;
     }
-    let forwarded: Vec<IpAddr> = headers
+    let entries: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-        .map(|a| a.to_canonical())
+        .map(str::trim)
         .collect();
-    // The rightmost address not added by one of our proxies is the client.
-    forwarded.iter().rev().copied().find(|a| !proxies.admits(*a)).unwrap_or(peer)
+    // The rightmost address not added by one of our proxies is the client. An entry that is not
+    // a bare address ends the walk: whatever lies left of it cannot be trusted, so the proxy
+    // itself counts as the source (and is refused unless allowlisted).
+    for entry in entries.iter().rev() {
+        match entry.parse::<IpAddr>() {
+            Ok(a) if proxies.admits(a.to_canonical()) => continue,
+            Ok(a) => return a.to_canonical(),
+            Err(_) => return peer,
+        }
+    }
+    peer
 }
 
 /// A layer admitting requests only from `allow`.
@@ -142,6 +150,9 @@ mod tests {
         // A client that prepends a fake address does not win: the rightmost untrusted one does.
         h.insert("x-forwarded-for", "117.52.3.11, 198.51.100.4, 10.0.0.7".parse().unwrap());
         assert_eq!(client_ip(ip("10.0.0.1"), &h, Some(&proxies)), ip("198.51.100.4"));
+        // An entry with a port (or anything unparsable) stops the walk: the proxy is the source.
+        h.insert("x-forwarded-for", "117.52.3.11, 198.51.100.4:443".parse().unwrap());
+        assert_eq!(client_ip(ip("10.0.0.1"), &h, Some(&proxies)), ip("10.0.0.1"));
     }
 
     #[test]

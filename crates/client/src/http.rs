@@ -106,6 +106,8 @@ impl HttpsClient {
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
             .map_err(|e| ClientError::Config(e.to_string()))?;
         let resp = self.inner.request(req).await.map_err(|e| self.classify(e))?;
+        // A server answered: whatever an earlier handshake lacked is not a later failure's cause.
+        self.cert_resolver.asked_without_cert.store(false, Ordering::Relaxed);
         let (parts, body) = resp.into_parts();
         let body = body.collect().await.map_err(|e| ClientError::Transport(e.to_string()))?.to_bytes();
         Ok(Response { status: parts.status, headers: parts.headers, body })
@@ -140,8 +142,7 @@ impl HttpsClient {
     }
 }
 
-const NO_CERT: &str =
-    "the server requires a client certificate and none was sent (ERR_NETWORK): pass --cert and --key";
+const NO_CERT: &str = "the server requires a client certificate and none was sent (ERR_NETWORK)";
 
 /// Says what a TLS failure means for the caller, from rustls' description of it.
 fn explain_tls(text: &str) -> String {

@@ -52,6 +52,8 @@ pub struct FileIdentity {
     key: PathBuf,
     provider: Arc<CryptoProvider>,
     current: ArcSwap<(Arc<CertifiedKey>, Stamp)>,
+    /// Incremented whenever a different certificate is loaded.
+    generation: std::sync::atomic::AtomicU64,
     last_error: Mutex<Option<String>>,
 }
 
@@ -79,6 +81,7 @@ impl FileIdentity {
             key,
             provider,
             current: ArcSwap::from_pointee((pair, s)),
+            generation: std::sync::atomic::AtomicU64::new(0),
             last_error: Mutex::new(None),
         })
     }
@@ -101,6 +104,9 @@ impl FileIdentity {
             Ok(pair) => {
                 let changed = pair.cert != current.0.cert;
                 self.current.store(Arc::new((pair, now)));
+                if changed {
+                    self.generation.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
                 *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = None;
                 if changed {
                     tracing::info!(cert = %self.cert.display(), "client certificate reloaded");
@@ -108,11 +114,20 @@ impl FileIdentity {
                 Ok(changed)
             }
             Err(e) => {
-                tracing::warn!(cert = %self.cert.display(), error = %e, "client certificate reload failed; keeping the old one");
-                *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
+                let mut last = self.last_error.lock().unwrap_or_else(|p| p.into_inner());
+                // Log a failure once, not at every request while the files stay broken.
+                if last.as_deref() != Some(e.to_string().as_str()) {
+                    tracing::warn!(cert = %self.cert.display(), error = %e, "client certificate reload failed; keeping the old one");
+                }
+                *last = Some(e.to_string());
                 Err(e)
             }
         }
+    }
+
+    /// Which certificate is loaded: increases each time a different one is.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The error of the last failed reload, if the last attempt failed.

@@ -24,6 +24,7 @@ pub mod tls;
 pub use admin::AdminClient;
 pub use http::{HttpsClient, Response, decode_envelope};
 pub use hyper::http::Method;
+pub use intoss_proto::{IpAllowlist, network};
 pub use partner::{PartnerClient, PartnerClientBuilder, RetryPolicy};
 
 /// A FAIL envelope, with everything the platform said.

@@ -117,8 +117,11 @@ impl PartnerClientBuilder {
         self
     }
 
-    /// Builds the client. Fails if the identity or a CA does not load.
+    /// Builds the client. Fails if the identity or a CA does not load, or `pace(0)`.
     pub fn build(self) -> Result<PartnerClient, ClientError> {
+        if self.qpm == Some(0) {
+            return Err(ClientError::Config("pace(0) would never send a request".into()));
+        }
         let provider = crate::tls::policy_provider();
         let mut roots = RootCertStore::empty();
         if !self.only_extra_ca {
@@ -152,6 +155,7 @@ impl PartnerClientBuilder {
         Ok(PartnerClient {
             http: Arc::new(ArcSwap::from_pointee(HttpsClient::new(config.clone()))),
             config,
+            pool_generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
             base: self
                 .base_url
                 .unwrap_or_else(|| APPS_IN_TOSS_API.to_owned())
@@ -213,6 +217,8 @@ pub struct PartnerClient {
     /// moves to the new certificate at once and the old one can be revoked safely.
     http: Arc<ArcSwap<HttpsClient>>,
     config: ClientConfig,
+    /// The identity generation the current pool was made for.
+    pool_generation: Arc<std::sync::atomic::AtomicU64>,
     base: String,
     pacer: Option<Arc<Pacer>>,
     retry: RetryPolicy,
@@ -263,11 +269,14 @@ impl PartnerClient {
             if let Some(p) = &self.pacer {
                 p.acquire().await;
             }
-            if let Some(id) = &self.identity
-                && let Ok(true) = id.refresh()
-            {
-                // New certificate: new connections from now on; the old pool drains and closes.
-                self.http.store(Arc::new(HttpsClient::new(self.config.clone())));
+            if let Some(id) = &self.identity {
+                let _ = id.refresh();
+                // A new certificate (noticed here or by a handshake): new connections from now
+                // on; the old pool drains and closes.
+                let generation = id.generation();
+                if self.pool_generation.swap(generation, std::sync::atomic::Ordering::SeqCst) != generation {
+                    self.http.store(Arc::new(HttpsClient::new(self.config.clone())));
+                }
             }
             let http = self.http.load_full();
             let result = http.send(method.clone(), &url, headers, body.clone()).await;

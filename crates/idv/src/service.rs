@@ -86,10 +86,11 @@ pub struct IdvService {
     store: Arc<dyn Store>,
     config: IdvConfig,
     tokens: TokenSigner,
-    decrypter: SessionKeyDecrypter,
+    /// Shared with blocking threads: an RSA-4096 decryption takes milliseconds of CPU.
+    decrypter: Arc<SessionKeyDecrypter>,
     secret_key: hmac::Key,
     person_key: Vec<u8>,
-    sandbox_ca: CertificateAuthority,
+    sandbox_ca: Arc<CertificateAuthority>,
     clients: ArcSwap<HashMap<String, ClientEntry>>,
     reload_lock: tokio::sync::Mutex<()>,
 }
@@ -167,10 +168,10 @@ impl IdvService {
             store,
             config,
             tokens,
-            decrypter,
+            decrypter: Arc::new(decrypter),
             secret_key: hmac::Key::new(hmac::HMAC_SHA256, &keys.secret_key),
             person_key: keys.secret_key.clone(),
-            sandbox_ca: keys.sandbox_ca,
+            sandbox_ca: Arc::new(keys.sandbox_ca),
             clients: ArcSwap::from_pointee(HashMap::new()),
             reload_lock: tokio::sync::Mutex::new(()),
         };
@@ -337,7 +338,7 @@ impl IdvService {
                     return Err(IdvError::InvalidParameter("triggerType: APP_SCHEME or PUSH".into()));
                 }
                 let session =
-                    self.unwrap_session(field("sessionKey").ok_or_else(|| missing("sessionKey"))?)?;
+                    self.unwrap_session(field("sessionKey").ok_or_else(|| missing("sessionKey"))?).await?;
                 let decrypt = |name: &str| -> Result<String, IdvError> {
                     let value = field(name).ok_or_else(|| missing(name))?;
                     session
@@ -387,9 +388,13 @@ impl IdvService {
         Ok(success)
     }
 
-    fn unwrap_session(&self, session_key: &str) -> Result<Session, IdvError> {
-        self.decrypter
-            .unwrap(session_key)
+    /// Unwraps a sessionKey on a blocking thread, so that the RSA private-key operation does
+    /// not stall the async workers (and the gateway's requests on them).
+    async fn unwrap_session(&self, session_key: &str) -> Result<Session, IdvError> {
+        let (decrypter, key) = (self.decrypter.clone(), session_key.to_owned());
+        tokio::task::spawn_blocking(move || decrypter.unwrap(&key))
+            .await
+            .map_err(|_| IdvError::Internal)?
             .map_err(|e| IdvError::Undecryptable(format!("sessionKey: {}", describe(&e))))
     }
 
@@ -437,7 +442,7 @@ impl IdvService {
             IdvStatus::Expired => return Err(IdvError::Expired),
             IdvStatus::Requested | IdvStatus::InProgress => return Err(IdvError::NotCompleted),
         }
-        let session = self.unwrap_session(session_key)?;
+        let session = self.unwrap_session(session_key).await?;
         let claim = self
             .store
             .claim_idv_result(
@@ -574,7 +579,13 @@ impl IdvService {
         let client = self.clients.load().get(&tx.client_id).cloned();
         let (test_env, app) = client.map_or((true, String::new()), |c| (c.test_env, c.app_name));
         let person = if test_env { person::test_person() } else { self.live_person(&tx, who, now)? };
-        let signature = self.sign_result(&tx, &app, &person, now)?;
+        // Generating the user's RSA key and signing take tens of milliseconds: off the workers.
+        let signature = {
+            let (ca, tx, app, person) = (self.sandbox_ca.clone(), tx.clone(), app.clone(), person.clone());
+            tokio::task::spawn_blocking(move || sign_result(&ca, &tx, &app, &person, now))
+                .await
+                .map_err(|_| IdvError::Internal)??
+        };
         let completion = Completion {
             at: now,
             person: serde_json::to_string(&person).map_err(|_| IdvError::Internal)?,
@@ -603,36 +614,6 @@ impl IdvService {
             .map_err(|e| IdvError::InvalidParameter(e.to_string()))
     }
 
-    /// The CMS SignedData the user "signs" in the Toss app, over the content JSON of
-    /// toss-apis.md §1.4, by a personal certificate of the sandbox Toss CA.
-    fn sign_result(&self, tx: &IdvTx, app: &str, person: &Person, now: i64) -> Result<String, IdvError> {
-        let at = OffsetDateTime::from_unix_timestamp(now).map_err(|_| IdvError::Internal)?;
-        let uid = random_hex(8)?;
-        let signer = self.sandbox_ca.issue_user_signing_cert(&person.name, &uid, at).map_err(|e| {
-            tracing::error!(error = %e, "cannot issue the simulated user certificate");
-            IdvError::Internal
-        })?;
-        let content = json!({
-            "txId": tx.tx_id,
-            "partnerCode": app,
-            "serviceType": "간편인증",
-            "identifier": null,
-            "userIdentifier": null,
-            "requestTs": kst(tx.requested_at),
-        });
-        let der = intoss_pki::sign_attached(
-            content.to_string().as_bytes(),
-            &signer.cert_der,
-            signer.key_der.expose(),
-            at,
-        )
-        .map_err(|e| {
-            tracing::error!(error = %e, "cannot sign the result");
-            IdvError::Internal
-        })?;
-        Ok(base64::engine::general_purpose::STANDARD.encode(der))
-    }
-
     /// `POST /api/v1/certificate/validate`: whether a certificate was issued by the sandbox Toss
     /// CA (`valid`: chain and signature) and is usable now (`enabled`: within its validity).
     pub fn validate_certificate(&self, pem: &str, now: i64) -> Result<Value, IdvError> {
@@ -644,6 +625,42 @@ impl IdvService {
         let within = info.not_before.unix_timestamp() <= now && now < info.not_after.unix_timestamp();
         Ok(json!({ "valid": valid, "enabled": valid && within }))
     }
+}
+
+/// The CMS SignedData the user "signs" in the Toss app, over the content JSON of
+/// toss-apis.md §1.4, by a personal certificate of the sandbox Toss CA.
+fn sign_result(
+    ca: &CertificateAuthority,
+    tx: &IdvTx,
+    app: &str,
+    person: &Person,
+    now: i64,
+) -> Result<String, IdvError> {
+    let at = OffsetDateTime::from_unix_timestamp(now).map_err(|_| IdvError::Internal)?;
+    let uid = random_hex(8)?;
+    let signer = ca.issue_user_signing_cert(&person.name, &uid, at).map_err(|e| {
+        tracing::error!(error = %e, "cannot issue the simulated user certificate");
+        IdvError::Internal
+    })?;
+    let content = json!({
+        "txId": tx.tx_id,
+        "partnerCode": app,
+        "serviceType": "간편인증",
+        "identifier": null,
+        "userIdentifier": null,
+        "requestTs": kst(tx.requested_at),
+    });
+    let der = intoss_pki::sign_attached(
+        content.to_string().as_bytes(),
+        &signer.cert_der,
+        signer.key_der.expose(),
+        at,
+    )
+    .map_err(|e| {
+        tracing::error!(error = %e, "cannot sign the result");
+        IdvError::Internal
+    })?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(der))
 }
 
 fn tx_id_of(body: &Value) -> Result<&str, IdvError> {

@@ -30,6 +30,9 @@ pub struct Backend {
     pub idv: IdvClient,
     /// Where the Toss app returns after verification.
     pub return_url: String,
+    /// Verified people by txId: the service allows two result calls, so fetch once and keep it
+    /// (a real backend stores it, with the signature, in its database).
+    pub verified: tokio::sync::Mutex<std::collections::HashMap<String, intoss_client::idv::VerifiedPerson>>,
 }
 
 /// The backend's routes.
@@ -71,12 +74,18 @@ async fn progress(State(b): State<Arc<Backend>>, Path(tx): Path<String>) -> Resp
     if status != "COMPLETED" {
         return axum::Json(json!({ "status": status })).into_response();
     }
-    match b.idv.result(&tx).await {
-        // Keep the signature with the txId; never log the person.
-        Ok(p) => axum::Json(
-            json!({ "status": status, "name": p.name, "adult": p.age_group == "ADULT", "ci": p.ci }),
-        )
-        .into_response(),
-        Err(e) => fail(e),
-    }
+    let mut verified = b.verified.lock().await;
+    let person = match verified.get(&tx) {
+        Some(p) => p.clone(),
+        None => match b.idv.result(&tx).await {
+            Ok(p) => {
+                verified.insert(tx.clone(), p.clone());
+                p
+            }
+            Err(e) => return fail(e),
+        },
+    };
+    // Never log the person; the CI stays on the server (match accounts with it there).
+    axum::Json(json!({ "status": status, "name": person.name, "adult": person.age_group == "ADULT" }))
+        .into_response()
 }

@@ -57,8 +57,12 @@ async fn main() -> anyhow::Result<()> {
         &a.client_id,
         &a.client_secret,
     )?;
-    let backend =
-        Arc::new(partner_backend::Backend { api, idv, return_url: "intoss://my-granite-app".into() });
+    let backend = Arc::new(partner_backend::Backend {
+        api,
+        idv,
+        return_url: "intoss://my-granite-app".into(),
+        verified: Default::default(),
+    });
     let listener = tokio::net::TcpListener::bind(&a.listen).await?;
     println!("listening on {}", listener.local_addr()?);
     axum::serve(

@@ -87,6 +87,11 @@ async fn partner_backend_end_to_end() {
         (p["status"].as_str(), p["name"].as_str(), p["adult"].as_bool()),
         (Some("COMPLETED"), Some("김토스"), Some(true))
     );
+    // Polling again is fine: the backend fetched the result once and kept it.
+    for _ in 0..3 {
+        let (again, _) = http("GET", format!("/verify/{tx}"), addr.clone()).await.unwrap();
+        assert_eq!(again["name"], "김토스");
+    }
     // 127.0.0.1 is not a Toss address: the callback is refused.
     let (refused, raw) = http("POST", "/callbacks/toss".into(), addr.clone()).await.unwrap();
     assert_eq!(refused["error"]["errorCode"], "IP_NOT_ALLOWED", "{raw}");
