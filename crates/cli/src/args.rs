@@ -43,6 +43,12 @@ impl Global {
 pub(crate) enum Command {
     /// Run the platform: gateway, identity verification and console listeners.
     Serve(Serve),
+    /// Create or upgrade the database schema ([storage] url of the config, or DIR/intoss.db).
+    Migrate {
+        /// TOML configuration file.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+    },
     /// Manage partner apps.
     #[command(subcommand)]
     App(AppCmd),

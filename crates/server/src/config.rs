@@ -18,6 +18,9 @@
 //! [expiry]
 //! scan_interval_ms = 3600000
 //!
+//! [storage]
+//! url = "postgres://intoss:…@127.0.0.1:5432/intoss"   # default: DATA_DIR/intoss.db (SQLite)
+//!
 //! [idv]
 //! request_expiry_secs = 600      # an uncompleted 토스 인증 request expires after this
 //! live_token_ttl_secs = 3600     # access-token lifetime of live clients (test: one year)
@@ -78,7 +81,15 @@ struct RawConfig {
     #[serde(default)]
     idv: RawIdv,
     #[serde(default)]
+    storage: RawStorage,
+    #[serde(default)]
     route: Vec<RawRoute>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStorage {
+    url: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -151,6 +162,17 @@ pub struct Config {
     pub routes: Vec<Route>,
     /// Identity-verification settings (the simulator URL is set at start).
     pub idv: intoss_idv::IdvConfig,
+    /// Where state lives: `None` for `DATA_DIR/intoss.db`.
+    pub storage: Option<StorageUrl>,
+}
+
+/// A database URL, checked for its scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageUrl {
+    /// `sqlite://path` (or `sqlite:path`).
+    Sqlite(String),
+    /// `postgres://...` (or `postgresql://...`).
+    Postgres(String),
 }
 
 /// One reverse-proxy route.
@@ -281,7 +303,22 @@ impl RawConfig {
         if default_qpm > 10_000_000 {
             return Err(invalid("gateway.default_qpm", "at most 10000000"));
         }
+        let storage = match self.storage.url {
+            None => None,
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Some(StorageUrl::Postgres(u))
+            }
+            Some(u) if u.starts_with("sqlite:") => Some(StorageUrl::Sqlite(u)),
+            Some(u) => {
+                let shown = u.split('@').next_back().unwrap_or_default();
+                return Err(invalid(
+                    "storage.url",
+                    format!("`…{shown}` is not a sqlite: or postgres:// URL"),
+                ));
+            }
+        };
         Ok(Config {
+            storage,
             idv,
             gateway_addr: addr("listen.gateway", self.listen.gateway, "127.0.0.1:8443")?,
             cert_addr: addr("listen.cert", self.listen.cert, "127.0.0.1:9443")?,

@@ -56,7 +56,7 @@ pub struct Running {
     pub platform: Arc<Platform>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
-    store: Arc<SqliteStore>,
+    store: Arc<dyn intoss_store::Store>,
 }
 
 impl Running {
@@ -64,7 +64,7 @@ impl Running {
     pub async fn shutdown(mut self) {
         let _ = self.shutdown.send(true);
         while self.tasks.join_next().await.is_some() {}
-        // Checkpoints the WAL so the database is one file again.
+        // SQLite: checkpoints the WAL so the database is one file again.
         self.store.close().await;
     }
 }
@@ -73,7 +73,7 @@ impl Running {
 pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartError> {
     let dir = DataDir::new(data_dir);
     let loaded = dir.load_or_init(&config.server_names, time::OffsetDateTime::now_utc())?;
-    let store = Arc::new(SqliteStore::open(&dir.database()).await?);
+    let store = open_store(&dir, config.storage.as_ref()).await?;
     let limiter = Arc::new(MemoryLimiter::new());
 
     let bind = |addr: SocketAddr| async move {
@@ -125,6 +125,18 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         detail: e.to_string(),
     })?;
     Ok(Running { endpoints, platform, shutdown, tasks, store })
+}
+
+/// Opens the configured store (creating or migrating its schema).
+pub async fn open_store(
+    dir: &DataDir,
+    url: Option<&config::StorageUrl>,
+) -> Result<Arc<dyn intoss_store::Store>, StartError> {
+    Ok(match url {
+        None => Arc::new(SqliteStore::open(&dir.database()).await?),
+        Some(config::StorageUrl::Sqlite(u)) => Arc::new(SqliteStore::open_url(u).await?),
+        Some(config::StorageUrl::Postgres(u)) => Arc::new(intoss_store::PgStore::open(u).await?),
+    })
 }
 
 /// How often the snapshot is re-read from the store even without a change.

@@ -9,10 +9,15 @@
 
 mod idv;
 mod model;
+mod postgres;
+mod sql;
 mod sqlite;
+#[doc(hidden)]
+pub mod suite;
 
 pub use idv::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim};
 pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp};
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 /// Why a storage operation failed.
@@ -107,4 +112,7 @@ pub trait Store: Send + Sync + 'static {
     /// Moves every timestamp of a transaction `secs` into the past (the simulator's
     /// "time passes" control).
     async fn age_idv_tx(&self, tx_id: &str, secs: i64) -> Result<()>;
+
+    /// Closes the connections (SQLite: checkpoints the WAL).
+    async fn close(&self);
 }

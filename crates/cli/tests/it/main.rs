@@ -23,6 +23,7 @@ mod idv;
 mod interop;
 mod lifecycle;
 mod mtls;
+mod postgres;
 mod proxy;
 mod sdk;
 mod tls_policy;

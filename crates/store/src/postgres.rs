@@ -1,0 +1,44 @@
+//! The PostgreSQL store, for several `intoss serve` nodes sharing one database.
+//!
+//! Same statements as SQLite ([`crate::sql`]); its own migrations (`migrations/postgres`).
+//! Correctness across nodes rests on the compare-and-set statements and on the result-claim
+//! transaction, whose `UPDATE ... RETURNING` takes the row lock before the session id is
+//! inserted.
+
+use std::time::Duration;
+
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+
+use crate::sql::{
+    AppRow, CertRow, IdvClientRow, IdvTxRow, cert_columns, is_fk_violation, is_unique_violation, json,
+    tx_columns,
+};
+use crate::{
+    App, AppPatch, CertRecord, Completion, ExpiryNotice, IdvClient, IdvStatus, IdvTx, NewApp, Result,
+    ResultClaim, StoreError,
+};
+
+/// PostgreSQL through a connection pool.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user:pass@host:port/db`) and applies the migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        sqlx::migrate!("./migrations/postgres")
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Backend(format!("migration failed: {e}")))?;
+        Ok(Self { pool })
+    }
+}
+
+crate::sql::impl_store!(PgStore);

@@ -1,0 +1,206 @@
+//! The storage test suite, run against every backend (`tests/backends.rs`): the same
+//! assertions on SQLite and on a real PostgreSQL server.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+
+use crate::{
+    AppPatch, CertRecord, CertStatus, Completion, IdvClient, IdvStatus, IdvTx, NewApp, ResultClaim, Store,
+    StoreError,
+};
+
+fn new_app(name: &str) -> NewApp {
+    NewApp { name: name.into(), qpm: 3000, allow_ips: vec![], webhook_url: None, created_at: 1 }
+}
+
+fn cert(serial: &str, app: &str) -> CertRecord {
+    CertRecord {
+        serial: serial.into(),
+        app_name: app.into(),
+        cert_pem: "PEM".into(),
+        key_source: "rsa2048".into(),
+        not_before: 100,
+        not_after: 200,
+        created_at: 100,
+        revoked_at: None,
+        revoke_reason: None,
+    }
+}
+
+pub async fn apps_are_unique_and_patchable(s: &dyn Store) {
+    s.create_app(&new_app("a")).await.unwrap();
+    assert!(matches!(s.create_app(&new_app("a")).await, Err(StoreError::Conflict(_))));
+    let patch = AppPatch { qpm: Some(10), allow_ips: Some(vec!["10.0.0.0/8".into()]), ..Default::default() };
+    let patched = s.update_app("a", &patch).await.unwrap();
+    assert_eq!(patched.qpm, 10);
+    assert_eq!(patched.allow_ips, vec!["10.0.0.0/8".to_string()]);
+    let again = s
+        .update_app("a", &AppPatch { webhook_url: Some(Some("https://x".into())), ..Default::default() })
+        .await
+        .unwrap();
+    assert_eq!(again.qpm, 10, "untouched fields stay");
+    assert_eq!(again.webhook_url.as_deref(), Some("https://x"));
+    let cleared =
+        s.update_app("a", &AppPatch { webhook_url: Some(None), ..Default::default() }).await.unwrap();
+    assert_eq!(cleared.webhook_url, None);
+    assert!(matches!(s.update_app("nope", &AppPatch::default()).await, Err(StoreError::NotFound(_))));
+    s.create_app(&new_app("b")).await.unwrap();
+    let names: Vec<String> = s.list_apps().await.unwrap().into_iter().map(|a| a.name).collect();
+    assert_eq!(names, ["a", "b"]);
+    assert!(s.app("b").await.unwrap().is_some() && s.app("c").await.unwrap().is_none());
+}
+
+pub async fn certs_need_an_app_and_revocation_keeps_the_first(s: &dyn Store) {
+    assert!(matches!(s.insert_cert(&cert("01", "ghost")).await, Err(StoreError::NotFound(_))));
+    s.create_app(&new_app("a")).await.unwrap();
+    s.insert_cert(&cert("01", "a")).await.unwrap();
+    s.insert_cert(&cert("02", "a")).await.unwrap();
+    assert!(matches!(s.insert_cert(&cert("02", "a")).await, Err(StoreError::Conflict(_))));
+    assert_eq!(s.list_certs(Some("a")).await.unwrap().len(), 2);
+    assert_eq!(s.list_certs(None).await.unwrap().len(), 2);
+    assert_eq!(s.list_certs(Some("b")).await.unwrap().len(), 0);
+    let r = s.revoke_cert("01", 150, "leaked").await.unwrap();
+    assert_eq!(r.status(150), CertStatus::Revoked);
+    let r2 = s.revoke_cert("01", 160, "again").await.unwrap();
+    assert_eq!((r2.revoked_at, r2.revoke_reason.as_deref()), (Some(150), Some("leaked")));
+    assert!(matches!(s.revoke_cert("ff", 1, "x").await, Err(StoreError::NotFound(_))));
+    assert_eq!(s.cert("02").await.unwrap().unwrap().status(150), CertStatus::Active);
+    assert_eq!(s.cert("02").await.unwrap().unwrap().status(200), CertStatus::Expired);
+}
+
+pub async fn expiry_notices_are_recorded_once(s: &dyn Store) {
+    s.create_app(&new_app("a")).await.unwrap();
+    s.insert_cert(&cert("01", "a")).await.unwrap();
+    assert!(s.record_expiry_notice("01", 30, 170).await.unwrap());
+    assert!(!s.record_expiry_notice("01", 30, 171).await.unwrap());
+    assert!(s.record_expiry_notice("01", 7, 193).await.unwrap());
+    let notices = s.expiry_notices().await.unwrap();
+    assert_eq!(notices.len(), 2);
+    assert_eq!((notices[0].threshold_days, notices[0].app_name.as_str()), (7, "a"));
+    assert_eq!(notices[1].sent_at, 170);
+}
+
+fn tx(id: &str) -> IdvTx {
+    IdvTx {
+        tx_id: id.into(),
+        client_id: "c1".into(),
+        request_type: "USER_NONE".into(),
+        request_url: "intoss://x".into(),
+        trigger_type: None,
+        request_person: None,
+        status: IdvStatus::Requested,
+        requested_at: 1000,
+        expires_at: 1600,
+        completed_at: None,
+        person: None,
+        signature: None,
+        result_count: 0,
+    }
+}
+
+async fn with_client(s: &dyn Store) {
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_idv_client(&IdvClient {
+        client_id: "c1".into(),
+        app_name: "a".into(),
+        env: "test".into(),
+        secret_hash: "h".into(),
+        created_at: 1,
+        deleted_at: None,
+    })
+    .await
+    .unwrap();
+}
+
+fn completion(at: i64) -> Completion {
+    Completion { at, person: "{}".into(), signature: "sig".into() }
+}
+
+pub async fn idv_transitions_are_compare_and_set(s: &dyn Store) {
+    with_client(s).await;
+    s.insert_idv_tx(&tx("t1"), Some("sess-req")).await.unwrap();
+    use IdvStatus::*;
+    assert!(s.transition_idv_tx("t1", &[Requested], InProgress, None).await.unwrap());
+    assert!(!s.transition_idv_tx("t1", &[Requested], InProgress, None).await.unwrap(), "CAS fails twice");
+    assert!(
+        s.transition_idv_tx("t1", &[Requested, InProgress], Completed, Some(&completion(1100)))
+            .await
+            .unwrap()
+    );
+    assert!(!s.transition_idv_tx("t1", &[Requested, InProgress], Expired, None).await.unwrap());
+    let t = s.idv_tx("t1").await.unwrap().unwrap();
+    assert_eq!((t.status, t.completed_at, t.signature.as_deref()), (Completed, Some(1100), Some("sig")));
+    // The request's session id cannot be used for a result.
+    assert_eq!(
+        s.claim_idv_result("t1", "sess-req", 1200, 3600, 2).await.unwrap(),
+        ResultClaim::SessionReused
+    );
+    assert_eq!(s.claim_idv_result("t1", "a", 1200, 3600, 2).await.unwrap(), ResultClaim::Claimed(1));
+    assert_eq!(s.claim_idv_result("t1", "a", 1200, 3600, 2).await.unwrap(), ResultClaim::SessionReused);
+    assert_eq!(s.claim_idv_result("t1", "b", 1200, 3600, 2).await.unwrap(), ResultClaim::Claimed(2));
+    assert_eq!(s.claim_idv_result("t1", "c", 1200, 3600, 2).await.unwrap(), ResultClaim::LimitReached);
+    assert_eq!(s.claim_idv_result("nope", "c", 1200, 3600, 2).await.unwrap(), ResultClaim::NotFound);
+    assert_eq!(s.list_idv_txs(Some("c1"), 10).await.unwrap().len(), 1);
+    assert_eq!(s.list_idv_txs(Some("other"), 10).await.unwrap().len(), 0);
+}
+
+pub async fn idv_result_window_and_not_completed(s: &dyn Store) {
+    with_client(s).await;
+    s.insert_idv_tx(&tx("t2"), None).await.unwrap();
+    assert_eq!(
+        s.claim_idv_result("t2", "a", 1200, 3600, 2).await.unwrap(),
+        ResultClaim::NotCompleted(IdvStatus::Requested)
+    );
+    s.transition_idv_tx("t2", &[IdvStatus::Requested], IdvStatus::Completed, Some(&completion(1100)))
+        .await
+        .unwrap();
+    assert_eq!(s.claim_idv_result("t2", "a", 1100 + 3600, 3600, 2).await.unwrap(), ResultClaim::WindowPassed);
+    assert_eq!(s.claim_idv_result("t2", "a", 1100 + 3599, 3600, 2).await.unwrap(), ResultClaim::Claimed(1));
+    s.age_idv_tx("t2", 3600).await.unwrap();
+    assert_eq!(s.idv_tx("t2").await.unwrap().unwrap().completed_at, Some(1100 - 3600));
+    assert!(matches!(s.age_idv_tx("nope", 1).await, Err(StoreError::NotFound(_))));
+}
+
+pub async fn exactly_two_of_a_hundred_concurrent_result_claims_succeed(s: Arc<dyn Store>) {
+    with_client(s.as_ref()).await;
+    s.insert_idv_tx(&tx("t3"), None).await.unwrap();
+    s.transition_idv_tx("t3", &[IdvStatus::Requested], IdvStatus::Completed, Some(&completion(1100)))
+        .await
+        .unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..100 {
+        let s = s.clone();
+        tasks.spawn(async move { s.claim_idv_result("t3", &format!("s{i}"), 1200, 3600, 2).await.unwrap() });
+    }
+    let mut claimed = 0;
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            ResultClaim::Claimed(_) => claimed += 1,
+            ResultClaim::LimitReached => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(claimed, 2);
+    assert_eq!(s.idv_tx("t3").await.unwrap().unwrap().result_count, 2);
+}
+
+pub async fn deleted_clients_are_not_listed(s: &dyn Store) {
+    with_client(s).await;
+    assert_eq!(s.list_idv_clients(Some("a")).await.unwrap().len(), 1);
+    assert!(matches!(
+        s.create_idv_client(&IdvClient {
+            client_id: "c2".into(),
+            app_name: "ghost".into(),
+            env: "test".into(),
+            secret_hash: "h".into(),
+            created_at: 1,
+            deleted_at: None
+        })
+        .await,
+        Err(StoreError::NotFound(_))
+    ));
+    s.delete_idv_client("c1", 5).await.unwrap();
+    assert!(s.list_idv_clients(None).await.unwrap().is_empty());
+    assert!(matches!(s.delete_idv_client("c1", 6).await, Err(StoreError::NotFound(_))));
+}

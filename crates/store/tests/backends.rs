@@ -1,0 +1,68 @@
+//! One storage suite, two backends: every test of `intoss_store::suite` runs on SQLite and on a
+//! real PostgreSQL server started on 127.0.0.1 for this test binary (initdb + pg_ctl, no
+//! Docker). Without PostgreSQL binaries the PostgreSQL half is skipped, unless
+//! INTOSS_REQUIRE_POSTGRES=1 (set by scripts/test), which makes it a failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use intoss_store::{PgStore, SqliteStore, Store, suite};
+
+/// A fresh database on the shared server, or `None` when PostgreSQL is not installed.
+async fn postgres_store() -> Option<Arc<dyn Store>> {
+    let url = intoss_testsupport::postgres()?.createdb();
+    Some(Arc::new(PgStore::open(&url).await.unwrap()))
+}
+
+async fn sqlite_store() -> (tempfile::TempDir, Arc<dyn Store>) {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+    (dir, Arc::new(s))
+}
+
+/// Runs one suite function on both backends.
+macro_rules! both {
+    ($name:ident, $f:path) => {
+        mod $name {
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let (_dir, s) = sqlite_store().await;
+                $f(s.as_ref()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(s) = postgres_store().await {
+                    $f(s.as_ref()).await;
+                }
+            }
+        }
+    };
+}
+
+both!(apps, suite::apps_are_unique_and_patchable);
+both!(certs, suite::certs_need_an_app_and_revocation_keeps_the_first);
+both!(expiry_notices, suite::expiry_notices_are_recorded_once);
+both!(idv_transitions, suite::idv_transitions_are_compare_and_set);
+both!(idv_result_window, suite::idv_result_window_and_not_completed);
+both!(idv_clients, suite::deleted_clients_are_not_listed);
+
+mod concurrent_result_claims {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let (_dir, s) = sqlite_store().await;
+        suite::exactly_two_of_a_hundred_concurrent_result_claims_succeed(s).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(s) = postgres_store().await {
+            suite::exactly_two_of_a_hundred_concurrent_result_claims_succeed(s).await;
+        }
+    }
+}
