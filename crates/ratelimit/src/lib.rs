@@ -22,6 +22,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
 
+mod redis;
+
+pub use crate::redis::RedisLimiter;
+
 /// Length of the window, in milliseconds.
 pub const WINDOW_MS: u64 = 60_000;
 /// Width of one counting bucket, in milliseconds: the time resolution of the limiter.

@@ -37,6 +37,7 @@ pub fn router(state: Arc<Platform>) -> Router {
         .route("/admin/v1/certs/{serial}", get(get_cert))
         .route("/admin/v1/certs/{serial}/revoke", post(revoke_cert))
         .route("/admin/v1/expiry-notices", get(expiry_notices))
+        .route("/metrics", get(metrics))
         .merge(crate::admin_idv::routes())
         .layer(middleware::from_fn_with_state(state.clone(), require_admin));
     Router::new()
@@ -415,6 +416,18 @@ async fn revoke_cert(
     reload(&p).await?;
     tracing::warn!(serial = %serial, app = %record.app_name, reason = %reason, "certificate revoked");
     Ok(success(StatusCode::OK, CertView::new(record, unix_now())))
+}
+
+/// Prometheus text: the limiter's state (more counters come with the console).
+async fn metrics(State(p): State<Arc<Platform>>) -> Response {
+    let body = format!(
+        "{}# HELP intoss_apps Apps.\n# TYPE intoss_apps gauge\nintoss_apps {}\n\
+         # HELP intoss_certificates Client certificates known to the gateway.\n# TYPE intoss_certificates gauge\nintoss_certificates {}\n",
+        p.limiter_kind.metrics(),
+        p.snapshot.load().apps.len(),
+        p.snapshot.load().certs.len(),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 async fn expiry_notices(State(p): State<Arc<Platform>>) -> Result<Response, ApiError> {

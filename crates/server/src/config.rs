@@ -21,6 +21,13 @@
 //! [storage]
 //! url = "postgres://intoss:…@127.0.0.1:5432/intoss"   # default: DATA_DIR/intoss.db (SQLite)
 //!
+//! [ratelimit]
+//! backend = "memory"            # or "redis://127.0.0.1:6379" to share counters between nodes
+//! nodes = 1                     # cluster size: the local fallback limit is qpm / nodes
+//!
+//! [cluster]
+//! poll_interval_ms = 1000       # re-read the store this often (default 1000 on PostgreSQL, else 10000)
+//!
 //! [idv]
 //! request_expiry_secs = 600      # an uncompleted 토스 인증 request expires after this
 //! live_token_ttl_secs = 3600     # access-token lifetime of live clients (test: one year)
@@ -83,7 +90,24 @@ struct RawConfig {
     #[serde(default)]
     storage: RawStorage,
     #[serde(default)]
+    ratelimit: RawRateLimit,
+    #[serde(default)]
+    cluster: RawCluster,
+    #[serde(default)]
     route: Vec<RawRoute>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRateLimit {
+    backend: Option<String>,
+    nodes: Option<u32>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCluster {
+    poll_interval_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -164,6 +188,25 @@ pub struct Config {
     pub idv: intoss_idv::IdvConfig,
     /// Where state lives: `None` for `DATA_DIR/intoss.db`.
     pub storage: Option<StorageUrl>,
+    /// Rate-limit counters: in this process, or in Redis shared by every node.
+    pub ratelimit: RateLimitBackend,
+    /// How often the node re-reads apps, certificates and clients from the store. Changes made
+    /// on this node apply at once; this bounds how late they reach the other nodes.
+    pub poll_interval: Duration,
+}
+
+/// Where rate-limit counters live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RateLimitBackend {
+    /// In this process (one node).
+    Memory,
+    /// In Redis, shared; `nodes` is the divisor of the local fallback limit.
+    Redis {
+        /// `redis://...`.
+        url: String,
+        /// Number of nodes in the cluster.
+        nodes: u32,
+    },
 }
 
 /// A database URL, checked for its scheme.
@@ -317,7 +360,23 @@ impl RawConfig {
                 ));
             }
         };
+        let nodes = self.ratelimit.nodes.unwrap_or(1);
+        if !(1..=1000).contains(&nodes) {
+            return Err(invalid("ratelimit.nodes", "between 1 and 1000"));
+        }
+        let ratelimit = match self.ratelimit.backend.as_deref() {
+            None | Some("memory") => RateLimitBackend::Memory,
+            Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => {
+                RateLimitBackend::Redis { url: u.to_owned(), nodes }
+            }
+            Some(_) => return Err(invalid("ratelimit.backend", "`memory` or a redis:// URL")),
+        };
+        // Several nodes share a database: poll often so changes reach every node within 2 s.
+        let default_poll = if matches!(storage, Some(StorageUrl::Postgres(_))) { 1000 } else { 10_000 };
+        let poll_interval = millis("cluster.poll_interval_ms", self.cluster.poll_interval_ms, default_poll)?;
         Ok(Config {
+            ratelimit,
+            poll_interval,
             storage,
             idv,
             gateway_addr: addr("listen.gateway", self.listen.gateway, "127.0.0.1:8443")?,

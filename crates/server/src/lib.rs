@@ -74,7 +74,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
     let dir = DataDir::new(data_dir);
     let loaded = dir.load_or_init(&config.server_names, time::OffsetDateTime::now_utc())?;
     let store = open_store(&dir, config.storage.as_ref()).await?;
-    let limiter = Arc::new(MemoryLimiter::new());
+    let limiter = Limiter::new(&config.ratelimit)?;
 
     let bind = |addr: SocketAddr| async move {
         TcpListener::bind(addr).await.map_err(|source| StartError::Bind { addr: addr.to_string(), source })
@@ -139,15 +139,66 @@ pub async fn open_store(
     })
 }
 
-/// How often the snapshot is re-read from the store even without a change.
-const RELOAD_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// Timers: expiry warnings, forgetting idle rate-limit windows, and the safety-net reload.
-async fn background(p: Arc<Platform>, limiter: Arc<MemoryLimiter>, mut shutdown: watch::Receiver<bool>) {
+/// The configured limiter, kept concrete for its timers and metrics.
+#[derive(Debug, Clone)]
+pub enum Limiter {
+    /// One node.
+    Memory(Arc<MemoryLimiter>),
+    /// Shared through Redis.
+    Redis(Arc<intoss_ratelimit::RedisLimiter>),
+}
+
+impl Limiter {
+    /// The limiter `backend` names.
+    pub fn new(backend: &config::RateLimitBackend) -> Result<Self, StartError> {
+        Ok(match backend {
+            config::RateLimitBackend::Memory => Self::Memory(Arc::new(MemoryLimiter::new())),
+            config::RateLimitBackend::Redis { url, nodes } => {
+                Self::Redis(Arc::new(intoss_ratelimit::RedisLimiter::new(url, *nodes).map_err(|e| {
+                    StartError::DataDir { path: "ratelimit.backend".into(), detail: e.to_string() }
+                })?))
+            }
+        })
+    }
+
+    pub(crate) fn shared(&self) -> Arc<dyn intoss_ratelimit::RateLimiter> {
+        match self {
+            Self::Memory(m) => m.clone(),
+            Self::Redis(r) => r.clone(),
+        }
+    }
+
+    fn sweep(&self, now_ms: u64) {
+        match self {
+            Self::Memory(m) => m.sweep(now_ms),
+            Self::Redis(r) => r.fallback().sweep(now_ms),
+        }
+    }
+
+    /// Prometheus text for the limiter's state.
+    pub fn metrics(&self) -> String {
+        let (active, decisions) = match self {
+            Self::Memory(_) => (0, 0),
+            Self::Redis(r) => (u8::from(r.fallback_active()), r.fallback_decisions()),
+        };
+        format!(
+            "# HELP intoss_ratelimit_fallback_active 1 while Redis is unavailable and the local limit (qpm / nodes) applies.\n\
+             # TYPE intoss_ratelimit_fallback_active gauge\n\
+             intoss_ratelimit_fallback_active {active}\n\
+             # HELP intoss_ratelimit_fallback_decisions_total Decisions made by the local fallback.\n\
+             # TYPE intoss_ratelimit_fallback_decisions_total counter\n\
+             intoss_ratelimit_fallback_decisions_total {decisions}\n"
+        )
+    }
+}
+
+async fn background(p: Arc<Platform>, limiter: Limiter, mut shutdown: watch::Receiver<bool>) {
     let mut expiry = tokio::time::interval(p.config.expiry_scan_interval);
     let mut sweep = tokio::time::interval(std::time::Duration::from_secs(60));
-    // Every change reloads at once; this catches a reload that failed after its change was saved.
-    let mut reload = tokio::time::interval(RELOAD_INTERVAL);
+    // A change made on this node reloads at once; polling brings the other nodes' changes (and
+    // retries a reload that failed after its change was saved).
+    let mut reload = tokio::time::interval(p.config.poll_interval);
     reload.reset();
     loop {
         tokio::select! {

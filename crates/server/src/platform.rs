@@ -34,7 +34,7 @@ pub struct AppEntry {
 }
 
 /// A certificate as the gateway sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertEntry {
     /// The app it belongs to.
     pub app: String,
@@ -79,6 +79,8 @@ pub struct Platform {
     pub snapshot: Arc<ArcSwap<Snapshot>>,
     /// Per-app admission.
     pub limiter: Arc<dyn RateLimiter>,
+    /// The same limiter, concrete (metrics).
+    pub limiter_kind: crate::Limiter,
     /// The gateway's TLS config (mTLS), replaced on every reload.
     pub gateway_tls: Arc<ArcSwap<ServerConfig>>,
     /// The cert and console listeners' TLS config (server auth only).
@@ -108,7 +110,7 @@ impl Platform {
         config: Config,
         store: Arc<dyn Store>,
         loaded: crate::datadir::Loaded,
-        limiter: Arc<dyn RateLimiter>,
+        limiter: crate::Limiter,
         idv_config: intoss_idv::IdvConfig,
     ) -> Result<Arc<Self>, StartError> {
         let idv = intoss_idv::IdvService::new(store.clone(), idv_config, loaded.idv)
@@ -138,7 +140,8 @@ impl Platform {
             config,
             store,
             snapshot,
-            limiter,
+            limiter: limiter.shared(),
+            limiter_kind: limiter,
             resolver,
             reload_lock: tokio::sync::Mutex::new(()),
             clock_base: tokio::time::Instant::now(),
@@ -165,9 +168,14 @@ impl Platform {
                 CertEntry { app: c.app_name, not_after: c.not_after, revoked: c.revoked_at.is_some() },
             );
         }
+        // A new TLS config (and so a new session cache) only when certificates changed: polling
+        // every second must not defeat TLS session resumption.
+        let certs_changed = self.snapshot.load().certs != snap.certs;
         self.snapshot.store(Arc::new(snap));
-        let tls = gateway_tls_config(self.ca.cert_der(), &self.snapshot, &self.resolver)?;
-        self.gateway_tls.store(Arc::new(tls));
+        if certs_changed {
+            let tls = gateway_tls_config(self.ca.cert_der(), &self.snapshot, &self.resolver)?;
+            self.gateway_tls.store(Arc::new(tls));
+        }
         Ok(())
     }
 

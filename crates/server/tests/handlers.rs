@@ -43,7 +43,7 @@ async fn fixture(qpm: u32) -> Fixture {
         })
         .await
         .unwrap();
-    let limiter = Arc::new(intoss_ratelimit::MemoryLimiter::new());
+    let limiter = intoss_server::Limiter::Memory(Arc::new(intoss_ratelimit::MemoryLimiter::new()));
     let platform = Platform::new(Config::default(), store, loaded, limiter, intoss_idv::IdvConfig::default())
         .await
         .unwrap();

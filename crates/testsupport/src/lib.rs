@@ -142,3 +142,81 @@ impl Postgres {
         format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
     }
 }
+
+/// A Redis server of one test, on 127.0.0.1; stopped on drop. [`Redis::stop`] and
+/// [`Redis::start`] take it down and bring it back on the same port.
+pub struct Redis {
+    pub port: u16,
+    child: Option<std::process::Child>,
+    dir: tempfile::TempDir,
+}
+
+/// Starts a Redis server; `None` when redis-server is not installed (a failure instead when
+/// INTOSS_REQUIRE_REDIS=1).
+pub fn redis() -> Option<Redis> {
+    let found =
+        Command::new("sh").args(["-c", "command -v redis-server"]).output().is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(std::env::var("INTOSS_REQUIRE_REDIS").as_deref() != Ok("1"), "redis-server is required");
+        eprintln!("skipping Redis: redis-server not found");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut r = Redis { port, child: None, dir: tempfile::tempdir().unwrap() };
+    r.start();
+    Some(r)
+}
+
+impl Redis {
+    /// `redis://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the server (again) and waits until it accepts connections.
+    pub fn start(&mut self) {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &self.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Stop it when the test process exits, however it exits.
+        let watchdog =
+            format!("tail --pid={} -f /dev/null; kill -9 {} 2>/dev/null", std::process::id(), child.id());
+        #[allow(clippy::zombie_processes)]
+        Command::new("sh").args(["-c", &watchdog]).stdin(std::process::Stdio::null()).spawn().unwrap();
+        self.child = Some(child);
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        panic!("redis-server did not start on port {}", self.port);
+    }
+
+    /// Kills the server.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

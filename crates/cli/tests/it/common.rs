@@ -48,6 +48,25 @@ impl Server {
         Self::start_with("")
     }
 
+    /// A second node of the same platform: the operator distributes the CA, server and
+    /// identity-verification keys and the admin token to every node (docs/cluster.md).
+    pub fn start_node_of(first: &Server, extra: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        for entry in std::fs::read_dir(first.data_dir()).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().to_string();
+            if name.starts_with("intoss.db") || name == "endpoints.json" {
+                continue;
+            }
+            std::fs::copy(&path, data.join(&name)).unwrap();
+        }
+        let mut s = Self { child: None, dir, endpoints: first.endpoints, extra_config: extra.to_owned() };
+        s.spawn();
+        s
+    }
+
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }

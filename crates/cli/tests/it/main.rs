@@ -16,6 +16,7 @@
 mod common;
 
 mod admin;
+mod cluster;
 mod doctor;
 mod firewall;
 mod gateway;
