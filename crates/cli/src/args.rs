@@ -148,7 +148,7 @@ pub(crate) enum IdvClientCmd {
         #[arg(long)]
         json: bool,
     },
-    /// Delete a client; its tokens stop working at once.
+    /// Delete a client; its tokens stop working at once on this node, on others within the poll interval.
     Delete {
         /// The client_id.
         client_id: String,

@@ -254,7 +254,8 @@ impl IdvService {
         Ok(NewClient { client_id, client_secret, app: app.to_owned(), env })
     }
 
-    /// Deletes a client; its tokens stop working at once.
+    /// Deletes a client; its tokens stop working at once here, and on other nodes at their next
+    /// reload of the clients.
     pub async fn delete_client(&self, client_id: &str, now: i64) -> Result<(), IdvError> {
         self.store.delete_idv_client(client_id, now).await.map_err(|e| match e {
             intoss_store::StoreError::NotFound(_) => IdvError::UnknownTransaction,

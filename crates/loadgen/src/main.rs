@@ -28,6 +28,39 @@ enum Call {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Gateway requests/s: keep-alive mTLS connections calling GET /api-partner/v1/whoami.
+    Gateway {
+        /// https://host:port of the gateway.
+        #[arg(long)]
+        url: String,
+        /// The platform CA.
+        #[arg(long)]
+        cacert: std::path::PathBuf,
+        /// client-cert.pem
+        #[arg(long)]
+        cert: std::path::PathBuf,
+        /// client-key.pem
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// Connections (each keeps one request in flight).
+        #[arg(long, default_value_t = 32)]
+        connections: usize,
+        /// Duration.
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+    },
+    /// Cost of one rate-limit decision: in memory, and through Redis.
+    Limiter {
+        /// redis://host:port of a Redis to measure against.
+        #[arg(long)]
+        redis: String,
+        /// Decisions per measurement.
+        #[arg(long, default_value_t = 20_000)]
+        decisions: u32,
+        /// Decisions in flight for the concurrent Redis measurement.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
     /// Identity-verification request or result calls.
     Idv {
         /// Which call to measure.
@@ -113,17 +146,37 @@ impl Target {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    let Command::Idv {
-        call,
-        cert_url,
-        admin_url,
-        data_dir,
-        client_id,
-        client_secret,
-        concurrency,
-        seconds,
-        transactions,
-    } = Cli::parse().command;
+    let command = Cli::parse().command;
+    let (call, cert_url, admin_url, data_dir, client_id, client_secret, concurrency, seconds, transactions) =
+        match command {
+            Command::Limiter { redis, decisions, concurrency } => {
+                return limiter(&redis, decisions, concurrency).await;
+            }
+            Command::Gateway { url, cacert, cert, key, connections, seconds } => {
+                return gateway(&url, &cacert, &cert, &key, connections, seconds).await;
+            }
+            Command::Idv {
+                call,
+                cert_url,
+                admin_url,
+                data_dir,
+                client_id,
+                client_secret,
+                concurrency,
+                seconds,
+                transactions,
+            } => (
+                call,
+                cert_url,
+                admin_url,
+                data_dir,
+                client_id,
+                client_secret,
+                concurrency,
+                seconds,
+                transactions,
+            ),
+        };
     let ca = std::fs::read(data_dir.join("ca.pem")).context("ca.pem")?;
     let http = HttpsClient::new(intoss_client::tls::client_config(&ca, None)?);
     let form =
@@ -204,10 +257,87 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Keep-alive mTLS load on whoami; every answer must be a 200 SUCCESS envelope.
+async fn gateway(
+    url: &str,
+    cacert: &std::path::Path,
+    cert: &std::path::Path,
+    key: &std::path::Path,
+    connections: usize,
+    seconds: u64,
+) -> anyhow::Result<()> {
+    let ca = std::fs::read(cacert)?;
+    let (c, k) = (std::fs::read(cert)?, std::fs::read(key)?);
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let done = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..connections {
+        // One client (one pool, one connection) per worker: N keep-alive connections.
+        let http = HttpsClient::new(intoss_client::tls::client_config(&ca, Some((&c, &k)))?);
+        let (done, target) = (done.clone(), format!("{url}/api-partner/v1/whoami"));
+        tasks.spawn(async move {
+            while Instant::now() < deadline {
+                let r = http.send(Method::GET, &target, &[], None).await?;
+                anyhow::ensure!(r.status == 200, "HTTP {}: {:?}", r.status, r.body);
+                done.fetch_add(1, Ordering::Relaxed);
+            }
+            anyhow::Ok(())
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r??;
+    }
+    report("gateway-whoami", done.load(Ordering::Relaxed), start.elapsed());
+    Ok(())
+}
+
+/// Decisions per second and microseconds per decision, memory and Redis. The limit is far above
+/// the load, so every decision is an admission (the common case).
+async fn limiter(url: &str, n: u32, concurrency: usize) -> anyhow::Result<()> {
+    use intoss_ratelimit::{MemoryLimiter, RateLimiter, RedisLimiter};
+    let limit = u32::MAX / 2;
+    let mem = MemoryLimiter::new();
+    let keys: Vec<String> = (0..16).map(|i| format!("app{i}")).collect();
+    let start = Instant::now();
+    for i in 0..n {
+        mem.check_now(&keys[i as usize % 16], limit, 60_000 + u64::from(i) / 100);
+    }
+    report("memory-decision", n as usize, start.elapsed());
+    let redis = Arc::new(RedisLimiter::new(url, 1)?);
+    redis.check("warm", limit, 0).await?;
+    let start = Instant::now();
+    for i in 0..n {
+        redis.check(&keys[i as usize % 16], limit, 0).await?;
+    }
+    report("redis-decision-sequential", n as usize, start.elapsed());
+    anyhow::ensure!(!redis.fallback_active(), "Redis fell back during the run");
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    let per = n as usize / concurrency.max(1);
+    for w in 0..concurrency {
+        let (r, keys) = (redis.clone(), keys.clone());
+        tasks.spawn(async move {
+            for i in 0..per {
+                r.check(&keys[(w + i) % 16], limit, 0).await?;
+            }
+            anyhow::Ok(per)
+        });
+    }
+    let mut done = 0;
+    while let Some(r) = tasks.join_next().await {
+        done += r??;
+    }
+    report("redis-decision-concurrent", done, start.elapsed());
+    anyhow::ensure!(!redis.fallback_active(), "Redis fell back during the run");
+    Ok(())
+}
+
 fn report(call: &str, n: usize, took: Duration) {
     let rate = n as f64 / took.as_secs_f64();
+    let micros = took.as_secs_f64() * 1e6 / n.max(1) as f64;
     println!(
-        "{{\"call\":\"{call}\",\"calls\":{n},\"seconds\":{:.2},\"per_second\":{rate:.1}}}",
+        "{{\"call\":\"{call}\",\"calls\":{n},\"seconds\":{:.2},\"per_second\":{rate:.1},\"micros_each\":{micros:.2}}}",
         took.as_secs_f64()
     );
 }

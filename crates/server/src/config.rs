@@ -366,10 +366,9 @@ impl RawConfig {
         }
         let ratelimit = match self.ratelimit.backend.as_deref() {
             None | Some("memory") => RateLimitBackend::Memory,
-            Some(u) if u.starts_with("redis://") || u.starts_with("rediss://") => {
-                RateLimitBackend::Redis { url: u.to_owned(), nodes }
-            }
-            Some(_) => return Err(invalid("ratelimit.backend", "`memory` or a redis:// URL")),
+            // Plain redis:// only: this build has no TLS for Redis (keep it on a private network).
+            Some(u) if u.starts_with("redis://") => RateLimitBackend::Redis { url: u.to_owned(), nodes },
+            Some(_) => return Err(invalid("ratelimit.backend", "`memory` or a redis://host:port URL")),
         };
         // Several nodes share a database: poll often so changes reach every node within 2 s.
         let default_poll = if matches!(storage, Some(StorageUrl::Postgres(_))) { 1000 } else { 10_000 };

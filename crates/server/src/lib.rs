@@ -139,7 +139,6 @@ pub async fn open_store(
     })
 }
 
-/// Timers: expiry warnings, forgetting idle rate-limit windows, and the safety-net reload.
 /// The configured limiter, kept concrete for its timers and metrics.
 #[derive(Debug, Clone)]
 pub enum Limiter {
@@ -193,6 +192,7 @@ impl Limiter {
     }
 }
 
+/// Timers: expiry warnings, forgetting idle rate-limit windows, and the periodic reload.
 async fn background(p: Arc<Platform>, limiter: Limiter, mut shutdown: watch::Receiver<bool>) {
     let mut expiry = tokio::time::interval(p.config.expiry_scan_interval);
     let mut sweep = tokio::time::interval(std::time::Duration::from_secs(60));
