@@ -23,6 +23,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// The caller's source IP is not on the app's allowlist. HTTP 403.
     IpNotAllowed,
+    /// A console request without its CSRF token (a cross-site request). HTTP 403.
+    Forbidden,
     /// No such resource or route. HTTP 404.
     NotFound,
     /// The route exists but not for this method. HTTP 405.
@@ -58,6 +60,7 @@ impl ErrorCode {
         Self::CertificateExpired,
         Self::Unauthorized,
         Self::IpNotAllowed,
+        Self::Forbidden,
         Self::NotFound,
         Self::MethodNotAllowed,
         Self::AlreadyExists,
@@ -81,6 +84,7 @@ impl ErrorCode {
             Self::CertificateExpired => "CERTIFICATE_EXPIRED",
             Self::Unauthorized => "UNAUTHORIZED",
             Self::IpNotAllowed => "IP_NOT_ALLOWED",
+            Self::Forbidden => "FORBIDDEN",
             Self::NotFound => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::AlreadyExists => "ALREADY_EXISTS",
@@ -104,7 +108,7 @@ impl ErrorCode {
             | Self::CertificateRevoked
             | Self::CertificateExpired
             | Self::Unauthorized => 401,
-            Self::IpNotAllowed => 403,
+            Self::IpNotAllowed | Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::AlreadyExists | Self::InvalidState => 409,

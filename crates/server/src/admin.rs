@@ -38,11 +38,13 @@ pub fn router(state: Arc<Platform>) -> Router {
         .route("/admin/v1/certs/{serial}/revoke", post(revoke_cert))
         .route("/admin/v1/expiry-notices", get(expiry_notices))
         .route("/metrics", get(metrics))
+        .route("/admin/v1/stats", get(stats))
         .merge(crate::admin_idv::routes())
         .layer(middleware::from_fn_with_state(state.clone(), require_admin));
     Router::new()
         .route("/admin/v1/openapi.json", get(openapi))
         .merge(authed)
+        .merge(crate::console::router())
         .fallback(not_found)
         .method_not_allowed_fallback(crate::gateway::method_not_allowed)
         .with_state(state)
@@ -63,6 +65,12 @@ async fn require_admin(State(p): State<Arc<Platform>>, req: Request, next: Next)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
+    // The console page is signed in by its session cookie (with the CSRF header for writes).
+    match crate::console::cookie_auth(&p, &req) {
+        Ok(true) => return next.run(req).await,
+        Err(e) => return e.into_response(),
+        Ok(false) => {}
+    }
     match presented {
         Some(token) if p.admin_token_matches(token) => next.run(req).await,
         _ => {
@@ -428,6 +436,21 @@ async fn metrics(State(p): State<Arc<Platform>>) -> Response {
         p.snapshot.load().certs.len(),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// The console's overview: requests per app over the last hour, and certificates reaching an
+/// expiry threshold.
+async fn stats(State(p): State<Arc<Platform>>) -> Result<Response, ApiError> {
+    let now = unix_now();
+    let expiring: Vec<CertView> = p
+        .store
+        .list_certs(None)
+        .await?
+        .into_iter()
+        .map(|c| CertView::new(c, now))
+        .filter(|c| c.expiry_warning.is_some())
+        .collect();
+    Ok(success(StatusCode::OK, serde_json::json!({ "apps": p.stats.last_hour(now), "expiring": expiring })))
 }
 
 async fn expiry_notices(State(p): State<Arc<Platform>>) -> Result<Response, ApiError> {

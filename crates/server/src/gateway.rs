@@ -128,14 +128,18 @@ async fn admit(p: &Platform, info: Option<ConnInfo>) -> Result<Caller, (ApiError
         (ApiError::new(ErrorCode::ServiceUnavailable, "rate limiter unavailable; retry later"), false)
     })?;
     match decision {
-        Decision::Admitted { remaining } => Ok(Caller {
-            app: app.name.clone(),
-            serial: id.serial.clone(),
-            not_after: cert.not_after,
-            qpm: app.qpm,
-            remaining,
-        }),
+        Decision::Admitted { remaining } => {
+            p.stats.record(&app.name, false, unix_now());
+            Ok(Caller {
+                app: app.name.clone(),
+                serial: id.serial.clone(),
+                not_after: cert.not_after,
+                qpm: app.qpm,
+                remaining,
+            })
+        }
         Decision::Refused { retry_after_ms } => {
+            p.stats.record(&app.name, true, unix_now());
             let mut err = ApiError::new(
                 ErrorCode::TooManyRequests,
                 format!("app {} is over its limit of {} requests per minute", app.name, app.qpm),

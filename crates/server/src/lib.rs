@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod admin_idv;
 pub mod config;
+pub mod console;
 pub mod datadir;
 pub mod error;
 pub mod expiry;
@@ -96,6 +97,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         ..config.idv.clone()
     };
     let platform = Platform::new(config, store.clone(), loaded, limiter.clone(), idv_config).await?;
+    let _ = platform.endpoints.set(serde_json::to_value(endpoints).unwrap_or_default());
     let c = &platform.config;
 
     let (shutdown, rx) = watch::channel(false);

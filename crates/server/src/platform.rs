@@ -89,6 +89,12 @@ pub struct Platform {
     pub upstream: crate::proxy::UpstreamClient,
     /// The identity-verification service (cert listener, simulator).
     pub idv: Arc<intoss_idv::IdvService>,
+    /// Console sessions.
+    pub sessions: crate::console::Sessions,
+    /// Requests per app per minute, for the console's overview.
+    pub stats: crate::console::RequestStats,
+    /// The bound addresses (set once the listeners are bound), for the console's snippets.
+    pub endpoints: std::sync::OnceLock<serde_json::Value>,
     resolver: Arc<DualCertResolver>,
     /// Serialises reloads so that an older snapshot never replaces a newer one.
     reload_lock: tokio::sync::Mutex<()>,
@@ -135,6 +141,9 @@ impl Platform {
             server_tls: Arc::new(server_tls),
             upstream: crate::proxy::UpstreamClient::new(),
             idv: Arc::new(idv),
+            sessions: crate::console::Sessions::new(),
+            stats: crate::console::RequestStats::default(),
+            endpoints: std::sync::OnceLock::new(),
             admin_token_digest: digest(loaded.admin_token.expose().trim().as_bytes()),
             ca: loaded.ca,
             config,

@@ -17,6 +17,7 @@ mod common;
 
 mod admin;
 mod cluster;
+mod console;
 mod doctor;
 mod firewall;
 mod gateway;

@@ -1,0 +1,1083 @@
+/* intoss 콘솔 — vanilla ES2020, no framework, no inline script/style (strict CSP).
+ *
+ * Test ids (data-testid; elements that are unique also have the same id):
+ *   status-line                 status / error line under the header
+ *   nav-overview nav-apps nav-idv nav-logout
+ *   login-token login-submit login-error
+ *   confirm-dialog confirm-message confirm-ok confirm-cancel   (in-page confirmation <dialog>)
+ * 개요 (#/overview)
+ *   overview-app-row[data-app]  one row per app; inside: overview-chart (svg), overview-total, overview-limited
+ *   expiring-row[data-serial]   one row per expiring certificate; inside: badge-expiry
+ * 앱 (#/apps)
+ *   app-create-name app-create-qpm app-create-allow-ips app-create-submit
+ *   app-create-error-name app-create-error-qpm app-create-error-allow_ips app-create-error  (field / form errors)
+ *   app-row[data-app] (click opens #/apps/NAME), app-link[data-app]
+ * 앱 상세 (#/apps/NAME, #/apps/NAME/certs scrolls to the certificates)
+ *   tab-settings tab-certs       jump links to the two sections (both are always shown)
+ *   app-qpm app-allow-ips app-save app-save-error-qpm app-save-error-allow_ips app-save-error
+ *   cert-key-type (rsa2048|p256) cert-issue ("+ 발급받기")
+ *   cert-notice cert-redownload-cert cert-redownload-key   (after issuing; the key lives in a JS variable
+ *                                                          until another page is shown)
+ *   cert-csr-text cert-csr-file cert-csr-submit cert-csr-error
+ *   cert-row[data-serial] cert-status[data-status] cert-revoke[data-serial]
+ *   ca-download (after an issue in this page session; before that the hint ca-hint) usage-curl usage-python usage-node
+ * 토스 인증 (#/idv)
+ *   idv-client-app idv-client-env idv-client-submit idv-client-error
+ *   idv-secret-panel idv-client-id idv-client-secret      (shown once after creating a client)
+ *   idv-client-row[data-client-id] idv-client-delete[data-client-id]
+ *   idv-tx-row[data-tx-id] idv-tx-link[data-tx-id] idv-tx-status
+ * 시뮬레이터 (/simulator/TXID)
+ *   sim-app sim-type sim-person sim-status[data-status] (text = the raw status, e.g. COMPLETED) sim-error
+ *   sim-open (hidden unless REQUESTED) sim-complete sim-other sim-expire (disabled once COMPLETED/EXPIRED)
+ *   sim-other-form sim-name sim-birthday sim-gender sim-nationality sim-phone sim-other-submit
+ *   sim-error-name sim-error-birthday sim-error-gender sim-error-nationality sim-error-phone
+ */
+'use strict';
+(() => {
+const S = { csrf: null, endpoints: {}, caPem: null, issued: null, gen: 0, timers: [] };
+const SVGNS = 'http://www.w3.org/2000/svg';
+const $ = (id) => document.getElementById(id);
+const enc = encodeURIComponent;
+
+// ---------- DOM helpers ----------
+function h(tag, attrs, ...kids) {
+  const el = document.createElement(tag);
+  setAttrs(el, attrs);
+  append(el, kids);
+  return el;
+}
+function s(tag, attrs, ...kids) {
+  const el = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) if (v != null) el.setAttribute(k, String(v));
+  append(el, kids);
+  return el;
+}
+function setAttrs(el, attrs) {
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v == null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'testid') el.dataset.testid = v;
+    else if (k === 'on') for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
+    else if (k === 'data') for (const [dk, dv] of Object.entries(v)) el.dataset[dk] = dv;
+    else if (k === 'value' || k === 'checked' || k === 'disabled' || k === 'hidden') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+}
+function append(el, kids) {
+  for (const k of kids.flat(Infinity)) {
+    if (k == null || k === false) continue;
+    el.append(k instanceof Node ? k : String(k));
+  }
+}
+const td = (...k) => h('td', null, ...k);
+const tdn = (...k) => h('td', { class: 'num' }, ...k);
+const tdm = (...k) => h('td', { class: 'mono' }, ...k);
+// A unique element: id and data-testid alike.
+const T = (id, extra) => Object.assign({ id, testid: id }, extra || {});
+
+function field(label, input, hint, errId) {
+  const err = h('p', { class: 'field-error', id: errId, testid: errId, role: 'alert' });
+  const row = h('div', { class: 'field' },
+    h('label', { for: input.id }, label), input,
+    hint ? h('p', { class: 'hint' }, hint) : null, err);
+  return { row, err };
+}
+
+// A table; a head ending in '#' is right-aligned, an empty head is a hidden "동작" label.
+function table(heads, rows, cls) {
+  const th = (x) => (x.endsWith('#') ? h('th', { class: 'num' }, x.slice(0, -1)) : h('th', null, x || h('span', { class: 'sr' }, '동작')));
+  return h('table', { class: 'table ' + (cls || '') }, h('thead', null, h('tr', null, heads.map(th))), h('tbody', null, rows));
+}
+
+function setStatus(msg, kind) {
+  const el = $('status-line');
+  if (!el) return;
+  el.textContent = msg || '';
+  el.className = 'status' + (msg ? ' ' + (kind || 'info') : '');
+}
+function errText(e) {
+  if (!e) return '알 수 없는 오류';
+  if (e.code && e.reason) return `${e.reason} (${e.code})`;
+  return e.reason || e.message || String(e);
+}
+function showErr(e, prefix) {
+  setStatus((prefix ? prefix + ': ' : '') + errText(e), 'error');
+}
+
+// ---------- API ----------
+class ApiError extends Error {
+  constructor(code, reason, status) {
+    super(reason);
+    this.code = code;
+    this.reason = reason;
+    this.status = status;
+  }
+}
+
+async function api(method, path, body, retried) {
+  const headers = { Accept: 'application/json' };
+  if (method !== 'GET' && method !== 'HEAD' && S.csrf) headers['X-Intoss-CSRF'] = S.csrf;
+  const opts = { method, headers, credentials: 'same-origin', cache: 'no-store' };
+  if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    opts.body = JSON.stringify(body);
+  }
+  let res;
+  try { res = await fetch(path, opts); } catch (e) { throw new ApiError('NETWORK', '서버에 연결할 수 없어요 (' + (e && e.message ? e.message : e) + ')', 0); }
+  let data = null;
+  try { data = await res.json(); } catch (_) { data = null; }
+  if (res.ok && data && data.resultType === 'SUCCESS') return data.success;
+  const err = (data && data.error) || {};
+  const e = new ApiError(err.errorCode || 'HTTP_' + res.status, err.reason || `HTTP ${res.status} ${res.statusText || ''}`.trim(), res.status);
+  const own = path.startsWith('/console/login') || path.startsWith('/console/session');
+  if (res.status === 403 && err.errorCode === 'FORBIDDEN' && !retried && !own && method !== 'GET') {
+    // A stale CSRF token (for example after a server restart): fetch it again, retry once.
+    let sess;
+    try {
+      sess = await api('GET', '/console/session');
+    } catch (e2) {
+      if (e2 && e2.status === 401) sessionLost();
+      throw e;
+    }
+    if (!sess.signed_in) {
+      sessionLost();
+      throw e;
+    }
+    S.csrf = sess.csrf;
+    return api(method, path, body, true);
+  }
+  if (res.status === 401 && !own) sessionLost();
+  throw e;
+}
+
+function sessionLost() {
+  S.csrf = null;
+  S.issued = null;
+  showLogin('로그인이 만료되었어요. 다시 로그인해 주세요.');
+}
+
+// Applies a FAIL reason to the field it names ("qpm: ..."), or to the form-level error.
+function applyFieldError(e, fields, formErr) {
+  const reason = (e && e.reason) || errText(e);
+  const m = /^\s*([A-Za-z_]+)\s*:/.exec(reason);
+  // The identity check names the request's fields (userBirthday: ...); the form calls it birthday.
+  const f = m && (fields[m[1]] || fields[m[1].replace(/^user([A-Z])/, (_, c) => c.toLowerCase())]);
+  if (f) {
+    f.err.textContent = reason;
+    const input = f.row.querySelector('input, textarea, select');
+    if (input) {
+      input.setAttribute('aria-invalid', 'true');
+      input.focus();
+    }
+  } else if (formErr) formErr.textContent = errText(e);
+  showErr(e);
+}
+function clearFieldErrors(fields, formErr) {
+  for (const f of Object.values(fields)) {
+    f.err.textContent = '';
+    const input = f.row.querySelector('[aria-invalid]');
+    if (input) input.removeAttribute('aria-invalid');
+  }
+  if (formErr) formErr.textContent = '';
+}
+const lines = (text) => String(text || '').split(/[\r\n,]+/).map((x) => x.trim()).filter(Boolean);
+function parseQpm(v) {
+  const t = String(v || '').trim();
+  if (t === '') return { empty: true };
+  if (!/^\d+$/.test(t)) return { error: 'qpm: 0 이상의 정수를 입력해 주세요' };
+  return { value: Number(t) };
+}
+
+// ---------- formatting ----------
+const pad = (n) => String(n).padStart(2, '0');
+function toDate(v) {
+  if (v == null || v === '') return null;
+  const d = typeof v === 'number' ? new Date(v * 1000) : new Date(v);
+  return isNaN(d.getTime()) ? null : d;
+}
+function fmtDay(v) {
+  const d = toDate(v);
+  return d ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}` : v == null ? '—' : String(v);
+}
+function fmtTime(v) {
+  const d = toDate(v);
+  return d ? `${fmtDay(v)} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}` : v == null ? '—' : String(v);
+}
+function badge(text, kind, testid) {
+  return h('span', { class: 'badge ' + kind, testid }, text);
+}
+const STATUS_CERT = { active: ['활성', 'green'], revoked: ['폐기됨', 'grey'], expired: ['만료됨', 'grey'] };
+function expiryBadge(w) {
+  if (w !== 30 && w !== 7 && w !== 1) return null;
+  return badge(`${w}일 이내 만료`, w === 1 ? 'red' : 'amber', 'badge-expiry');
+}
+const TX_TYPE = { USER_PERSONAL: '본인확인', USER_NONE: '원터치 인증' };
+const TX_STATUS = {
+  REQUESTED: ['요청됨', 'blue'], IN_PROGRESS: ['진행 중', 'amber'], COMPLETED: ['완료', 'green'], EXPIRED: ['만료됨', 'grey'],
+};
+function txBadge(st) {
+  const [label, kind] = TX_STATUS[st] || [st || '?', 'grey'];
+  return badge(label, kind);
+}
+function gatewayAddr() {
+  let g = (S.endpoints && S.endpoints.gateway) || '';
+  if (!g) return '127.0.0.1:8443';
+  return g.replace(/^(0\.0\.0\.0|\[::\])(?=:)/, location.hostname || '127.0.0.1');
+}
+function maskName(n) {
+  const c = Array.from(String(n || ''));
+  if (c.length === 0) return '—';
+  if (c.length === 1) return '*';
+  if (c.length === 2) return c[0] + '*';
+  return c[0] + '*'.repeat(c.length - 2) + c[c.length - 1];
+}
+function maskBirthday(b) {
+  const t = String(b || '').replace(/\D/g, '');
+  return t.length >= 4 ? `${t.slice(0, 4)}-**-**` : '—';
+}
+function maskPhone(p) {
+  const t = String(p || '').replace(/\D/g, '');
+  if (t.length < 7) return t ? '*'.repeat(t.length) : '—';
+  return `${t.slice(0, 3)}-${'*'.repeat(t.length - 7)}-${t.slice(-4)}`;
+}
+
+// ---------- downloads ----------
+function download(name, text, type) {
+  try {
+    const blob = new Blob([text], { type: type || 'application/x-pem-file' });
+    const url = URL.createObjectURL(blob);
+    const a = h('a', { href: url, download: name, class: 'hidden' });
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 30000);
+  } catch (e) {
+    showErr(e, `${name} 다운로드 실패`);
+  }
+}
+function copyButton(getText, label) {
+  return h('button', {
+    type: 'button', class: 'small',
+    on: {
+      click: async () => {
+        try {
+          await navigator.clipboard.writeText(getText());
+          setStatus('복사했어요.', 'ok');
+        } catch (_) {
+          setStatus('복사할 수 없어요. 직접 선택해 복사해 주세요.', 'error');
+        }
+      },
+    },
+  }, label || '복사');
+}
+
+// ---------- confirmation dialog ----------
+function confirmDialog(message, okLabel) {
+  return new Promise((resolve) => {
+    const dlg = $('confirm-dialog');
+    const msg = $('confirm-message');
+    const ok = $('confirm-ok');
+    const cancel = $('confirm-cancel');
+    if (!dlg || !msg || !ok || !cancel) {
+      resolve(false);
+      return;
+    }
+    msg.textContent = message;
+    ok.textContent = okLabel || '확인';
+    let done = false;
+    const finish = (v) => {
+      if (done) return;
+      done = true;
+      ok.onclick = null;
+      cancel.onclick = null;
+      dlg.removeEventListener('close', onClose);
+      if (typeof dlg.close === 'function') {
+        if (dlg.open) dlg.close();
+      } else dlg.removeAttribute('open');
+      resolve(v);
+    };
+    const onClose = () => finish(false);
+    ok.onclick = () => finish(true);
+    cancel.onclick = () => finish(false);
+    dlg.addEventListener('close', onClose);
+    if (typeof dlg.showModal === 'function') {
+      if (!dlg.open) dlg.showModal();
+    } else dlg.setAttribute('open', '');
+  });
+}
+
+// ---------- routing ----------
+function route() {
+  const m = /^\/simulator\/([^/]+)\/?$/.exec(location.pathname);
+  if (m) {
+    let tx = m[1];
+    try {
+      tx = decodeURIComponent(tx);
+    } catch (_) { /* keep raw */ }
+    return { name: 'sim', tx };
+  }
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((p) => {
+    try { return decodeURIComponent(p); } catch (_) { return p; }
+  });
+  if (parts[0] === 'apps' && parts[1]) return { name: 'app', app: parts[1], section: parts[2] || '' };
+  if (parts[0] === 'apps') return { name: 'apps' };
+  if (parts[0] === 'idv') return { name: 'idv' };
+  return { name: 'overview' };
+}
+function every(ms, fn) {
+  S.timers.push(setInterval(fn, ms));
+}
+function newPage() {
+  S.gen += 1;
+  for (const t of S.timers) clearInterval(t);
+  S.timers = [];
+  const gen = S.gen;
+  return () => gen === S.gen;
+}
+function setNav(active, visible) {
+  const nav = $('nav');
+  if (nav) nav.hidden = !visible;
+  for (const a of document.querySelectorAll('#nav a[data-route]')) {
+    const on = a.dataset.route === active;
+    a.classList.toggle('active', on);
+    if (on) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+function mainEl() {
+  const m = $('main');
+  if (m) m.replaceChildren();
+  return m;
+}
+
+function render() {
+  if (!S.csrf) {
+    showLogin();
+    return;
+  }
+  if (location.pathname === '/login') {
+    history.replaceState(null, '', '/#/overview');
+  }
+  const r = route();
+  // The private key of the last issue is offered only while its app page stays open.
+  if (S.issued && !(r.name === 'app' && r.app === S.issued.app)) S.issued = null;
+  const alive = newPage();
+  const main = mainEl();
+  if (!main) return;
+  setStatus('');
+  setNav(r.name === 'app' ? 'apps' : r.name, true);
+  const titles = { overview: '개요', apps: '앱', app: r.app, idv: '토스 인증', sim: '토스 앱 시뮬레이터' };
+  document.title = `${titles[r.name] || ''} · intoss 콘솔`;
+  const views = { overview: viewOverview, apps: viewApps, app: viewApp, idv: viewIdv, sim: viewSim };
+  Promise.resolve()
+    .then(() => views[r.name](main, alive, r))
+    .catch((e) => {
+      if (alive()) showErr(e);
+    });
+}
+
+// ---------- sign-in ----------
+function showLogin(reason) {
+  newPage();
+  setNav('', false);
+  const main = mainEl();
+  if (!main) return;
+  document.title = '로그인 · intoss 콘솔';
+  const input = h('input', T('login-token', { type: 'password', name: 'token', autocomplete: 'current-password', required: true }));
+  const err = h('p', T('login-error', { class: 'field-error', role: 'alert' }), reason || '');
+  const btn = h('button', T('login-submit', { type: 'submit', class: 'primary' }), '로그인');
+  const form = h('form', { class: 'card narrow', method: 'post', action: '/console/login' },
+    h('h1', null, '로그인'),
+    h('div', { class: 'field' },
+      h('label', { for: 'login-token' }, '관리자 토큰'), input,
+      h('p', { class: 'hint' }, '서버의 DATA_DIR/admin-token 파일에 있어요 (기본 ./intoss-data/admin-token).')),
+    err, h('div', { class: 'actions' }, btn));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    err.textContent = '';
+    btn.disabled = true;
+    try {
+      const r = await api('POST', '/console/login', { token: input.value.trim() });
+      S.csrf = r.csrf;
+      try {
+        const sess = await api('GET', '/console/session');
+        S.csrf = sess.csrf || S.csrf;
+        S.endpoints = sess.endpoints || {};
+      } catch (_) { /* endpoints are optional */ }
+      input.value = '';
+      setStatus('');
+      render();
+    } catch (e) {
+      err.textContent = e.code === 'UNAUTHORIZED' ? `로그인할 수 없어요: ${e.reason}` : errText(e);
+      btn.disabled = false;
+      input.focus();
+    }
+  });
+  main.append(form);
+  input.focus();
+}
+
+async function logout() {
+  try { await api('POST', '/console/logout'); } catch (e) { if (e.status !== 401) showErr(e, '로그아웃'); }
+  S.csrf = null;
+  S.issued = null;
+  S.caPem = null;
+  history.replaceState(null, '', '/login');
+  showLogin();
+  setStatus('로그아웃했어요.', 'ok');
+}
+
+// ---------- 개요 ----------
+function chart(requests, limited) {
+  const W = 240, H = 48, n = 60, bw = W / n;
+  const req = Array.from({ length: n }, (_, i) => Number((requests || [])[i]) || 0);
+  const lim = Array.from({ length: n }, (_, i) => Number((limited || [])[i]) || 0);
+  const max = Math.max(1, ...req.map((v, i) => v + lim[i]));
+  const total = req.reduce((a, b) => a + b, 0);
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'chart', role: 'img', 'data-testid': 'overview-chart', 'aria-label': `최근 1시간 요청 ${total}건` });
+  svg.append(s('line', { x1: 0, y1: H - 0.5, x2: W, y2: H - 0.5, class: 'axis' }));
+  for (let i = 0; i < n; i++) {
+    const rh = (req[i] / max) * (H - 2);
+    const lh = (lim[i] / max) * (H - 2);
+    const x = (i * bw + 0.5).toFixed(1), w = (bw - 1).toFixed(1);
+    const ago = n - 1 - i;
+    const g = s('g', null, s('title', null, `${ago ? `${ago}분 전` : '이번 분'}: 요청 ${req[i]}, 한도 초과 ${lim[i]}`),
+      s('rect', { x, y: (H - 1 - rh).toFixed(1), width: w, height: rh.toFixed(1), class: 'bar-req' }),
+      lim[i] > 0 ? s('rect', { x, y: (H - 1 - rh - lh).toFixed(1), width: w, height: lh.toFixed(1), class: 'bar-lim' }) : null,
+      s('rect', { x: (i * bw).toFixed(1), y: 0, width: bw.toFixed(1), height: H, class: 'bar-hit' }));
+    svg.append(g);
+  }
+  return svg;
+}
+
+async function viewOverview(main, alive) {
+  const body = h('div');
+  main.append(h('h1', null, '개요'), body);
+  const load = async () => {
+    let stats, apps;
+    try {
+      [stats, apps] = await Promise.all([api('GET', '/admin/v1/stats'), api('GET', '/admin/v1/apps')]);
+    } catch (e) {
+      if (alive()) showErr(e, '개요를 불러오지 못했어요');
+      return;
+    }
+    if (!alive()) return;
+    const byApp = new Map((stats.apps || []).map((a) => [a.app, a]));
+    const names = (apps.apps || []).map((a) => a.name);
+    for (const k of byApp.keys()) if (!names.includes(k)) names.push(k);
+    const qpm = new Map((apps.apps || []).map((a) => [a.name, a.qpm]));
+    const rows = names.map((name) => {
+      const st = byApp.get(name) || {};
+      const total = (st.requests || []).reduce((a, b) => a + (Number(b) || 0), 0);
+      const limited = (st.limited || []).reduce((a, b) => a + (Number(b) || 0), 0);
+      return h('tr', { testid: 'overview-app-row', data: { app: name } },
+        td(h('a', { href: '#/apps/' + enc(name) }, name)),
+        h('td', { class: 'chart-cell' }, chart(st.requests, st.limited)),
+        h('td', { class: 'num', testid: 'overview-total' }, total.toLocaleString()),
+        h('td', { class: 'num', testid: 'overview-limited' }, limited ? badge(limited.toLocaleString(), 'red') : '0'),
+        tdn(qpm.has(name) ? Number(qpm.get(name)).toLocaleString() : '—'));
+    });
+    const reqSection = h('section', { class: 'card' },
+      h('h2', null, '요청 (최근 1시간)'),
+      h('p', { class: 'hint' }, '막대 하나가 1분이에요. 파란색은 처리한 요청, 빨간색은 QPM 한도를 넘어 거절한 요청(429)이에요.'),
+      rows.length
+        ? table(['앱', '분당 요청', '요청 합계#', '한도 초과#', 'QPM#'], rows)
+        : h('p', { class: 'empty' }, '아직 앱이 없어요. ', h('a', { href: '#/apps' }, '앱 만들기')));
+    const exp = stats.expiring || [];
+    const expSection = h('section', { class: 'card' },
+      h('h2', null, '만료 예정 인증서'),
+      exp.length
+        ? table(['앱', 'serial', '만료일', '남은 일수#', '알림'], exp.map((c) => h('tr', { testid: 'expiring-row', data: { serial: c.serial || '' } },
+            td(h('a', { href: `#/apps/${enc(c.app || '')}/certs` }, c.app || '—')),
+            tdm(c.serial || ''),
+            td(fmtDay(c.not_after)),
+            tdn(c.days_left != null ? `${c.days_left}일` : '—'),
+            td(expiryBadge(c.expiry_warning) || badge(`${c.expiry_warning}일`, 'amber')))))
+        : h('p', { class: 'empty' }, '30일 안에 만료되는 인증서가 없어요.'),
+      h('p', { class: 'hint' }, '인증서는 390일 동안 유효해요. 만료 30일, 7일, 1일 전에 알려 드려요.'));
+    body.replaceChildren(reqSection, expSection);
+  };
+  await load();
+  every(10000, load);
+}
+
+// ---------- 앱 목록 ----------
+async function viewApps(main, alive) {
+  const list = h('div', null, h('p', { class: 'muted' }, '불러오는 중…'));
+  const name = h('input', T('app-create-name', { type: 'text', required: true, maxlength: 64, autocomplete: 'off', placeholder: 'my-app' }));
+  const qpm = h('input', T('app-create-qpm', { type: 'number', min: 0, step: 1, value: '3000' }));
+  const ips = h('textarea', T('app-create-allow-ips', { rows: 3, placeholder: '203.0.113.7\n10.0.0.0/8\n117.52.3.80~87' }));
+  const fields = {
+    name: field('이름', name, '영문, 숫자, -, _, . (64자까지)', 'app-create-error-name'),
+    qpm: field('QPM (분당 요청 한도)', qpm, '기본 3000', 'app-create-error-qpm'),
+    allow_ips: field('허용 IP', ips, '한 줄에 하나씩 (주소, CIDR, 117.52.3.80~87 같은 범위). 비워 두면 모든 주소를 허용해요.', 'app-create-error-allow_ips'),
+  };
+  const formErr = h('p', T('app-create-error', { class: 'field-error', role: 'alert' }));
+  const submit = h('button', T('app-create-submit', { type: 'submit', class: 'primary' }), '만들기');
+  const form = h('form', { class: 'card', method: 'post', action: '/' },
+    h('h2', null, '새 앱 만들기'), fields.name.row, fields.qpm.row, fields.allow_ips.row, formErr,
+    h('div', { class: 'actions' }, submit));
+
+  const load = async () => {
+    const r = await api('GET', '/admin/v1/apps');
+    if (!alive()) return;
+    const apps = r.apps || [];
+    list.replaceChildren(apps.length
+      ? table(['이름', 'QPM#', '허용 IP', '생성일'], apps.map((a) => h('tr', {
+          testid: 'app-row', data: { app: a.name },
+          on: { click: (ev) => { if (!ev.target.closest('a')) location.hash = '#/apps/' + enc(a.name); } },
+        },
+        td(h('a', { href: '#/apps/' + enc(a.name), testid: 'app-link', data: { app: a.name } }, a.name)),
+        tdn(Number(a.qpm).toLocaleString()),
+        td((a.allow_ips || []).length ? h('span', { class: 'mono' }, a.allow_ips.join(', ')) : h('span', { class: 'muted' }, '모두 허용')),
+        td(fmtTime(a.created_at)))), 'clickable')
+      : h('p', { class: 'empty' }, '아직 앱이 없어요. 아래에서 첫 앱을 만들어 보세요.'));
+  };
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(fields, formErr);
+    const body = { name: name.value.trim() };
+    const q = parseQpm(qpm.value);
+    if (q.error) {
+      applyFieldError({ reason: q.error }, fields, formErr);
+      return;
+    }
+    if (!q.empty) body.qpm = q.value;
+    body.allow_ips = lines(ips.value);
+    submit.disabled = true;
+    try {
+      const app = await api('POST', '/admin/v1/apps', body);
+      setStatus(`앱 ${app.name}을(를) 만들었어요.`, 'ok');
+      name.value = '';
+      qpm.value = '3000';
+      ips.value = '';
+      await load();
+    } catch (e) {
+      if (alive()) applyFieldError(e, fields, formErr);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  main.append(h('h1', null, '앱'), h('section', { class: 'card' }, h('h2', null, '앱 목록'), list), form);
+  try {
+    await load();
+  } catch (e) {
+    if (alive()) {
+      list.replaceChildren(h('p', { class: 'empty' }, '앱 목록을 불러오지 못했어요.'));
+      showErr(e);
+    }
+  }
+}
+
+// ---------- 앱 상세 ----------
+async function viewApp(main, alive, r) {
+  const appName = r.app;
+  const path = '/admin/v1/apps/' + enc(appName);
+  const tabSettings = h('a', T('tab-settings', { href: `#/apps/${enc(appName)}/settings`, class: 'tab' }), '설정');
+  const tabCerts = h('a', T('tab-certs', { href: `#/apps/${enc(appName)}/certs`, class: 'tab' }), 'mTLS 인증서');
+  main.append(
+    h('p', { class: 'crumbs' }, h('a', { href: '#/apps' }, '앱'), ' › ', appName),
+    h('h1', null, appName),
+    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts));
+
+  let app;
+  try {
+    app = await api('GET', path);
+  } catch (e) {
+    if (!alive()) return;
+    main.append(h('section', { class: 'card' }, h('p', { class: 'empty' },
+      e.code === 'NOT_FOUND' ? `앱 ${appName}을(를) 찾을 수 없어요.` : '앱을 불러오지 못했어요.')));
+    showErr(e);
+    return;
+  }
+  if (!alive()) return;
+
+  // --- 설정
+  const qpm = h('input', T('app-qpm', { type: 'number', min: 0, step: 1, value: String(app.qpm) }));
+  const ips = h('textarea', T('app-allow-ips', { rows: 4 }));
+  ips.value = (app.allow_ips || []).join('\n');
+  const fields = {
+    qpm: field('QPM (분당 요청 한도)', qpm, null, 'app-save-error-qpm'),
+    allow_ips: field('허용 IP', ips, '한 줄에 하나씩. 비워 두면 모든 주소를 허용해요.', 'app-save-error-allow_ips'),
+  };
+  const formErr = h('p', T('app-save-error', { class: 'field-error', role: 'alert' }));
+  const save = h('button', T('app-save', { type: 'submit', class: 'primary' }), '저장');
+  const meta = h('p', { class: 'hint' });
+  const showMeta = (a) => meta.replaceChildren(`생성일 ${fmtTime(a.created_at)}`, a.webhook_url ? ` · 웹훅 ${a.webhook_url}` : '');
+  showMeta(app);
+  const settings = h('form', { class: 'card', id: 'section-settings', method: 'post', action: '/' },
+    h('h2', null, '설정'), meta, fields.qpm.row, fields.allow_ips.row, formErr, h('div', { class: 'actions' }, save));
+  settings.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(fields, formErr);
+    const q = parseQpm(qpm.value);
+    if (q.error || q.empty) {
+      applyFieldError({ reason: q.error || 'qpm: 값을 입력해 주세요' }, fields, formErr);
+      return;
+    }
+    save.disabled = true;
+    try {
+      const a = await api('PATCH', path, { qpm: q.value, allow_ips: lines(ips.value) });
+      if (!alive()) return;
+      qpm.value = String(a.qpm);
+      ips.value = (a.allow_ips || []).join('\n');
+      showMeta(a);
+      setStatus('설정을 저장했어요.', 'ok');
+    } catch (e) {
+      if (alive()) applyFieldError(e, fields, formErr);
+    } finally {
+      save.disabled = false;
+    }
+  });
+
+  // --- mTLS 인증서
+  const keyType = h('select', T('cert-key-type'),
+    h('option', { value: 'rsa2048' }, 'RSA-2048 (기본)'), h('option', { value: 'p256' }, 'ECDSA P-256'));
+  const issueBtn = h('button', T('cert-issue', { type: 'button', class: 'primary' }), '+ 발급받기');
+  const notice = h('div', { id: 'cert-notice-box' });
+  const certList = h('div', null, h('p', { class: 'muted' }, '불러오는 중…'));
+  const usage = h('section', { class: 'card', id: 'section-usage' });
+
+  const renderNotice = () => {
+    const is = S.issued;
+    if (!is || is.app !== appName) {
+      notice.replaceChildren();
+      return;
+    }
+    notice.replaceChildren(h('div', T('cert-notice', { class: 'notice', role: 'alert' }),
+      h('p', null, h('strong', null, 'mTLS 인증서가 발급되었어요. '), `다운로드된 인증서(client-cert.pem)${is.key ? '와 키 파일(client-key.pem)' : ''}을 확인해 주세요. serial `, h('span', { class: 'mono' }, is.serial || '?')),
+      is.key
+        ? h('p', { class: 'warn' }, '개인 키는 지금 한 번만 받을 수 있어요. 플랫폼은 키를 보관하지 않아요. 아래 "키 다시 다운로드"는 이 페이지를 떠나면 사라져요.')
+        : h('p', null, 'CSR로 발급했으니 키는 가지고 계신 것을 그대로 쓰세요.'),
+      h('p', { class: 'hint' }, '🔔 인증서와 키 파일은 안전한 곳에 보관하고, 만료 전에 재발급해 주세요.'),
+      h('div', { class: 'actions' },
+        h('button', T('cert-redownload-cert', { type: 'button', on: { click: () => download('client-cert.pem', is.cert) } }), '인증서 다시 다운로드'),
+        is.key ? h('button', T('cert-redownload-key', { type: 'button', on: { click: () => download('client-key.pem', is.key) } }), '키 다시 다운로드') : null)));
+  };
+
+  const loadCerts = async () => {
+    const res = await api('GET', path + '/certs');
+    if (!alive()) return;
+    const certs = res.certs || [];
+    certList.replaceChildren(certs.length
+      ? table(['serial', '키', '발급일', '만료일', '남은 일수#', '상태', ''], certs.map((c) => {
+          const [label, kind] = STATUS_CERT[c.status] || [c.status, 'grey'];
+          const active = c.status === 'active';
+          return h('tr', { testid: 'cert-row', data: { serial: c.serial } },
+            tdm(c.serial),
+            td(c.key_source === 'rsa2048' ? 'RSA-2048' : c.key_source === 'p256' ? 'P-256' : c.key_source === 'csr' ? 'CSR' : c.key_source || ''),
+            td(fmtDay(c.created_at)),
+            td(fmtDay(c.not_after)),
+            tdn(active && c.days_left != null ? `${c.days_left}일` : '—'),
+            h('td', { class: 'badges' },
+              h('span', { class: 'badge ' + kind, testid: 'cert-status', data: { status: c.status } }, label),
+              active ? expiryBadge(c.expiry_warning) : null,
+              c.status === 'revoked' && c.revoked_at ? h('span', { class: 'hint' }, ` ${fmtDay(c.revoked_at)}`) : null),
+            td(active
+              ? h('button', { type: 'button', class: 'small danger', testid: 'cert-revoke', data: { serial: c.serial }, 'aria-label': `인증서 ${c.serial} 폐기`, on: { click: () => revoke(c.serial) } }, '폐기')
+              : null));
+        }))
+      : h('p', { class: 'empty' }, '발급된 인증서가 없어요. "+ 발급받기"를 눌러 첫 인증서를 받으세요.'));
+  };
+  const refreshCerts = async () => {
+    try { await loadCerts(); } catch (e) { if (alive()) showErr(e, '인증서 목록'); }
+  };
+
+  const afterIssue = (res, withKey) => {
+    if (res.ca_pem) S.caPem = res.ca_pem;
+    S.issued = { app: appName, serial: res.certificate && res.certificate.serial, cert: res.cert_pem, key: withKey ? res.key_pem || null : null };
+    download('client-cert.pem', res.cert_pem);
+    if (S.issued.key) {
+      const key = S.issued.key;
+      setTimeout(() => download('client-key.pem', key), 400);
+    }
+    renderNotice();
+    renderUsage();
+    setStatus(`인증서를 발급했어요 (serial ${S.issued.serial || '?'}).`, 'ok');
+    return refreshCerts();
+  };
+
+  issueBtn.addEventListener('click', async () => {
+    issueBtn.disabled = true;
+    try {
+      const body = keyType.value === 'p256' ? { key_type: 'p256' } : {};
+      const res = await api('POST', path + '/certs', body);
+      if (alive()) await afterIssue(res, true);
+    } catch (e) {
+      if (alive()) showErr(e, '발급하지 못했어요');
+    } finally {
+      issueBtn.disabled = false;
+    }
+  });
+
+  async function revoke(serial) {
+    const ok = await confirmDialog(`인증서 ${serial}을(를) 폐기할까요? 새 연결은 거부되고 열린 연결도 끊겨요. 되돌릴 수 없어요.`, '폐기');
+    if (!ok || !alive()) return;
+    try {
+      await api('POST', `/admin/v1/certs/${enc(serial)}/revoke`, { reason: 'revoked in the console' });
+      setStatus(`인증서 ${serial}을(를) 폐기했어요.`, 'ok');
+      await refreshCerts();
+    } catch (e) {
+      if (alive()) showErr(e, '폐기하지 못했어요');
+    }
+  }
+
+  // CSR
+  const csrText = h('textarea', T('cert-csr-text', { rows: 5, class: 'mono', placeholder: '-----BEGIN CERTIFICATE REQUEST-----\n…\n-----END CERTIFICATE REQUEST-----' }));
+  const csrFile = h('input', T('cert-csr-file', { type: 'file', accept: '.csr,.pem,.req,.txt' }));
+  const csrErr = h('p', T('cert-csr-error', { class: 'field-error', role: 'alert' }));
+  const csrBtn = h('button', T('cert-csr-submit', { type: 'button' }), 'CSR로 발급');
+  csrFile.addEventListener('change', async () => {
+    const f = csrFile.files && csrFile.files[0];
+    if (!f) return;
+    try { csrText.value = await f.text(); } catch (e) { csrErr.textContent = 'CSR 파일을 읽지 못했어요: ' + errText(e); }
+  });
+  csrBtn.addEventListener('click', async () => {
+    csrErr.textContent = '';
+    const pem = csrText.value.trim();
+    if (!pem.includes('-----BEGIN')) {
+      csrErr.textContent = 'csr: PEM 형식의 CSR(-----BEGIN CERTIFICATE REQUEST-----)을 붙여 넣거나 파일을 골라 주세요.';
+      return;
+    }
+    csrBtn.disabled = true;
+    try {
+      const res = await api('POST', path + '/certs', { csr: pem });
+      if (!alive()) return;
+      csrText.value = '';
+      csrFile.value = '';
+      await afterIssue(res, false);
+    } catch (e) {
+      if (alive()) {
+        csrErr.textContent = errText(e);
+        showErr(e, 'CSR로 발급하지 못했어요');
+      }
+    } finally {
+      csrBtn.disabled = false;
+    }
+  });
+
+  function renderUsage() {
+    const gw = gatewayAddr();
+    const url = `https://${gw}/api-partner/v1/whoami`;
+    const curl = `curl --cacert ca.pem --cert client-cert.pem --key client-key.pem ${url}`;
+    const py = `import requests\n\nr = requests.get(\n    "${url}",\n    cert=("client-cert.pem", "client-key.pem"),\n    verify="ca.pem",\n)\nprint(r.status_code, r.text)`;
+    const node = `const https = require('https');\nconst fs = require('fs');\n\nhttps.get('${url}', {\n  ca: fs.readFileSync('ca.pem'),\n  cert: fs.readFileSync('client-cert.pem'),\n  key: fs.readFileSync('client-key.pem'),\n}, (res) => {\n  let data = '';\n  res.on('data', (chunk) => (data += chunk));\n  res.on('end', () => console.log(res.statusCode, data));\n}).on('error', console.error);`;
+    const snippet = (title, id, text) => h('div', { class: 'snippet' },
+      h('div', { class: 'snippet-head' }, h('span', null, title), copyButton(() => text)),
+      h('pre', T(id), text));
+    usage.replaceChildren(
+      h('h2', null, '사용 방법'),
+      h('p', null, '파트너 서버에 인증서와 키 파일을 설정하고 게이트웨이 ', h('span', { class: 'mono' }, gw), '로 요청을 보내세요. 서버 인증서는 플랫폼 CA(ca.pem)로 확인해요.'),
+      S.caPem
+        ? h('p', null, h('button', T('ca-download', { type: 'button', on: { click: () => download('ca.pem', S.caPem) } }), 'ca.pem 다운로드'))
+        : h('p', { class: 'hint', id: 'ca-hint' }, 'ca.pem은 서버의 DATA_DIR/ca.pem(기본 ./intoss-data/ca.pem)에 있어요. 인증서를 발급하면 여기서도 받을 수 있어요.'),
+      snippet('curl', 'usage-curl', curl),
+      snippet('Python (requests)', 'usage-python', py),
+      snippet('Node.js (https)', 'usage-node', node));
+  }
+
+  const certs = h('section', { class: 'card', id: 'section-certs' },
+    h('div', { class: 'card-head' }, h('h2', null, 'mTLS 인증서'),
+      h('div', { class: 'inline' }, h('label', { for: 'cert-key-type' }, '키 종류'), keyType, issueBtn)),
+    h('p', { class: 'hint' }, '인증서는 390일 동안 유효해요. 무중단 교체를 위해 두 개 이상 발급해 둘 수 있어요. 유출된 인증서는 바로 폐기하고 새로 발급받으세요.'),
+    notice, certList,
+    h('div', { class: 'subcard' }, h('h3', null, 'CSR로 발급'),
+      h('p', { class: 'hint' }, '직접 만든 키의 CSR(PKCS#10 PEM)을 보내면 인증서만 받아요. 키는 플랫폼에 가지 않아요.'),
+      h('div', { class: 'field' }, h('label', { for: 'cert-csr-text' }, 'CSR (PEM)'), csrText),
+      h('div', { class: 'field' }, h('label', { for: 'cert-csr-file' }, '또는 CSR 파일'), csrFile),
+      csrErr, h('div', { class: 'actions' }, csrBtn)));
+
+  main.append(settings, certs, usage);
+  renderNotice();
+  renderUsage();
+  await refreshCerts();
+  if (!alive()) return;
+  const target = r.section === 'certs' ? certs : r.section === 'settings' ? settings : null;
+  (target === certs ? tabCerts : tabSettings).classList.add('active');
+  if (target && typeof target.scrollIntoView === 'function') target.scrollIntoView({ block: 'start' });
+}
+
+// ---------- 토스 인증 ----------
+async function viewIdv(main, alive) {
+  const appSel = h('select', T('idv-client-app', { required: true }));
+  const envSel = h('select', T('idv-client-env'), h('option', { value: 'test' }, 'test (테스트)'), h('option', { value: 'live' }, 'live (라이브)'));
+  const submit = h('button', T('idv-client-submit', { type: 'submit', class: 'primary' }), '클라이언트 만들기');
+  const formErr = h('p', T('idv-client-error', { class: 'field-error', role: 'alert' }));
+  const secret = h('div');
+  const clients = h('div', null, h('p', { class: 'muted' }, '불러오는 중…'));
+  const txs = h('div', null, h('p', { class: 'muted' }, '불러오는 중…'));
+  const certAddr = (S.endpoints && S.endpoints.cert) || '127.0.0.1:9443';
+  const form = h('form', { class: 'inline-form', method: 'post', action: '/' },
+    h('div', { class: 'field' }, h('label', { for: 'idv-client-app' }, '앱'), appSel),
+    h('div', { class: 'field' }, h('label', { for: 'idv-client-env' }, '환경'), envSel),
+    h('div', { class: 'field' }, submit));
+  main.append(h('h1', null, '토스 인증'),
+    h('p', { class: 'hint' }, '파트너 서버는 ', h('span', { class: 'mono' }, `https://${certAddr}`), '에서 토큰을 받고 본인확인 요청을 보내요. 사용자 쪽 동작은 시뮬레이터로 진행해요.'),
+    h('section', { class: 'card' }, h('h2', null, '클라이언트'), form, formErr, secret, clients),
+    h('section', { class: 'card' },
+      h('div', { class: 'card-head' }, h('h2', null, '최근 요청'), h('span', { class: 'hint' }, '3초마다 새로 고침')), txs));
+
+  const loadApps = async () => {
+    const r = await api('GET', '/admin/v1/apps');
+    if (!alive()) return;
+    const apps = r.apps || [];
+    const keep = appSel.value;
+    appSel.replaceChildren(...apps.map((a) => h('option', { value: a.name }, a.name)));
+    if (keep) appSel.value = keep;
+    submit.disabled = apps.length === 0;
+    if (!apps.length) formErr.textContent = '먼저 앱을 만들어 주세요.';
+  };
+  const loadClients = async () => {
+    const r = await api('GET', '/admin/v1/idv/clients');
+    if (!alive()) return;
+    const list = r.clients || [];
+    clients.replaceChildren(list.length
+      ? table(['client_id', '앱', '환경', '생성일', ''], list.map((c) => h('tr', { testid: 'idv-client-row', data: { clientId: c.client_id } },
+          tdm(c.client_id),
+          td(c.app),
+          td(badge(c.env, c.env === 'live' ? 'blue' : 'grey')),
+          td(fmtTime(c.created_at)),
+          td(h('button', {
+            type: 'button', class: 'small danger', testid: 'idv-client-delete', data: { clientId: c.client_id },
+            'aria-label': `클라이언트 ${c.client_id} 삭제`, on: { click: () => del(c.client_id) },
+          }, '삭제')))))
+      : h('p', { class: 'empty' }, '클라이언트가 없어요.'));
+  };
+  const loadTxs = async () => {
+    const r = await api('GET', '/admin/v1/idv/transactions?limit=50');
+    if (!alive()) return;
+    const list = r.transactions || [];
+    txs.replaceChildren(list.length
+      ? table(['tx_id', '앱', '종류', '상태', '요청 시각', '시뮬레이터'], list.map((t) => h('tr', { testid: 'idv-tx-row', data: { txId: t.tx_id } },
+          tdm(t.tx_id),
+          td(t.app || '—'),
+          td(TX_TYPE[t.request_type] || t.request_type, h('span', { class: 'hint' }, ` ${t.request_type || ''}`)),
+          h('td', { testid: 'idv-tx-status', data: { status: t.status } }, txBadge(t.status), h('span', { class: 'hint' }, ` ${t.status}`)),
+          td(fmtTime(t.requested_at)),
+          td(h('a', { href: '/simulator/' + enc(t.tx_id), testid: 'idv-tx-link', data: { txId: t.tx_id } }, '열기')))))
+      : h('p', { class: 'empty' }, '아직 요청이 없어요. 파트너 서버가 본인확인을 요청하면 여기에 나타나요.'));
+  };
+
+  async function del(id) {
+    const ok = await confirmDialog(`클라이언트 ${id}을(를) 삭제할까요? 이 클라이언트로 받은 토큰은 바로 쓸 수 없게 돼요.`, '삭제');
+    if (!ok || !alive()) return;
+    try {
+      await api('DELETE', '/admin/v1/idv/clients/' + enc(id));
+      setStatus(`클라이언트 ${id}을(를) 삭제했어요.`, 'ok');
+      await loadClients();
+    } catch (e) {
+      if (alive()) showErr(e, '삭제하지 못했어요');
+    }
+  }
+
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    formErr.textContent = '';
+    if (!appSel.value) {
+      formErr.textContent = 'app: 앱을 골라 주세요.';
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const c = await api('POST', '/admin/v1/idv/clients', { app: appSel.value, env: envSel.value });
+      if (!alive()) return;
+      secret.replaceChildren(h('div', T('idv-secret-panel', { class: 'notice', role: 'alert' }),
+        h('p', null, h('strong', null, `${c.app} 앱의 ${c.env} 클라이언트를 만들었어요.`)),
+        h('dl', { class: 'kv' },
+          h('dt', null, 'client_id'), h('dd', null, h('code', T('idv-client-id'), c.client_id), copyButton(() => c.client_id)),
+          h('dt', null, 'client_secret'), h('dd', null, h('code', T('idv-client-secret'), c.client_secret), copyButton(() => c.client_secret))),
+        h('p', { class: 'warn' }, 'client_secret은 지금만 보여요. 플랫폼은 해시만 보관해 다시 보여 줄 수 없어요. 잃어버렸다면 새 클라이언트를 만드세요.'),
+        h('div', { class: 'actions' }, h('button', { type: 'button', class: 'small', on: { click: () => secret.replaceChildren() } }, '닫기'))));
+      setStatus(`클라이언트 ${c.client_id}을(를) 만들었어요.`, 'ok');
+      await loadClients();
+    } catch (e) {
+      if (alive()) {
+        formErr.textContent = errText(e);
+        showErr(e, '클라이언트를 만들지 못했어요');
+      }
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  const guard = (fn, what) => async () => {
+    try { await fn(); } catch (e) { if (alive()) showErr(e, what); }
+  };
+  await Promise.all([guard(loadApps, '앱 목록')(), guard(loadClients, '클라이언트 목록')(), guard(loadTxs, '요청 목록')()]);
+  every(3000, guard(loadTxs, '요청 목록'));
+}
+
+// ---------- 시뮬레이터 ----------
+async function viewSim(main, alive, r) {
+  const txPath = '/admin/v1/idv/transactions/' + enc(r.tx);
+  setNav('idv', true);
+  const info = h('div', { class: 'sim-info' }, h('p', { class: 'muted' }, '불러오는 중…'));
+  const simErr = h('p', T('sim-error', { class: 'field-error', role: 'alert' }));
+  const openBtn = h('button', T('sim-open', { type: 'button' }), '앱 열기');
+  const completeBtn = h('button', T('sim-complete', { type: 'button', class: 'primary' }), '인증하기');
+  const otherBtn = h('button', T('sim-other', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'sim-other-form' }), '다른 사람으로 인증');
+  const expireBtn = h('button', T('sim-expire', { type: 'button', class: 'danger' }), '만료시키기');
+
+  const inp = (id, attrs) => h('input', T(id, Object.assign({ type: 'text', autocomplete: 'off' }, attrs)));
+  const fName = inp('sim-name', { placeholder: '홍길동' });
+  const fBirth = inp('sim-birthday', { placeholder: '19900101', inputmode: 'numeric', maxlength: 8 });
+  const fGender = h('select', T('sim-gender'), h('option', { value: '' }, '지정 안 함'), h('option', { value: 'MALE' }, 'MALE (남성)'), h('option', { value: 'FEMALE' }, 'FEMALE (여성)'));
+  const fNat = h('select', T('sim-nationality'), h('option', { value: '' }, '지정 안 함'), h('option', { value: 'LOCAL' }, 'LOCAL (내국인)'), h('option', { value: 'FOREIGNER' }, 'FOREIGNER (외국인)'));
+  const fPhone = inp('sim-phone', { placeholder: '01012345678', inputmode: 'numeric', maxlength: 11 });
+  const fields = {
+    name: field('이름', fName, null, 'sim-error-name'),
+    birthday: field('생년월일 (YYYYMMDD)', fBirth, null, 'sim-error-birthday'),
+    gender: field('성별', fGender, null, 'sim-error-gender'),
+    nationality: field('국적', fNat, null, 'sim-error-nationality'),
+    phone: field('휴대폰 번호', fPhone, null, 'sim-error-phone'),
+  };
+  const otherSubmit = h('button', T('sim-other-submit', { type: 'submit', class: 'primary' }), '이 사람으로 인증');
+  const otherForm = h('form', T('sim-other-form', { class: 'sim-form', method: 'post', action: '/', hidden: true }),
+    Object.values(fields).map((f) => f.row), h('div', { class: 'actions' }, otherSubmit));
+
+  let tx = null;
+  const show = (t) => {
+    tx = t;
+    const st = t.status;
+    const person = t.requested_person;
+    const isTest = /^test_/.test(t.client_id || '');
+    info.replaceChildren(
+      h('div', { class: 'sim-app-icon', 'aria-hidden': 'true' }, Array.from(t.app || '?')[0].toUpperCase()),
+      h('p', { class: 'sim-title' }, h('strong', T('sim-app'), t.app || '(알 수 없는 앱)'), '에서 ',
+        h('strong', T('sim-type', { data: { type: t.request_type || '' } }), TX_TYPE[t.request_type] || t.request_type || '인증'), `을 요청했어요 (${t.request_type || '?'})`),
+      h('dl', { class: 'kv' },
+        h('dt', null, '요청한 사람'), h('dd', T('sim-person'), person
+          ? `${maskName(person.name)} · ${maskBirthday(person.birthday)} · ${maskPhone(person.phone)}`
+          : '지정 안 됨 (원터치 인증)'),
+        h('dt', null, '상태'), h('dd', null, txBadge(st), ' ', h('span', T('sim-status', { class: 'mono', data: { status: st || '' } }), st || '?')),
+        h('dt', null, '요청 시각'), h('dd', null, fmtTime(t.requested_at)),
+        h('dt', null, st === 'COMPLETED' ? '완료 시각' : '만료 시각'), h('dd', null, fmtTime(st === 'COMPLETED' ? t.completed_at : t.expires_at)),
+        h('dt', null, 'tx_id'), h('dd', { class: 'mono' }, t.tx_id)),
+      isTest ? h('p', { class: 'hint' }, '테스트 클라이언트: 결과는 항상 김토스예요.') : null);
+    const final = st === 'COMPLETED' || st === 'EXPIRED';
+    openBtn.hidden = st !== 'REQUESTED';
+    completeBtn.disabled = final;
+    otherBtn.disabled = final;
+    expireBtn.disabled = final;
+    if (final) {
+      otherForm.hidden = true;
+      otherBtn.setAttribute('aria-expanded', 'false');
+    }
+  };
+
+  const load = async () => {
+    try {
+      const t = await api('GET', txPath);
+      if (alive()) show(t);
+    } catch (e) {
+      if (!alive()) return;
+      if (e.code === 'NOT_FOUND') {
+        info.replaceChildren(h('p', { class: 'empty' }, `요청 ${r.tx}을(를) 찾을 수 없어요.`));
+        for (const b of [openBtn, completeBtn, otherBtn, expireBtn]) b.disabled = true;
+      }
+      simErr.textContent = errText(e);
+    }
+  };
+
+  const act = async (verb, body, btn) => {
+    simErr.textContent = '';
+    clearFieldErrors(fields);
+    if (btn) btn.disabled = true;
+    try {
+      const t = await api('POST', `${txPath}/${verb}`, body);
+      if (!alive()) return;
+      show(t);
+      setStatus(`상태: ${t.status}`, 'ok');
+      if (verb === 'complete') {
+        otherForm.hidden = true;
+        otherBtn.setAttribute('aria-expanded', 'false');
+      }
+    } catch (e) {
+      if (!alive()) return;
+      simErr.textContent = errText(e);
+      if (verb === 'complete' && !otherForm.hidden) applyFieldError(e, fields);
+      else showErr(e);
+      await load();
+    } finally {
+      if (btn && tx) btn.disabled = tx.status === 'COMPLETED' || tx.status === 'EXPIRED';
+      else if (btn) btn.disabled = false;
+    }
+  };
+  openBtn.addEventListener('click', () => act('open', {}, openBtn));
+  completeBtn.addEventListener('click', () => act('complete', {}, completeBtn));
+  expireBtn.addEventListener('click', () => act('expire', {}, expireBtn));
+  otherBtn.addEventListener('click', () => {
+    otherForm.hidden = !otherForm.hidden;
+    otherBtn.setAttribute('aria-expanded', String(!otherForm.hidden));
+    if (!otherForm.hidden) fName.focus();
+  });
+  otherForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(fields);
+    const body = {};
+    const name = fName.value.trim();
+    const birthday = fBirth.value.replace(/\D/g, '');
+    const phone = fPhone.value.replace(/\D/g, '');
+    if (name) body.name = name;
+    if (fBirth.value.trim()) {
+      if (!/^\d{8}$/.test(birthday)) {
+        applyFieldError({ reason: 'birthday: YYYYMMDD 형식(예: 19900101)으로 입력해 주세요' }, fields);
+        return;
+      }
+      body.birthday = birthday;
+    }
+    if (fGender.value) body.gender = fGender.value;
+    if (fNat.value) body.nationality = fNat.value;
+    if (fPhone.value.trim()) {
+      if (!/^01\d{8,9}$/.test(phone)) {
+        applyFieldError({ reason: 'phone: 01012345678처럼 숫자만 입력해 주세요' }, fields);
+        return;
+      }
+      body.phone = phone;
+    }
+    act('complete', body, otherSubmit);
+  });
+
+  main.append(h('div', { class: 'sim-wrap' },
+    h('div', { class: 'phone' },
+      h('div', { class: 'phone-bar' }, h('span', null, '토스 앱 시뮬레이터')),
+      h('div', { class: 'phone-body' },
+        info, simErr,
+        h('div', { class: 'sim-actions' }, openBtn, completeBtn, otherBtn, expireBtn),
+        otherForm,
+        h('p', { class: 'hint' }, '테스트 클라이언트(client_id가 test_로 시작)의 요청은 서버가 항상 가상 인물 김토스로 인증해요.'))),
+    h('p', { class: 'center' }, h('a', { href: '/#/idv' }, '← 토스 인증 요청 목록'))));
+  await load();
+  every(3000, load);
+}
+
+// ---------- boot ----------
+async function boot() {
+  const logoutBtn = $('nav-logout');
+  if (logoutBtn) logoutBtn.addEventListener('click', logout);
+  window.addEventListener('hashchange', () => {
+    if (S.csrf) render();
+  });
+  try {
+    const sess = await api('GET', '/console/session');
+    if (!sess.signed_in) {
+      showLogin();
+      return;
+    }
+    S.csrf = sess.csrf;
+    S.endpoints = sess.endpoints || {};
+    render();
+  } catch (e) {
+    if (e.status !== 401) showErr(e, '세션을 확인하지 못했어요');
+    showLogin();
+  }
+}
+window.addEventListener('unhandledrejection', (ev) => {
+  showErr(ev.reason);
+  ev.preventDefault();
+});
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);
+else boot();
+})();
