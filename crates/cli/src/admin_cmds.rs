@@ -230,7 +230,9 @@ fn write_issued(dir: &Path, issued: &Value) -> anyhow::Result<Vec<PathBuf>> {
 pub(crate) async fn idv(g: &Global, cmd: IdvCmd) -> anyhow::Result<ExitCode> {
     use intoss_client::Method;
     let client = connect(g)?;
-    let tx_path = |tx: &str, action: &str| format!("/admin/v1/idv/transactions/{}{action}", encode(tx));
+    let tx_path = |tx: &str, action: &str| {
+        format!("/admin/v1/idv/transactions/{}{action}", intoss_client::percent_encode(tx))
+    };
     match cmd {
         IdvCmd::Client(IdvClientCmd::Create { app, env, json }) => {
             let created = client
@@ -246,7 +248,7 @@ pub(crate) async fn idv(g: &Global, cmd: IdvCmd) -> anyhow::Result<ExitCode> {
         }
         IdvCmd::Client(IdvClientCmd::List { app, json }) => {
             let path = match &app {
-                Some(a) => format!("/admin/v1/idv/clients?app={}", encode(a)),
+                Some(a) => format!("/admin/v1/idv/clients?app={}", intoss_client::percent_encode(a)),
                 None => "/admin/v1/idv/clients".to_owned(),
             };
             let list = client.call(Method::GET, &path, None).await?;
@@ -266,13 +268,19 @@ pub(crate) async fn idv(g: &Global, cmd: IdvCmd) -> anyhow::Result<ExitCode> {
         }
         IdvCmd::Client(IdvClientCmd::Delete { client_id }) => {
             client
-                .call(Method::DELETE, &format!("/admin/v1/idv/clients/{}", encode(&client_id)), None)
+                .call(
+                    Method::DELETE,
+                    &format!("/admin/v1/idv/clients/{}", intoss_client::percent_encode(&client_id)),
+                    None,
+                )
                 .await?;
             println!("deleted client {client_id}");
         }
         IdvCmd::List { client_id, json } => {
             let path = match &client_id {
-                Some(c) => format!("/admin/v1/idv/transactions?client_id={}", encode(c)),
+                Some(c) => {
+                    format!("/admin/v1/idv/transactions?client_id={}", intoss_client::percent_encode(c))
+                }
                 None => "/admin/v1/idv/transactions".to_owned(),
             };
             let list = client.call(Method::GET, &path, None).await?;
@@ -333,14 +341,4 @@ pub(crate) async fn idv(g: &Global, cmd: IdvCmd) -> anyhow::Result<ExitCode> {
 
 fn show_tx(tx: &Value) {
     println!("transaction {}: {}", field(tx, "tx_id"), field(tx, "status"));
-}
-
-/// Percent-encodes a path segment or query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -52,7 +52,8 @@ impl AdminClient {
 
     /// `PATCH /admin/v1/apps/{name}`.
     pub async fn update_app(&self, name: &str, patch: Value) -> Result<Value, ClientError> {
-        self.call(Method::PATCH, &format!("/admin/v1/apps/{}", encode(name)), Some(patch)).await
+        self.call(Method::PATCH, &format!("/admin/v1/apps/{}", crate::percent_encode(name)), Some(patch))
+            .await
     }
 
     /// `POST /admin/v1/apps/{name}/certs`: a generated key (`key_type`) or a CSR.
@@ -69,13 +70,14 @@ impl AdminClient {
         if let Some(c) = csr {
             body["csr"] = json!(c);
         }
-        self.call(Method::POST, &format!("/admin/v1/apps/{}/certs", encode(app)), Some(body)).await
+        self.call(Method::POST, &format!("/admin/v1/apps/{}/certs", crate::percent_encode(app)), Some(body))
+            .await
     }
 
     /// `GET /admin/v1/certs[?app=]`.
     pub async fn list_certs(&self, app: Option<&str>) -> Result<Value, ClientError> {
         let path = match app {
-            Some(a) => format!("/admin/v1/certs?app={}", encode(a)),
+            Some(a) => format!("/admin/v1/certs?app={}", crate::percent_encode(a)),
             None => "/admin/v1/certs".to_owned(),
         };
         self.call(Method::GET, &path, None).await
@@ -84,16 +86,11 @@ impl AdminClient {
     /// `POST /admin/v1/certs/{serial}/revoke`.
     pub async fn revoke_cert(&self, serial: &str, reason: Option<&str>) -> Result<Value, ClientError> {
         let body = reason.map_or_else(|| json!({}), |r| json!({ "reason": r }));
-        self.call(Method::POST, &format!("/admin/v1/certs/{}/revoke", encode(serial)), Some(body)).await
+        self.call(
+            Method::POST,
+            &format!("/admin/v1/certs/{}/revoke", crate::percent_encode(serial)),
+            Some(body),
+        )
+        .await
     }
-}
-
-/// Percent-encodes a path segment or query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

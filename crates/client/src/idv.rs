@@ -171,8 +171,8 @@ impl IdvClient {
         }
         let form = format!(
             "grant_type=client_credentials&scope=ca&client_id={}&client_secret={}",
-            form_encode(&self.client_id),
-            form_encode(&self.client_secret)
+            crate::percent_encode(&self.client_id),
+            crate::percent_encode(&self.client_secret)
         );
         self.token_fetches.fetch_add(1, Ordering::Relaxed);
         let r = self
@@ -325,13 +325,4 @@ fn pem_body(pem: &str, label: &str) -> Result<Vec<u8>, ClientError> {
     let stop = pem[start..].find(&end).ok_or_else(bad)? + start;
     let b64: String = pem[start..stop].chars().filter(|c| !c.is_whitespace()).collect();
     base64::engine::general_purpose::STANDARD.decode(b64).map_err(|_| bad())
-}
-
-fn form_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

@@ -27,6 +27,17 @@ pub use hyper::http::Method;
 pub use intoss_proto::{IpAllowlist, network};
 pub use partner::{PartnerClient, PartnerClientBuilder, RetryPolicy};
 
+/// Percent-encodes everything but the RFC 3986 unreserved characters: for path segments,
+/// query values and `application/x-www-form-urlencoded` values alike.
+pub fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A FAIL envelope, with everything the platform said.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiFailure {
