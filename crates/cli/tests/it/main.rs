@@ -16,6 +16,7 @@
 mod common;
 
 mod admin;
+mod browser;
 mod cluster;
 mod console;
 mod doctor;

@@ -651,7 +651,7 @@ async function viewApp(main, alive, r) {
       is.key
         ? h('p', { class: 'warn' }, '개인 키는 지금 한 번만 받을 수 있어요. 플랫폼은 키를 보관하지 않아요. 아래 "키 다시 다운로드"는 이 페이지를 떠나면 사라져요.')
         : h('p', null, 'CSR로 발급했으니 키는 가지고 계신 것을 그대로 쓰세요.'),
-      h('p', { class: 'hint' }, '🔔 인증서와 키 파일은 안전한 곳에 보관하고, 만료 전에 재발급해 주세요.'),
+      h('p', { class: 'hint' }, '인증서와 키 파일은 안전한 곳에 보관하고, 만료 전에 재발급해 주세요.'),
       h('div', { class: 'actions' },
         h('button', T('cert-redownload-cert', { type: 'button', on: { click: () => download('client-cert.pem', is.cert) } }), '인증서 다시 다운로드'),
         is.key ? h('button', T('cert-redownload-key', { type: 'button', on: { click: () => download('client-key.pem', is.key) } }), '키 다시 다운로드') : null)));
@@ -1068,6 +1068,7 @@ async function boot() {
     }
     S.csrf = sess.csrf;
     S.endpoints = sess.endpoints || {};
+    if (sess.ca_pem) S.caPem = sess.ca_pem;
     render();
   } catch (e) {
     if (e.status !== 401) showErr(e, '세션을 확인하지 못했어요');

@@ -1,0 +1,463 @@
+// The intoss web console in headless Chromium (Playwright, playwright-core only: the browser is
+// Debian's /usr/bin/chromium). Run by crates/cli/tests/it/browser.rs against a fresh
+// `intoss serve`; every step asserts and the first failure exits 1 with the step's name, a
+// screenshot (failure.png) and the page's status line.
+//
+// Environment: CONSOLE_URL (https://127.0.0.1:PORT), GATEWAY (127.0.0.1:PORT), CERT_URL,
+// ADMIN_TOKEN, CA_PEM, IDV_PUBLIC_KEY (paths), ARTIFACTS (screenshots and downloads go there).
+// On success the last line of stdout is {"ok":true,"screenshots":[...]}.
+
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) {
+    console.error(`console.mjs: ${name} is not set`);
+    process.exit(2);
+  }
+  return v;
+};
+const CONSOLE_URL = env('CONSOLE_URL').replace(/\/$/, '');
+const GATEWAY = env('GATEWAY');
+const CERT_URL = env('CERT_URL').replace(/\/$/, '');
+const ADMIN_TOKEN = env('ADMIN_TOKEN');
+const CA_PEM = env('CA_PEM');
+const IDV_PUBLIC_KEY = env('IDV_PUBLIC_KEY');
+const ARTIFACTS = env('ARTIFACTS');
+const WAIT = 10_000;
+const APP = 'browser-app';
+
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+const ISSUED = path.join(ARTIFACTS, 'issued');
+fs.rmSync(ISSUED, { recursive: true, force: true });
+fs.mkdirSync(ISSUED, { recursive: true });
+
+// ---------- bookkeeping ----------
+const t0 = Date.now();
+let step = '(start)';
+const log = (msg) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+function begin(name) {
+  step = name;
+  log(`step: ${name}`);
+}
+class StepFailure extends Error {}
+function fail(msg) {
+  throw new StepFailure(msg);
+}
+function check(cond, msg) {
+  if (!cond) fail(msg);
+}
+
+// Every console error and uncaught page error is a failure, except network refusals the test
+// provokes on purpose: Chromium logs "Failed to load resource: ... status of 401" for them.
+const problems = [];
+const expected = []; // { status, path, seen }
+function expectRefusal(status, urlPath) {
+  const e = { status, path: urlPath, seen: 0 };
+  expected.push(e);
+  return e;
+}
+function onConsole(m) {
+  if (m.type() !== 'error' && m.type() !== 'assert') return;
+  const text = m.text();
+  const url = (m.location() && m.location().url) || '';
+  const st = /^Failed to load resource: the server responded with a status of (\d{3})/.exec(text);
+  if (st) {
+    let p = '';
+    try { p = new URL(url).pathname; } catch (_) { /* not a URL */ }
+    const e = expected.find((x) => x.status === Number(st[1]) && x.path === p && x.seen === 0);
+    if (e) {
+      e.seen += 1;
+      log(`  (expected refusal logged by the browser: ${st[1]} ${p})`);
+      return;
+    }
+  }
+  problems.push(`console.${m.type()} [${step}]: ${text}${url ? ` (${url})` : ''}`);
+}
+// Things that look wrong in the console but are not what this test checks: in the summary.
+const notes = [];
+function note(msg) {
+  if (!notes.includes(msg)) {
+    notes.push(msg);
+    log(`  note: ${msg}`);
+  }
+}
+
+const screenshots = [];
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, name), fullPage: true });
+  screenshots.push(name);
+  log(`  screenshot ${name}`);
+}
+
+const tid = (id, extra = '') => `[data-testid="${id}"]${extra}`;
+
+// The status line must not show an error after a step that should succeed.
+async function noErrorStatus(page) {
+  const el = page.locator('#status-line');
+  const cls = (await el.getAttribute('class')) || '';
+  if (cls.split(/\s+/).includes('error')) fail(`the status line shows an error: ${await el.textContent()}`);
+}
+
+// ---------- outside the browser: curl and the cert listener ----------
+let gatewayOk = 0; // requests the gateway admitted (the overview counts them)
+function curlWhoami(dir) {
+  const args = ['-sS', '--fail', '--max-time', '10', '--cacert', CA_PEM,
+    '--cert', path.join(dir, 'client-cert.pem'), '--key', path.join(dir, 'client-key.pem'),
+    `https://${GATEWAY}/api-partner/v1/whoami`];
+  const out = execFileSync('curl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  gatewayOk += 1;
+  return JSON.parse(out);
+}
+function curlFails(dir) {
+  try {
+    curlWhoami(dir);
+    return false;
+  } catch (e) {
+    if (e instanceof SyntaxError) throw e;
+    return true;
+  }
+}
+
+const CA = fs.readFileSync(CA_PEM);
+function post(url, body, headers) {
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', ca: CA, headers: { 'Content-Length': Buffer.byteLength(body), ...headers }, timeout: 10_000 }, (res) => {
+      let data = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (data += c));
+      res.on('end', () => {
+        let json = null;
+        try { json = JSON.parse(data); } catch (_) { /* not JSON */ }
+        resolve({ status: res.statusCode, json, text: data });
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`timeout: POST ${url}`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+const postJson = (url, obj, token) => post(url, JSON.stringify(obj), {
+  'Content-Type': 'application/json', Authorization: `Bearer ${token}`,
+});
+
+// The field encryption of 토스 인증 (docs/identity-verification.md): an AES-256-GCM session whose
+// key and IV are wrapped with the platform's RSA key (OAEP, SHA-1).
+function newSession() {
+  const id = crypto.randomUUID();
+  const key = crypto.randomBytes(32);
+  const iv = crypto.randomBytes(12);
+  const plain = Buffer.from(`AES_GCM$${key.toString('base64')}$${iv.toString('base64')}`);
+  const wrapped = crypto.publicEncrypt(
+    { key: fs.readFileSync(IDV_PUBLIC_KEY), padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, plain);
+  return {
+    sessionKey: `v1$${id}$${wrapped.toString('base64')}`,
+    decrypt(field) {
+      const parts = String(field).split('$');
+      check(parts.length === 3, `an encrypted field is v1$id$payload: ${field}`);
+      check(parts[0] === 'v1' && parts[1] === id, `the field is for another session: ${parts[0]}$${parts[1]}`);
+      const buf = Buffer.from(parts[2], 'base64');
+      const d = crypto.createDecipheriv('aes-256-gcm', key, iv);
+      d.setAAD(key);
+      d.setAuthTag(buf.subarray(buf.length - 16));
+      return Buffer.concat([d.update(buf.subarray(0, buf.length - 16)), d.final()]).toString('utf8');
+    },
+  };
+}
+
+// ---------- the run ----------
+const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'intoss-chromium-'));
+let context = null;
+let page = null;
+const deadline = setTimeout(() => {
+  console.error(`FAIL [${step}]: the script took more than 170 s`);
+  process.exit(1);
+}, 170_000);
+
+async function main() {
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic'],
+    ignoreHTTPSErrors: true,
+    acceptDownloads: true,
+    viewport: { width: 1280, height: 900 },
+    locale: 'ko-KR',
+    timezoneId: 'Asia/Seoul',
+  });
+  context.setDefaultTimeout(WAIT);
+  page = context.pages()[0] || (await context.newPage());
+  page.on('console', onConsole);
+  page.on('pageerror', (e) => problems.push(`pageerror [${step}]: ${e.message}`));
+  page.on('crash', () => problems.push(`the page crashed [${step}]`));
+
+  // 2. Sign in.
+  begin('sign-in form');
+  await page.goto(`${CONSOLE_URL}/`);
+  await page.locator(tid('login-token')).waitFor();
+  check(await page.locator('#nav').isHidden(), 'the navigation is hidden while signed out');
+  await shot(page, 'login.png');
+
+  begin('wrong token');
+  const refusedLogin = expectRefusal(401, '/console/login');
+  await page.locator(tid('login-token')).fill('not-the-admin-token');
+  await page.locator(tid('login-submit')).click();
+  await page.locator(tid('login-error')).filter({ hasText: /\S/ }).waitFor();
+  const loginErr = await page.locator(tid('login-error')).textContent();
+  check(/로그인할 수 없어요/.test(loginErr), `the sign-in error says why: ${loginErr}`);
+  check(await page.locator('#nav').isHidden(), 'still signed out after a wrong token');
+
+  begin('right token');
+  await page.locator(tid('login-token')).fill(ADMIN_TOKEN);
+  await page.locator(tid('login-submit')).click();
+  await page.locator(tid('nav-apps')).waitFor({ state: 'visible' });
+  await page.locator('main h1', { hasText: '개요' }).waitFor();
+  check(refusedLogin.seen <= 1, 'one refused sign-in');
+  const cookies = await context.cookies(CONSOLE_URL);
+  const sc = cookies.find((c) => c.name === 'intoss_console');
+  check(sc && sc.httpOnly && sc.secure && sc.sameSite === 'Strict', `the session cookie is HttpOnly, Secure, SameSite=Strict: ${JSON.stringify(sc)}`);
+  check(!(await page.evaluate(() => document.cookie)).includes('intoss_console'), 'the page script cannot read the session cookie');
+  await noErrorStatus(page);
+  await shot(page, 'overview.png');
+
+  // 3. Apps.
+  begin('create an app');
+  await page.locator(tid('nav-apps')).click();
+  await page.locator(tid('app-create-name')).waitFor();
+  await page.locator(tid('app-create-name')).fill(APP);
+  await page.locator(tid('app-create-qpm')).fill('500');
+  await page.locator(tid('app-create-submit')).click();
+  const appRow = page.locator(tid('app-row', `[data-app="${APP}"]`));
+  await appRow.waitFor();
+  const rowQpm = ((await appRow.locator('td.num').textContent()) || '').trim();
+  check(rowQpm === '500', `the new row shows QPM 500: ${rowQpm}`);
+  const rowText = await appRow.textContent();
+  check(/모두 허용/.test(rowText), `an empty allowlist reads 모두 허용: ${rowText}`);
+  await page.locator('#status-line', { hasText: `앱 ${APP}을(를) 만들었어요.` }).waitFor();
+  check((await page.locator(tid('app-create-name')).inputValue()) === '', 'the form is cleared after creating');
+  await shot(page, 'apps.png');
+
+  begin('invalid allowlist entry');
+  const refusedCreate = expectRefusal(400, '/admin/v1/apps');
+  await page.locator(tid('app-create-name')).fill('bad-ips-app');
+  await page.locator(tid('app-create-allow-ips')).fill('203.0.113.7\n10.0.0.1/8');
+  await page.locator(tid('app-create-submit')).click();
+  const ipErr = page.locator(tid('app-create-error-allow_ips'));
+  await ipErr.filter({ hasText: /\S/ }).waitFor();
+  const ipErrText = await ipErr.textContent();
+  check(/10\.0\.0\.1\/8/.test(ipErrText) && /10\.0\.0\.0\/8/.test(ipErrText),
+    `the allow_ips error names the entry and the fix: ${ipErrText}`);
+  check((await page.locator(tid('app-create-allow-ips')).getAttribute('aria-invalid')) === 'true', 'the allowlist field is marked invalid');
+  check(((await page.locator(tid('app-create-error-name')).textContent()) || '') === '', 'no error next to the name');
+  check((await page.locator(tid('app-row', '[data-app="bad-ips-app"]')).count()) === 0, 'the refused app was not created');
+  check((await page.locator(tid('app-create-name')).inputValue()) === 'bad-ips-app', 'the refused form keeps what was typed');
+  await shot(page, 'apps-invalid.png');
+  check(refusedCreate.seen <= 1, 'one refused creation');
+
+  // 4. Certificates.
+  begin('issue a certificate');
+  await page.locator(tid('app-link', `[data-app="${APP}"]`)).click();
+  await page.waitForURL(`**/#/apps/${APP}`);
+  await page.locator(tid('cert-issue')).waitFor();
+  await page.locator('main').getByText('발급된 인증서가 없어요', { exact: false }).waitFor();
+  check(await page.locator('#ca-hint').isVisible(), 'before an issue, the ca.pem hint is shown');
+  const certDl = page.waitForEvent('download', { predicate: (d) => d.suggestedFilename() === 'client-cert.pem', timeout: WAIT });
+  const keyDl = page.waitForEvent('download', { predicate: (d) => d.suggestedFilename() === 'client-key.pem', timeout: WAIT });
+  await page.locator(tid('cert-issue')).click();
+  const [dc, dk] = await Promise.all([certDl, keyDl]);
+  await dc.saveAs(path.join(ISSUED, 'client-cert.pem'));
+  await dk.saveAs(path.join(ISSUED, 'client-key.pem'));
+  const certPem = fs.readFileSync(path.join(ISSUED, 'client-cert.pem'), 'utf8');
+  const keyPem = fs.readFileSync(path.join(ISSUED, 'client-key.pem'), 'utf8');
+  check(certPem.startsWith('-----BEGIN CERTIFICATE-----'), `client-cert.pem is a PEM certificate: ${certPem.slice(0, 40)}`);
+  check(/^-----BEGIN (RSA |EC )?PRIVATE KEY-----/.test(keyPem), `client-key.pem is a PEM private key: ${keyPem.slice(0, 40)}`);
+  const notice = page.locator(tid('cert-notice'));
+  await notice.waitFor();
+  const noticeText = await notice.textContent();
+  check(/한 번만/.test(noticeText), `the notice says the key is shown once: ${noticeText}`);
+  const serial = ((await notice.locator('.mono').textContent()) || '').trim();
+  check(/^[0-9A-Fa-f:]+$/.test(serial), `the notice names the serial: ${serial}`);
+  await page.locator(tid('cert-row', `[data-serial="${serial}"]`)).waitFor();
+  await page.locator(tid('cert-row', `[data-serial="${serial}"]`) + ' ' + tid('cert-status', '[data-status="active"]')).waitFor();
+  await page.locator(tid('ca-download')).waitFor();
+  await page.locator(tid('cert-redownload-key')).waitFor();
+  check((await page.locator(tid('usage-curl')).textContent()).includes(GATEWAY), 'the curl snippet names the gateway');
+  await noErrorStatus(page);
+  await shot(page, 'certs.png');
+
+  begin('curl with the downloaded files');
+  let who = curlWhoami(ISSUED);
+  check(who.resultType === 'SUCCESS' && who.success && who.success.app === APP, `whoami: ${JSON.stringify(who)}`);
+  check(who.success.qpmLimit === 500, `whoami qpmLimit 500: ${JSON.stringify(who.success)}`);
+  log(`  whoami: app ${who.success.app}, serial ${who.success.certSerial}, ${who.success.tlsVersion}`);
+
+  // 5. Settings.
+  begin('change the QPM');
+  await page.locator(tid('app-qpm')).fill('1234');
+  await page.locator(tid('app-save')).click();
+  await page.locator('#status-line', { hasText: '설정을 저장했어요.' }).waitFor();
+  await page.reload();
+  await page.locator(tid('app-qpm')).waitFor();
+  const qpmAfter = await page.locator(tid('app-qpm')).inputValue();
+  check(qpmAfter === '1234', `after a reload the QPM field shows 1234: ${qpmAfter}`);
+  check((await page.locator(tid('cert-notice')).count()) === 0, 'after a reload the key notice is gone');
+  let qpmSeen;
+  for (const until = Date.now() + 2000; ;) {
+    who = curlWhoami(ISSUED);
+    qpmSeen = who.success.qpmLimit;
+    if (qpmSeen === 1234 || Date.now() > until) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  check(qpmSeen === 1234, `whoami qpmLimit after saving: ${qpmSeen}`);
+
+  // 6. Revocation.
+  begin('revoke the certificate');
+  await page.locator(tid('cert-revoke', `[data-serial="${serial}"]`)).click();
+  const dialog = page.locator(tid('confirm-dialog'));
+  await dialog.waitFor({ state: 'visible' });
+  const question = await page.locator(tid('confirm-message')).textContent();
+  check(question.includes(serial), `the confirmation names the serial ${serial}: ${question}`);
+  await page.locator(tid('confirm-ok')).click();
+  await dialog.waitFor({ state: 'hidden' });
+  await page.locator(tid('cert-row', `[data-serial="${serial}"]`) + ' ' + tid('cert-status', '[data-status="revoked"]')).waitFor();
+  check((await page.locator(tid('cert-revoke', `[data-serial="${serial}"]`)).count()) === 0, 'a revoked certificate has no revoke button');
+  await noErrorStatus(page);
+  await shot(page, 'revoked.png');
+  let refused = false;
+  const revokedAt = Date.now();
+  for (const until = revokedAt + 1000; !refused;) {
+    refused = curlFails(ISSUED);
+    if (refused || Date.now() > until) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  check(refused, 'curl with the revoked certificate still gets through 1 s after the revocation');
+  log(`  curl with the revoked certificate refused ${Date.now() - revokedAt} ms after the dialog closed`);
+
+  // 7. Identity verification.
+  begin('create an identity-verification client');
+  await page.locator(tid('nav-idv')).click();
+  await page.locator(tid('idv-client-app') + ` option[value="${APP}"]`).waitFor({ state: 'attached' });
+  await page.locator(tid('idv-client-app')).selectOption(APP);
+  await page.locator(tid('idv-client-env')).selectOption('test');
+  await page.locator(tid('idv-client-submit')).click();
+  await page.locator(tid('idv-secret-panel')).waitFor();
+  const clientId = ((await page.locator(tid('idv-client-id')).textContent()) || '').trim();
+  const clientSecret = ((await page.locator(tid('idv-client-secret')).textContent()) || '').trim();
+  check(/^test_/.test(clientId) && clientSecret.length >= 16, `client_id ${clientId} and a secret are shown`);
+  await page.locator(tid('idv-client-row', `[data-client-id="${clientId}"]`)).waitFor();
+
+  begin('a one-touch request from the partner side');
+  const form = new URLSearchParams({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: 'ca' });
+  const tok = await post(`${CERT_URL}/token`, form.toString(), { 'Content-Type': 'application/x-www-form-urlencoded' });
+  check(tok.status === 200 && tok.json && tok.json.access_token, `token: ${tok.status} ${tok.text}`);
+  const accessToken = tok.json.access_token;
+  const reqd = await postJson(`${CERT_URL}/api/v2/sign/user/auth/id/request`, { requestType: 'USER_NONE', requestUrl: 'intoss://x' }, accessToken);
+  check(reqd.status === 200 && reqd.json && reqd.json.resultType === 'SUCCESS', `request: ${reqd.status} ${reqd.text}`);
+  const txId = reqd.json.success.txId;
+  check(typeof txId === 'string' && txId.length > 0, `a txId: ${reqd.text}`);
+  log(`  txId ${txId}`);
+
+  begin('the simulator page');
+  await page.goto(`${CONSOLE_URL}/simulator/${encodeURIComponent(txId)}`);
+  await page.locator(tid('sim-app')).waitFor();
+  check((await page.locator(tid('sim-app')).textContent()) === APP, 'the simulator names the app');
+  const simType = page.locator(tid('sim-type'));
+  check((await simType.getAttribute('data-type')) === 'USER_NONE' && (await simType.textContent()) === '원터치 인증',
+    `the simulator shows the one-touch type: ${await simType.textContent()}`);
+  await page.locator(tid('sim-status', '[data-status="REQUESTED"]')).waitFor();
+  check(await page.locator(tid('sim-open')).isVisible(), '앱 열기 is offered while REQUESTED');
+  await page.locator(tid('sim-complete')).click();
+  await page.locator(tid('sim-status', '[data-status="COMPLETED"]')).waitFor();
+  check((await page.locator(tid('sim-status')).textContent()) === 'COMPLETED', 'the status text is COMPLETED');
+  check(await page.locator(tid('sim-complete')).isDisabled(), '인증하기 is disabled once COMPLETED');
+  check(((await page.locator(tid('sim-error')).textContent()) || '') === '', 'no simulator error');
+  await noErrorStatus(page);
+  await shot(page, 'simulator.png');
+
+  begin('the result, decrypted');
+  const sess = newSession();
+  const res = await postJson(`${CERT_URL}/api/v2/sign/user/auth/id/result`, { txId, sessionKey: sess.sessionKey }, accessToken);
+  check(res.status === 200 && res.json && res.json.resultType === 'SUCCESS', `result: ${res.status} ${res.text}`);
+  check(res.json.success.status === 'COMPLETED', `result status: ${res.json.success.status}`);
+  const name = sess.decrypt(res.json.success.personalData.name);
+  check(name === '김토스', `the decrypted name: ${name}`);
+  log(`  personalData.name = ${name}`);
+
+  begin('the transaction in the 토스 인증 list');
+  await page.goto(`${CONSOLE_URL}/#/idv`);
+  const txRow = page.locator(tid('idv-tx-row', `[data-tx-id="${txId}"]`));
+  await txRow.locator(tid('idv-tx-status', '[data-status="COMPLETED"]')).waitFor();
+  check((await txRow.textContent()).includes(APP), 'the transaction row names the app');
+  await page.locator(tid('idv-client-row', `[data-client-id="${clientId}"]`)).waitFor();
+  check((await page.locator(tid('idv-secret-panel')).count()) === 0, 'the secret is not shown again');
+  await noErrorStatus(page);
+  await shot(page, 'idv.png');
+
+  begin('the overview counts the gateway requests');
+  await page.locator(tid('nav-overview')).click();
+  const ovRow = page.locator(tid('overview-app-row', `[data-app="${APP}"]`));
+  await ovRow.waitFor();
+  const total = ((await ovRow.locator(tid('overview-total')).textContent()) || '').replace(/,/g, '');
+  check(Number(total) === gatewayOk, `the overview counts ${gatewayOk} requests: ${total}`);
+  await ovRow.locator(tid('overview-chart')).waitFor();
+  await noErrorStatus(page);
+  await shot(page, 'overview-traffic.png');
+
+  // 8. Sign out (from a page without a refresh timer).
+  begin('sign out');
+  await page.locator(tid('nav-apps')).click();
+  await page.locator(tid('app-create-name')).waitFor();
+  await page.locator(tid('nav-logout')).click();
+  await page.locator(tid('login-token')).waitFor();
+  check(await page.locator('#nav').isHidden(), 'the navigation is hidden after signing out');
+  check(new URL(page.url()).pathname === '/login', `the address is /login: ${page.url()}`);
+  await page.locator('#status-line', { hasText: '로그아웃했어요.' }).waitFor();
+  await shot(page, 'signed-out.png');
+  const refusedAfter = expectRefusal(401, '/admin/v1/apps');
+  const after = await page.evaluate(async () => {
+    const r = await fetch('/admin/v1/apps', { credentials: 'same-origin' });
+    return { status: r.status, body: await r.text() };
+  });
+  check(after.status === 401, `/admin/v1/apps after signing out: ${after.status} ${after.body}`);
+  check(!(await context.cookies(CONSOLE_URL)).some((c) => c.name === 'intoss_console' && c.value), 'the session cookie is cleared');
+  await page.reload();
+  await page.locator(tid('login-token')).waitFor();
+  check(await page.locator('#nav').isHidden(), 'still signed out after a reload');
+
+  // 1. No console errors.
+  begin('browser console');
+  await page.waitForTimeout(200); // let the last log entries arrive
+  for (const e of [refusedLogin, refusedCreate, refusedAfter]) {
+    if (e.seen === 0) log(`  (Chromium logged no line for the expected ${e.status} on ${e.path})`);
+  }
+  check(problems.length === 0, `errors in the browser:\n  ${problems.join('\n  ')}`);
+}
+
+let code = 0;
+try {
+  await main();
+  console.log(JSON.stringify({ ok: true, seconds: (Date.now() - t0) / 1000, screenshots, notes }));
+} catch (e) {
+  code = 1;
+  console.error(`FAIL [${step}]: ${e instanceof StepFailure ? e.message : (e && e.stack) || e}`);
+  if (problems.length) console.error(`browser errors so far:\n  ${problems.join('\n  ')}`);
+  if (page) {
+    try {
+      console.error(`page: ${page.url()}; status line: ${JSON.stringify(await page.locator('#status-line').textContent({ timeout: 1000 }))}`);
+      await page.screenshot({ path: path.join(ARTIFACTS, 'failure.png'), fullPage: true, timeout: 5000 });
+      console.error(`screenshot: ${path.join(ARTIFACTS, 'failure.png')}`);
+    } catch (_) { /* best effort */ }
+  }
+} finally {
+  clearTimeout(deadline);
+  if (context) await context.close().catch(() => {});
+  fs.rmSync(userDataDir, { recursive: true, force: true });
+}
+process.exit(code);
