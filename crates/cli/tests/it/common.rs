@@ -244,9 +244,47 @@ impl Server {
     }
 }
 
+impl Server {
+    /// What must never appear in a server log: private keys, the admin token, client secrets and
+    /// access tokens, and the personal data the tests send or receive.
+    pub fn log_problems(&self) -> Vec<String> {
+        let log = self.log();
+        let token = std::fs::read_to_string(self.data_dir().join("admin-token")).unwrap_or_default();
+        let mut problems = Vec::new();
+        let mut forbidden: Vec<(&str, String)> = vec![
+            ("private key", "PRIVATE KEY".into()),
+            ("access token (JWT)", "eyJ".into()),
+            ("personal data", "김토스".into()),
+            ("personal data", "홍길동".into()),
+            ("personal data", "김철수".into()),
+            ("personal data", "19930324".into()),
+            ("personal data", "01012345678".into()),
+        ];
+        if token.trim().len() >= 32 {
+            forbidden.push(("admin token", token.trim().to_owned()));
+        }
+        for (what, needle) in &forbidden {
+            if log.contains(needle.as_str()) {
+                problems.push(format!("{what} in the server log"));
+            }
+        }
+        // Client secrets and the admin token are 64 hex digits; nothing else logged is that long.
+        let long_hex = log.split(|c: char| !c.is_ascii_hexdigit()).any(|run| run.len() >= 64);
+        if long_hex {
+            problems.push("a 64-hex-digit secret in the server log".into());
+        }
+        problems
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.kill9();
+        // Every test's server log is checked for secrets (issue 8's "secrets" check, suite-wide).
+        if !std::thread::panicking() {
+            let problems = self.log_problems();
+            assert!(problems.is_empty(), "{problems:?}\n--- log ---\n{}", self.log());
+        }
     }
 }
 

@@ -108,3 +108,21 @@ fn a_corrupt_ca_is_an_error_not_a_new_ca() {
     assert!(err.contains("ca.pem"), "{err}");
     assert_eq!(std::fs::read_to_string(s.data_dir().join("ca.pem")).unwrap(), "not a certificate");
 }
+
+/// The suite-wide log check (every `Server` checks its log when dropped) can fail.
+#[test]
+fn the_secret_log_check_catches_secrets() {
+    let s = Server::start();
+    let clean = s.log();
+    for leak in
+        ["-----BEGIN PRIVATE KEY-----", "token=eyJraWQiOiJpbnRvc3MiLCJhbGciOiJSUzI1NiJ9", "name=김토스"]
+    {
+        std::fs::write(s.log_path(), format!("{clean}{leak}\n")).unwrap();
+        assert!(!s.log_problems().is_empty(), "{leak} must be caught");
+    }
+    let token = std::fs::read_to_string(s.data_dir().join("admin-token")).unwrap();
+    std::fs::write(s.log_path(), format!("{clean}auth {token}")).unwrap();
+    assert!(!s.log_problems().is_empty(), "the admin token must be caught");
+    std::fs::write(s.log_path(), &clean).unwrap();
+    assert!(s.log_problems().is_empty());
+}
