@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 
 use crate::error::{ApiError, success};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiObject, ApiQuery};
 use crate::platform::{Platform, unix_now};
 
 /// The OpenAPI description of this API.
@@ -188,7 +188,7 @@ async fn list_apps(State(p): State<Arc<Platform>>) -> Result<Response, ApiError>
 
 async fn create_app(
     State(p): State<Arc<Platform>>,
-    ApiJson(body): ApiJson<CreateApp>,
+    ApiObject(body): ApiObject<CreateApp>,
 ) -> Result<Response, ApiError> {
     validate_name(&body.name)?;
     if let Some(w) = &body.webhook_url {
@@ -218,7 +218,7 @@ async fn get_app(State(p): State<Arc<Platform>>, Path(name): Path<String>) -> Re
 async fn patch_app(
     State(p): State<Arc<Platform>>,
     Path(name): Path<String>,
-    ApiJson(body): ApiJson<PatchApp>,
+    ApiObject(body): ApiObject<PatchApp>,
 ) -> Result<Response, ApiError> {
     let webhook_url = match body.webhook_url {
         Some(w) if w.is_empty() => Some(None),
@@ -301,7 +301,7 @@ struct Issued {
 async fn issue_cert(
     State(p): State<Arc<Platform>>,
     Path(name): Path<String>,
-    ApiJson(body): ApiJson<IssueCert>,
+    ApiObject(body): ApiObject<IssueCert>,
 ) -> Result<Response, ApiError> {
     let key = match (body.csr, body.key_type) {
         (Some(_), Some(_)) => return Err(ApiError::invalid("send either csr or key_type, not both")),

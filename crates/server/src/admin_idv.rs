@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiError, success};
-use crate::extract::{ApiJson, ApiQuery};
+use crate::extract::{ApiObject, ApiQuery};
 use crate::platform::{Platform, unix_now};
 
 /// The routes, for the authenticated part of the admin router.
@@ -39,7 +39,7 @@ struct CreateClient {
 
 async fn create_client(
     State(p): State<Arc<Platform>>,
-    ApiJson(body): ApiJson<CreateClient>,
+    ApiObject(body): ApiObject<CreateClient>,
 ) -> Result<Response, ApiError> {
     let test_env = match body.env.as_deref() {
         None | Some("test") => true,
@@ -102,7 +102,7 @@ async fn open(State(p): State<Arc<Platform>>, Path(tx): Path<String>) -> Result<
 async fn complete(
     State(p): State<Arc<Platform>>,
     Path(tx): Path<String>,
-    ApiJson(who): ApiJson<Identity>,
+    ApiObject(who): ApiObject<Identity>,
 ) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, p.idv.complete(&tx, &who, unix_now()).await?))
 }
@@ -120,7 +120,7 @@ struct Age {
 async fn age(
     State(p): State<Arc<Platform>>,
     Path(tx): Path<String>,
-    ApiJson(body): ApiJson<Age>,
+    ApiObject(body): ApiObject<Age>,
 ) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, p.idv.age(&tx, body.seconds, unix_now()).await?))
 }

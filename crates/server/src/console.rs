@@ -25,7 +25,7 @@ use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
 use crate::error::{ApiError, success};
-use crate::extract::ApiJson;
+use crate::extract::ApiObject;
 use crate::platform::{Platform, unix_now};
 
 const INDEX: &str = include_str!("console/index.html");
@@ -181,7 +181,10 @@ struct Login {
     token: String,
 }
 
-async fn login(State(p): State<Arc<Platform>>, ApiJson(body): ApiJson<Login>) -> Result<Response, ApiError> {
+async fn login(
+    State(p): State<Arc<Platform>>,
+    ApiObject(body): ApiObject<Login>,
+) -> Result<Response, ApiError> {
     if !p.admin_token_matches(body.token.trim()) {
         tracing::warn!("console sign-in refused: wrong admin token");
         return Err(ApiError::new(

@@ -40,6 +40,25 @@ impl<T: DeserializeOwned> FromRequest<Arc<Platform>> for ApiJson<T> {
     }
 }
 
+/// A JSON **object** body (structs of the admin API): like [`ApiJson`], and an array or a scalar
+/// is `INVALID_PARAMETER` (serde would otherwise read `[null, null]` as a struct's fields).
+#[derive(Debug)]
+pub struct ApiObject<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest<Arc<Platform>> for ApiObject<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &Arc<Platform>) -> Result<Self, Self::Rejection> {
+        let ApiJson(value) = ApiJson::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::invalid("the body must be a JSON object"));
+        }
+        serde_json::from_value(value)
+            .map(ApiObject)
+            .map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))
+    }
+}
+
 /// A query string whose rejection is an `INVALID_PARAMETER` envelope (unknown or ill-typed
 /// parameters).
 #[derive(Debug)]

@@ -204,3 +204,33 @@ async fn csr_issuance_keeps_the_key_and_takes_the_subject_from_the_app() {
     let r = get(&s.client(Some(&id)), &s.gateway_url("/api-partner/v1/whoami")).await.unwrap();
     assert_eq!(json(&r)["success"]["app"], "csr-app");
 }
+
+/// Found by schemathesis: serde reads `[null, null]` as a struct, so the admin API once issued a
+/// certificate for an array body. Every admin body must be a JSON object.
+#[tokio::test]
+async fn regression_array_bodies_are_refused() {
+    let s = Server::start();
+    s.cli_ok(&["app", "create", "arr"]);
+    let http = intoss_client::HttpsClient::new(intoss_client::tls::client_config(&s.ca_pem(), None).unwrap());
+    let token = std::fs::read_to_string(s.data_dir().join("admin-token")).unwrap();
+    let auth = format!("Bearer {}", token.trim());
+    for (path, body) in [
+        ("/admin/v1/apps/arr/certs", "[null, null]"),
+        ("/admin/v1/apps", "[\"x\"]"),
+        ("/admin/v1/idv/clients", "\"arr\""),
+    ] {
+        let r = http
+            .send(
+                Method::POST,
+                &format!("https://{}{path}", s.endpoints.console),
+                &[("authorization", &auth)],
+                Some(body.as_bytes().to_vec()),
+            )
+            .await
+            .unwrap();
+        let reason = assert_fail(&r, 400, "INVALID_PARAMETER");
+        assert!(reason.contains("JSON object"), "{path}: {reason}");
+    }
+    let certs: Value = serde_json::from_str(&s.cli_ok(&["cert", "list", "--json"])).unwrap();
+    assert_eq!(certs, serde_json::json!([]), "nothing issued");
+}
