@@ -28,5 +28,6 @@ mod lifecycle;
 mod mtls;
 mod postgres;
 mod proxy;
+mod robustness;
 mod sdk;
 mod tls_policy;
