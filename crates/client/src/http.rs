@@ -71,18 +71,26 @@ pub struct Response {
 }
 
 impl HttpsClient {
-    /// A client using `config` for every connection.
-    pub fn new(mut config: ClientConfig) -> Self {
+    /// A client using `config` for every connection, speaking HTTP/1.1 only (for benchmarks
+    /// that must compare like with like).
+    pub fn new_http1(config: ClientConfig) -> Self {
+        Self::build(config, false)
+    }
+
+    /// A client using `config` for every connection (HTTP/2 or HTTP/1.1 by ALPN).
+    pub fn new(config: ClientConfig) -> Self {
+        Self::build(config, true)
+    }
+
+    fn build(mut config: ClientConfig, http2: bool) -> Self {
         let cert_resolver = Arc::new(RecordingResolver {
             inner: config.client_auth_cert_resolver.clone(),
             asked_without_cert: AtomicBool::new(false),
         });
         config.client_auth_cert_resolver = cert_resolver.clone();
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(config)
-            .https_only()
-            .enable_all_versions()
-            .build();
+        let builder = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(config).https_only();
+        let connector =
+            if http2 { builder.enable_all_versions().build() } else { builder.enable_http1().build() };
         Self { inner: Client::builder(TokioExecutor::new()).build(connector), cert_resolver }
     }
 

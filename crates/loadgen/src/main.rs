@@ -48,6 +48,12 @@ enum Command {
         /// Duration.
         #[arg(long, default_value_t = 10)]
         seconds: u64,
+        /// Path to GET.
+        #[arg(long, default_value = "/api-partner/v1/whoami")]
+        path: String,
+        /// HTTP/1.1 only (to compare with a server configured without HTTP/2).
+        #[arg(long)]
+        http1: bool,
     },
     /// Cost of one rate-limit decision: in memory, and through Redis.
     Limiter {
@@ -152,8 +158,8 @@ async fn main() -> anyhow::Result<()> {
             Command::Limiter { redis, decisions, concurrency } => {
                 return limiter(&redis, decisions, concurrency).await;
             }
-            Command::Gateway { url, cacert, cert, key, connections, seconds } => {
-                return gateway(&url, &cacert, &cert, &key, connections, seconds).await;
+            Command::Gateway { url, cacert, cert, key, connections, seconds, path, http1 } => {
+                return gateway(&url, &cacert, &cert, &key, connections, seconds, &path, http1).await;
             }
             Command::Idv {
                 call,
@@ -257,7 +263,9 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Keep-alive mTLS load on whoami; every answer must be a 200 SUCCESS envelope.
+/// Keep-alive mTLS load on one path; every answer must be a 200. Reports requests/s and the
+/// latency percentiles.
+#[allow(clippy::too_many_arguments)]
 async fn gateway(
     url: &str,
     cacert: &std::path::Path,
@@ -265,30 +273,49 @@ async fn gateway(
     key: &std::path::Path,
     connections: usize,
     seconds: u64,
+    path: &str,
+    http1: bool,
 ) -> anyhow::Result<()> {
     let ca = std::fs::read(cacert)?;
     let (c, k) = (std::fs::read(cert)?, std::fs::read(key)?);
     let deadline = Instant::now() + Duration::from_secs(seconds);
-    let done = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..connections {
         // One client (one pool, one connection) per worker: N keep-alive connections.
-        let http = HttpsClient::new(intoss_client::tls::client_config(&ca, Some((&c, &k)))?);
-        let (done, target) = (done.clone(), format!("{url}/api-partner/v1/whoami"));
+        let config = intoss_client::tls::client_config(&ca, Some((&c, &k)))?;
+        let http = if http1 { HttpsClient::new_http1(config) } else { HttpsClient::new(config) };
+        let target = format!("{url}{path}");
         tasks.spawn(async move {
+            let mut latencies = Vec::new();
             while Instant::now() < deadline {
+                let t = Instant::now();
                 let r = http.send(Method::GET, &target, &[], None).await?;
                 anyhow::ensure!(r.status == 200, "HTTP {}: {:?}", r.status, r.body);
-                done.fetch_add(1, Ordering::Relaxed);
+                latencies.push(t.elapsed());
             }
-            anyhow::Ok(())
+            anyhow::Ok(latencies)
         });
     }
+    let mut all = Vec::new();
     while let Some(r) = tasks.join_next().await {
-        r??;
+        all.extend(r??);
     }
-    report("gateway-whoami", done.load(Ordering::Relaxed), start.elapsed());
+    let took = start.elapsed();
+    all.sort();
+    let pct = |p: f64| {
+        let i = ((all.len() as f64 * p).ceil() as usize).saturating_sub(1).min(all.len().saturating_sub(1));
+        all.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    let rate = all.len() as f64 / took.as_secs_f64();
+    println!(
+        "{{\"call\":\"gateway\",\"calls\":{},\"seconds\":{:.2},\"per_second\":{rate:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"p999_ms\":{:.3}}}",
+        all.len(),
+        took.as_secs_f64(),
+        pct(0.50),
+        pct(0.99),
+        pct(0.999)
+    );
     Ok(())
 }
 
