@@ -277,11 +277,11 @@ impl RequestStats {
     pub fn record(&self, app: &str, limited: bool, now: i64) {
         let minute = now.div_euclid(60);
         let mut apps = self.apps.lock().unwrap_or_else(|p| p.into_inner());
-        let ring = apps.entry(app.to_owned()).or_insert_with(|| Ring {
-            minute,
-            requests: [0; 60],
-            limited: [0; 60],
-        });
+        // No allocation on the request path once the app has a ring.
+        if !apps.contains_key(app) {
+            apps.insert(app.to_owned(), Ring { minute, requests: [0; 60], limited: [0; 60] });
+        }
+        let Some(ring) = apps.get_mut(app) else { return };
         ring.advance(minute);
         let i = usize::try_from(minute.rem_euclid(60)).unwrap_or(0);
         if limited {

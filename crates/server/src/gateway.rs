@@ -158,8 +158,8 @@ struct WhoAmI {
     not_after: String,
     qpm_limit: u32,
     remaining: u32,
-    tls_version: String,
-    cipher_suite: String,
+    tls_version: &'static str,
+    cipher_suite: &'static str,
 }
 
 async fn whoami(req: Request) -> Result<Response, ApiError> {

@@ -125,11 +125,12 @@ impl Connection {
                 .and_then(|chain| chain.first())
                 .and_then(ClientIdentity::from_der)
                 .map(Arc::new),
-            tls_version: session.protocol_version().map(|v| format!("{v:?}")).unwrap_or_default(),
+            // Static names: nothing is allocated per request for them.
+            tls_version: session.protocol_version().and_then(|v| v.as_str()).unwrap_or("unknown"),
             cipher_suite: session
                 .negotiated_cipher_suite()
-                .map(|s| format!("{:?}", s.suite()))
-                .unwrap_or_default(),
+                .and_then(|s| s.suite().as_str())
+                .unwrap_or("unknown"),
         };
         let close = Arc::new(Notify::new());
         let control = ConnControl(close.clone());

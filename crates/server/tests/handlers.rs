@@ -59,8 +59,8 @@ async fn whoami(p: &Arc<Platform>) -> (StatusCode, serde_json::Value, Option<Str
             common_name: Some("app".into()),
             not_after: 0,
         })),
-        tls_version: "TLSv1_3".into(),
-        cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+        tls_version: "TLSv1_3",
+        cipher_suite: "TLS13_AES_128_GCM_SHA256",
     });
     let resp = intoss_server::gateway::router(p.clone()).oneshot(req).await.unwrap();
     let status = resp.status();

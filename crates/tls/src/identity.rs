@@ -42,9 +42,9 @@ pub struct ConnInfo {
     /// The client certificate's identity, on mTLS listeners.
     pub client: Option<Arc<ClientIdentity>>,
     /// Negotiated protocol version, e.g. `TLSv1_3`.
-    pub tls_version: String,
+    pub tls_version: &'static str,
     /// Negotiated cipher suite, e.g. `TLS13_AES_128_GCM_SHA256`.
-    pub cipher_suite: String,
+    pub cipher_suite: &'static str,
 }
 
 fn serial_of(cert: &X509Certificate<'_>) -> String {
