@@ -320,6 +320,19 @@ async fn token_endpoint_follows_rfc_6749() {
         .await
         .unwrap();
     assert_eq!(r.status, 200);
+    // A malformed Basic header is a failed client authentication, not a missing parameter.
+    let r = p
+        .http
+        .send(
+            Method::POST,
+            &format!("{}/token", p.base),
+            &[("content-type", "application/x-www-form-urlencoded"), ("authorization", "Basic !!!")],
+            Some(b"grant_type=client_credentials&scope=ca".to_vec()),
+        )
+        .await
+        .unwrap();
+    assert_eq!((r.status.as_u16(), json(&r)["error"].as_str()), (401, Some("invalid_client")));
+    assert!(r.headers["www-authenticate"].to_str().unwrap().starts_with("Basic"));
 }
 
 #[tokio::test]
