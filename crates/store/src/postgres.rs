@@ -11,7 +11,7 @@ use sqlx::Row;
 use sqlx::postgres::{PgPool, PgPoolOptions};
 
 use crate::sql::{
-    AppRow, CertRow, IdvClientRow, IdvTxRow, cert_columns, is_fk_violation, is_unique_violation, json,
+    AppRow, CertRow, IdvClientRow, IdvTxRow, cert_columns, insert_error, is_unique_violation, json,
     tx_columns,
 };
 use crate::{

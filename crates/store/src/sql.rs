@@ -66,7 +66,18 @@ pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
-pub(crate) fn is_fk_violation(e: &sqlx::Error) -> bool {
+/// The error of an insert: a duplicate key is a conflict on `what`, a missing app is not found.
+pub(crate) fn insert_error(e: sqlx::Error, what: String, app: &str) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::Conflict(what)
+    } else if is_fk_violation(&e) {
+        StoreError::NotFound(format!("app `{app}`"))
+    } else {
+        e.into()
+    }
+}
+
+fn is_fk_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_foreign_key_violation())
 }
 
@@ -233,15 +244,7 @@ macro_rules! impl_store {
                 .bind(&c.revoke_reason)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        StoreError::Conflict(format!("certificate {}", c.serial))
-                    } else if is_fk_violation(&e) {
-                        StoreError::NotFound(format!("app `{}`", c.app_name))
-                    } else {
-                        e.into()
-                    }
-                })?;
+                .map_err(|e| insert_error(e, format!("certificate {}", c.serial), &c.app_name))?;
                 Ok(())
             }
 
@@ -321,15 +324,7 @@ macro_rules! impl_store {
                 .bind(c.deleted_at)
                 .execute(&self.pool)
                 .await
-                .map_err(|e| {
-                    if is_unique_violation(&e) {
-                        StoreError::Conflict(format!("client {}", c.client_id))
-                    } else if is_fk_violation(&e) {
-                        StoreError::NotFound(format!("app `{}`", c.app_name))
-                    } else {
-                        e.into()
-                    }
-                })?;
+                .map_err(|e| insert_error(e, format!("client {}", c.client_id), &c.app_name))?;
                 Ok(())
             }
 

@@ -342,6 +342,22 @@ pub fn assert_fail(resp: &Response, status: u16, code: &str) -> String {
     reason
 }
 
+/// Runs `intoss serve` with `config` (TOML text) in a fresh dir; it must refuse to start.
+/// Returns its stderr.
+pub fn serve_refused(config: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.toml"), config).unwrap();
+    let out = Command::new(bin())
+        .args(["serve", "--data-dir"])
+        .arg(dir.path().join("d"))
+        .arg("--config")
+        .arg(dir.path().join("c.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "intoss serve started with {config}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 /// Whether a program is installed.
 pub fn have(program: &str) -> bool {
     Command::new("sh")

@@ -78,17 +78,7 @@ fn plain_http_is_not_served() {
 
 #[test]
 fn bad_config_refuses_to_start_naming_the_key() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("c.toml"), "[gateway]\ndefault_qpm = 10\nmax_body = 5\n").unwrap();
-    let out = std::process::Command::new(bin())
-        .args(["serve", "--data-dir"])
-        .arg(dir.path().join("d"))
-        .arg("--config")
-        .arg(dir.path().join("c.toml"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = serve_refused("[gateway]\ndefault_qpm = 10\nmax_body = 5\n");
     assert!(err.contains("max_body"), "{err}");
 }
 

@@ -40,17 +40,7 @@ async fn serve_on_postgres_issues_certificates_and_keeps_them_across_restarts() 
 
 #[test]
 fn a_bad_storage_url_is_refused_naming_the_key() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("c.toml"), "[storage]\nurl = \"mysql://u:secret@h/db\"\n").unwrap();
-    let out = std::process::Command::new(bin())
-        .args(["serve", "--data-dir"])
-        .arg(dir.path().join("d"))
-        .arg("--config")
-        .arg(dir.path().join("c.toml"))
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = serve_refused("[storage]\nurl = \"mysql://u:secret@h/db\"\n");
     assert!(
         err.contains("storage.url") && !err.contains("secret"),
         "names the key, hides the password: {err}"
