@@ -1,5 +1,6 @@
 //! The cert listener's routes: `/token`, the three calls under both path families, the
-//! certificate validation call, and the platform's public key.
+//! certificate validation call, the platform's public key, and their OpenAPI description
+//! (`openapi.json`, served at `/openapi.json`).
 
 use std::sync::Arc;
 
@@ -14,6 +15,9 @@ use serde_json::{Value, json};
 use crate::error::{IdvError, OAuthError};
 use crate::service::{IdvService, TokenForm};
 
+/// The OpenAPI description of the cert listener.
+pub const OPENAPI: &str = include_str!("openapi.json");
+
 /// Largest body the cert listener reads.
 const MAX_BODY: usize = 64 * 1024;
 
@@ -22,7 +26,8 @@ pub fn router(svc: Arc<IdvService>) -> Router {
     let mut r = Router::new()
         .route("/token", post(token))
         .route("/api/v1/certificate/validate", post(validate))
-        .route("/api/v2/sign/public-key", get(public_key));
+        .route("/api/v2/sign/public-key", get(public_key))
+        .route("/openapi.json", get(openapi));
     // Both path families appear in official material (toss-apis.md §1.1); serve both.
     for base in ["/api/v2/sign/user/auth", "/api/v2/sign/user/auth/id"] {
         r = r
@@ -46,7 +51,7 @@ async fn not_found(req: Request) -> IdvError {
 }
 
 async fn method_not_allowed(req: Request) -> IdvError {
-    IdvError::InvalidParameter(format!("{} is not allowed on {}", req.method(), req.uri().path()))
+    IdvError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.uri().path()))
 }
 
 /// Reads a JSON object body (CE3000 for anything else).
@@ -112,6 +117,10 @@ async fn public_key(State(svc): State<Arc<IdvService>>, headers: HeaderMap) -> R
     }
 }
 
+async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+}
+
 /// `POST /token` (RFC 6749 §4.4): form body, client credentials in the body or as HTTP Basic.
 async fn token(
     State(svc): State<Arc<IdvService>>,
@@ -152,7 +161,9 @@ fn ok_raw(v: Value) -> Response {
 }
 
 /// Parses `application/x-www-form-urlencoded`, refusing repeated parameters (RFC 6749 §3.2).
-fn parse_form(body: &[u8]) -> Result<TokenForm, OAuthError> {
+/// Public for the fuzz target `fuzz/fuzz_targets/token_form.rs` only.
+#[doc(hidden)]
+pub fn parse_form(body: &[u8]) -> Result<TokenForm, OAuthError> {
     let text = std::str::from_utf8(body).map_err(|_| OAuthError::InvalidRequest("the body is not UTF-8"))?;
     let mut form = TokenForm::default();
     for pair in text.split('&').filter(|p| !p.is_empty()) {
@@ -216,5 +227,24 @@ mod tests {
         assert!(parse_form(b"scope=ca&scope=ca").is_err());
         assert!(parse_form(b"client_id=%zz").is_err());
         assert!(parse_form(b"client_id=%4").is_err());
+    }
+
+    /// The description names exactly the routes of [`router`] (the end-to-end test checks that
+    /// each is served, and schemathesis checks the answers against it).
+    #[test]
+    fn openapi_describes_every_route() {
+        let doc: Value = serde_json::from_str(OPENAPI).unwrap();
+        assert_eq!(doc["openapi"], "3.0.3");
+        let mut paths: Vec<String> = doc["paths"].as_object().unwrap().keys().cloned().collect();
+        paths.sort_unstable();
+        let mut expected: Vec<String> =
+            ["/token", "/api/v1/certificate/validate", "/api/v2/sign/public-key", "/openapi.json"]
+                .map(String::from)
+                .to_vec();
+        for base in ["/api/v2/sign/user/auth", "/api/v2/sign/user/auth/id"] {
+            expected.extend(["request", "status", "result"].map(|call| format!("{base}/{call}")));
+        }
+        expected.sort_unstable();
+        assert_eq!(paths, expected);
     }
 }

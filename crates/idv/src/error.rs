@@ -4,7 +4,8 @@
 //! | code | HTTP | meaning |
 //! |---|---|---|
 //! | CE1000 | 401 | access token missing, malformed, expired, or its client deleted (seed) |
-//! | CE3000 | 400 | invalid parameter: a missing or ill-formed field, bad JSON |
+//! | CE3000 | 400 | invalid parameter: a missing or ill-formed field, bad JSON, an unknown path |
+//! | CE3000 | 405 | a method the path does not have (with `Allow`) |
 //! | CE3001 | 400 | the sessionKey or an encrypted field cannot be decrypted |
 //! | CE3002 | 400 | the sessionKey's session was already used in this transaction |
 //! | CE3100 | 404 | no such transaction for this client (seed) |
@@ -33,6 +34,9 @@ pub enum IdvError {
     /// CE3000.
     #[error("요청 파라미터가 올바르지 않습니다: {0}")]
     InvalidParameter(String),
+    /// CE3000 with 405: a method the path does not have.
+    #[error("요청 파라미터가 올바르지 않습니다: {0}")]
+    MethodNotAllowed(String),
     /// CE3001.
     #[error("암호화된 값을 복호화할 수 없습니다: {0}")]
     Undecryptable(String),
@@ -67,7 +71,7 @@ impl IdvError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidToken => "CE1000",
-            Self::InvalidParameter(_) => "CE3000",
+            Self::InvalidParameter(_) | Self::MethodNotAllowed(_) => "CE3000",
             Self::Undecryptable(_) => "CE3001",
             Self::SessionReused => "CE3002",
             Self::UnknownTransaction => "CE3100",
@@ -84,6 +88,7 @@ impl IdvError {
         match self {
             Self::InvalidToken => StatusCode::UNAUTHORIZED,
             Self::UnknownTransaction => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
         }
