@@ -194,6 +194,10 @@ fn percent_decode(s: &str) -> Result<String, OAuthError> {
             b'+' => out.push(b' '),
             b'%' => {
                 let hex = bytes.get(i + 1..i + 3).ok_or(bad)?;
+                // Two hex digits: `from_str_radix` alone also takes a sign (`%+1` read as 0x01).
+                if !hex.iter().all(u8::is_ascii_hexdigit) {
+                    return Err(bad);
+                }
                 let hex = std::str::from_utf8(hex).map_err(|_| bad)?;
                 out.push(u8::from_str_radix(hex, 16).map_err(|_| bad)?);
                 i += 2;
@@ -227,6 +231,15 @@ mod tests {
         assert!(parse_form(b"scope=ca&scope=ca").is_err());
         assert!(parse_form(b"client_id=%zz").is_err());
         assert!(parse_form(b"client_id=%4").is_err());
+    }
+
+    /// Found by the fuzz target `token_form`: `%+a` was decoded as the byte 0x0a.
+    #[test]
+    fn regression_a_signed_percent_escape_is_refused() {
+        for body in [&b"scope=%+a"[..], b"client_id=%+1", b"client_secret=%-1", b"%+1=x"] {
+            assert!(parse_form(body).is_err(), "{}", String::from_utf8_lossy(body));
+        }
+        assert_eq!(parse_form(b"client_id=%0a%2B").unwrap().client_id.as_deref(), Some("\n+"));
     }
 
     /// The description names exactly the routes of [`router`] (the end-to-end test checks that

@@ -4,6 +4,9 @@
 //! - `mtls`: handshake refusals (no cert, foreign CA, expired, wrong EKU, unknown, revoked) and
 //!   revocation of open connections and of new connections that offer an earlier session;
 //! - `tls_policy`: protocol versions and cipher suites, checked with `openssl s_client`;
+//! - `scanners`: sslyze and testssl.sh on all three listeners, against expected verdicts;
+//! - `handshake`: tlsfuzzer-style refusals on the gateway (empty Certificate, bad
+//!   CertificateVerify, wrong EKU, chains through intermediates), with a raw rustls client;
 //! - `gateway`: envelopes for every error, whoami, rate limit, IP allowlist, body limits;
 //! - `proxy`: reverse-proxy routes, header stripping, upstream failures;
 //! - `admin`: admin API auth, CLI commands and their JSON, CSR issuance;
@@ -22,6 +25,7 @@ mod console;
 mod doctor;
 mod firewall;
 mod gateway;
+mod handshake;
 mod idv;
 mod interop;
 mod lifecycle;
@@ -29,5 +33,6 @@ mod mtls;
 mod postgres;
 mod proxy;
 mod robustness;
+mod scanners;
 mod sdk;
 mod tls_policy;
