@@ -7,11 +7,12 @@
 //! - (a) an empty Certificate message, sent when the server asks for one;
 //! - (b) a CertificateVerify signed with a key other than the certificate's;
 //! - (c) a wrong extended key usage, or a CA certificate as the client certificate, each with the
-//!   serial of a live certificate, so that the platform's serial gate would have admitted it and the
-//!   refusal comes from the certificate checks themselves (`mtls::foreign_ca_expired_and_wrong_eku_fail_the_handshake`
-//!   covers the same EKU with an unknown serial);
+//!   serial of a live certificate. The platform's serial gate would have admitted them, so the
+//!   refusal comes from the certificate checks themselves.
+//!   `mtls::foreign_ca_expired_and_wrong_eku_fail_the_handshake` covers the same EKU with an
+//!   unknown serial;
 //! - (d) chains through an intermediate CA: one the platform never issued under its own root, and
-//!   one under a foreign root with the platform's name.
+//!   ones under foreign roots, one of them named like the platform's.
 //!
 //! Every case has a control: the same client with the right certificate and key gets `200`.
 //! The test PKI comes from `intoss_pki` and from `openssl x509 -req`, which can sign a CA
@@ -115,7 +116,7 @@ async fn attempt(addr: SocketAddr, config: Arc<ClientConfig>) -> Outcome {
 }
 
 /// Asserts the handshake is refused with a TLS alert on both versions and nothing is answered.
-/// `alerts[i]` is the alert expected on `VERSIONS[i]`.
+/// `alerts[i]` is the alert expected on `VERSIONS[i]` (`""`: any alert).
 async fn assert_refused(s: &Server, case: &str, present: &Present, alerts: [&str; 2]) {
     for ((version_name, version), alert) in VERSIONS.into_iter().zip(alerts) {
         match attempt(s.endpoints.gateway, client_config(s, version, present)).await {
@@ -399,6 +400,9 @@ async fn chains_through_an_intermediate_are_refused() {
     assert_answered(&s, "control", &Present::Chain(chain(&id), key(&id))).await;
 }
 
+/// Which alert the fixed gate sends is its choice.
+const ANY_ALERT: [&str; 2] = ["", ""];
+
 /// Known gap (SECURITY.md, "TLS scanners and handshake conformance"): the platform's gate admits
 /// a certificate by its serial alone, and webpki keeps no basic constraints of a trust anchor, so
 /// the root's `pathlen:0` is not enforced. Whoever holds the CA key (a restored backup, say) can
@@ -420,28 +424,16 @@ async fn a_live_serial_minted_again_with_the_ca_key_is_refused() {
 
     let new_key = pki.key("new");
     let cert = pki.sign("direct", "a", &new_key, root, &id.serial, CLIENT_EXT);
-    assert_refused(&s, "live serial, new key", &files(&cert, &new_key), ["BadCertificate", "BadCertificate"])
-        .await;
+    assert_refused(&s, "live serial, new key", &files(&cert, &new_key), ANY_ALERT).await;
 
     let int_key = pki.key("int");
     let int = pki.sign("int", "intoss intermediate", &int_key, root, "1001", INTERMEDIATE_EXT);
     let leaf = pki.sign("leaf", "a", &new_key, (&int, &int_key), &id.serial, CLIENT_EXT);
     let bundle = pki.bundle("chain", &[&leaf, &int]);
-    assert_refused(
-        &s,
-        "live serial through an intermediate",
-        &files(&bundle, &new_key),
-        ["BadCertificate", "BadCertificate"],
-    )
-    .await;
+    assert_refused(&s, "live serial through an intermediate", &files(&bundle, &new_key), ANY_ALERT).await;
 
-    let ku = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,keyEncipherment\nextendedKeyUsage=clientAuth\n";
+    let ku = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,keyEncipherment\n\
+        extendedKeyUsage=clientAuth\n";
     let cert = pki.sign("ku", "a", &id.key_path(), root, &id.serial, ku);
-    assert_refused(
-        &s,
-        "key usage without digitalSignature",
-        &files(&cert, &id.key_path()),
-        ["BadCertificate", "BadCertificate"],
-    )
-    .await;
+    assert_refused(&s, "key usage without digitalSignature", &files(&cert, &id.key_path()), ANY_ALERT).await;
 }
