@@ -1,6 +1,5 @@
 //! Errors: the one place where internal failures become wire responses.
 
-use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use intoss_proto::{Envelope, ErrorCode};
@@ -46,7 +45,7 @@ impl IntoResponse for ApiError {
         let status =
             StatusCode::from_u16(self.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body: Envelope<()> = Envelope::fail(self.code.as_str(), self.reason);
-        let mut resp = (status, Json(body)).into_response();
+        let mut resp = json_response(status, &body);
         if let Some(secs) = self.retry_after_secs
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {
@@ -106,7 +105,31 @@ impl From<intoss_idv::IdvError> for ApiError {
 
 /// A SUCCESS envelope with `status`.
 pub fn success<T: serde::Serialize>(status: StatusCode, value: T) -> Response {
-    (status, Json(Envelope::success(value))).into_response()
+    json_response(status, &Envelope::success(value))
+}
+
+/// `value` as an `application/json` response. Serialised straight into one buffer sized for a
+/// typical envelope: axum's `Json` writes through `BytesMut`, which callgrind showed costing
+/// several thousand instructions per small response (docs/performance.md).
+pub(crate) fn json_response<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
+    let mut buf = Vec::with_capacity(256);
+    match serde_json::to_writer(&mut buf, value) {
+        Ok(()) => {
+            let mut resp = Response::new(axum::body::Body::from(buf));
+            *resp.status_mut() = status;
+            resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "response serialisation failed");
+            let mut resp = Response::new(axum::body::Body::from(
+                r#"{"resultType":"FAIL","error":{"errorCode":"INTERNAL_ERROR","reason":"internal error; see the server log"}}"#,
+            ));
+            *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+            resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp
+        }
+    }
 }
 
 /// Why `intoss serve` could not start.

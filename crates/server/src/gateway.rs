@@ -16,26 +16,25 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use intoss_proto::ErrorCode;
 use intoss_ratelimit::Decision;
-use intoss_tls::ConnInfo;
+use intoss_tls::{ClientIdentity, ConnInfo};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{ApiError, success};
 use crate::extract::ApiJson;
 use crate::listener::ConnControl;
-use crate::platform::{Platform, unix_now};
+use crate::platform::{AppEntry, Platform, unix_now};
 
-/// Who is calling, established by [`gate`].
+/// Who is calling, established by [`gate`]. Shares the snapshot's and the connection's entries:
+/// nothing is copied per request.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// App name.
-    pub app: String,
-    /// Certificate serial.
-    pub serial: String,
+    /// The app, as of the snapshot the request was admitted with.
+    pub app: Arc<AppEntry>,
+    /// The connection's client certificate.
+    pub client: Arc<ClientIdentity>,
     /// Certificate end of validity, Unix seconds.
     pub not_after: i64,
-    /// The app's QPM limit.
-    pub qpm: u32,
     /// Requests left in the current window after this one.
     pub remaining: u32,
 }
@@ -130,13 +129,7 @@ async fn admit(p: &Platform, info: Option<ConnInfo>) -> Result<Caller, (ApiError
     match decision {
         Decision::Admitted { remaining } => {
             p.stats.record(&app.name, false, unix_now());
-            Ok(Caller {
-                app: app.name.clone(),
-                serial: id.serial.clone(),
-                not_after: cert.not_after,
-                qpm: app.qpm,
-                remaining,
-            })
+            Ok(Caller { app: app.clone(), client: id.clone(), not_after: cert.not_after, remaining })
         }
         Decision::Refused { retry_after_ms } => {
             p.stats.record(&app.name, true, unix_now());
@@ -152,9 +145,9 @@ async fn admit(p: &Platform, info: Option<ConnInfo>) -> Result<Caller, (ApiError
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct WhoAmI {
-    app: String,
-    cert_serial: String,
+struct WhoAmI<'a> {
+    app: &'a str,
+    cert_serial: &'a str,
     not_after: String,
     qpm_limit: u32,
     remaining: u32,
@@ -163,16 +156,15 @@ struct WhoAmI {
 }
 
 async fn whoami(req: Request) -> Result<Response, ApiError> {
-    let caller = req.extensions().get::<Caller>().cloned().ok_or_else(|| ApiError::internal("no caller"))?;
-    let info =
-        req.extensions().get::<ConnInfo>().cloned().ok_or_else(|| ApiError::internal("no conn info"))?;
+    let caller = req.extensions().get::<Caller>().ok_or_else(|| ApiError::internal("no caller"))?;
+    let info = req.extensions().get::<ConnInfo>().ok_or_else(|| ApiError::internal("no conn info"))?;
     Ok(success(
         StatusCode::OK,
         WhoAmI {
-            app: caller.app,
-            cert_serial: caller.serial,
+            app: &caller.app.name,
+            cert_serial: &caller.client.serial,
             not_after: crate::admin::rfc3339(caller.not_after),
-            qpm_limit: caller.qpm,
+            qpm_limit: caller.app.qpm,
             remaining: caller.remaining,
             tls_version: info.tls_version,
             cipher_suite: info.cipher_suite,

@@ -114,8 +114,8 @@ async fn forward(p: &Platform, route: &Route, req: Request) -> Result<Response, 
             h.insert(HeaderName::from_static(name), v);
         }
     };
-    set(&mut parts.headers, "x-intoss-app", &caller.app);
-    set(&mut parts.headers, "x-intoss-cert-serial", &caller.serial);
+    set(&mut parts.headers, "x-intoss-app", &caller.app.name);
+    set(&mut parts.headers, "x-intoss-cert-serial", &caller.client.serial);
     if let Some(ip) = peer {
         set(&mut parts.headers, "x-forwarded-for", &ip.to_string());
     }
