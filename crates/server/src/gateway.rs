@@ -76,7 +76,7 @@ async fn admit(p: &Platform, info: Option<ConnInfo>) -> Result<Caller, (ApiError
     };
     // `load_full`, not `load`: the guard of `load` must not be held across the await below.
     let snap = p.snapshot.load_full();
-    let Some(cert) = snap.certs.get(&id.serial) else {
+    let Some(cert) = snap.certs.get(&id.serial).filter(|c| c.is(&id.fingerprint)) else {
         return Err((
             ApiError::new(
                 ErrorCode::UnknownCertificate,

@@ -42,6 +42,16 @@ pub struct CertEntry {
     pub not_after: i64,
     /// Whether it is revoked.
     pub revoked: bool,
+    /// SHA-256 of the issued certificate's DER; `None` if the stored PEM does not decode (then
+    /// no connection can match it: fail closed).
+    pub fingerprint: Option<[u8; 32]>,
+}
+
+impl CertEntry {
+    /// Whether a presented certificate with this fingerprint is the one issued.
+    pub fn is(&self, fingerprint: &[u8; 32]) -> bool {
+        self.fingerprint.as_ref() == Some(fingerprint)
+    }
 }
 
 /// Everything the request path needs, swapped whole on every change.
@@ -57,8 +67,11 @@ pub struct Snapshot {
 struct SnapshotGate(Arc<ArcSwap<Snapshot>>);
 
 impl CertGate for SnapshotGate {
-    fn check(&self, serial_hex: &str) -> Result<(), CertificateError> {
+    fn check(&self, serial_hex: &str, fingerprint: &[u8; 32]) -> Result<(), CertificateError> {
         match self.0.load().certs.get(serial_hex) {
+            // A certificate minted again under a live serial (with the CA key, or through an
+            // intermediate) is not the issued one: refuse it like an unknown one.
+            Some(c) if !c.is(fingerprint) => Err(CertificateError::ApplicationVerificationFailure),
             Some(c) if !c.revoked => Ok(()),
             Some(_) => Err(CertificateError::Revoked),
             // Signed by our CA but unknown to the platform: refuse (fail closed).
@@ -172,9 +185,21 @@ impl Platform {
             snap.apps.insert(a.name.clone(), Arc::new(AppEntry { name: a.name, qpm: a.qpm, allowlist }));
         }
         for c in certs {
+            let fingerprint = match intoss_pki::cert_pem_to_der(&c.cert_pem) {
+                Ok(der) => Some(intoss_tls::identity::fingerprint(&der)),
+                Err(e) => {
+                    tracing::error!(serial = %c.serial, error = %e, "stored certificate does not decode; it will be refused");
+                    None
+                }
+            };
             snap.certs.insert(
                 c.serial,
-                CertEntry { app: c.app_name, not_after: c.not_after, revoked: c.revoked_at.is_some() },
+                CertEntry {
+                    app: c.app_name,
+                    not_after: c.not_after,
+                    revoked: c.revoked_at.is_some(),
+                    fingerprint,
+                },
             );
         }
         // A new TLS config (and so a new session cache) only when certificates changed: polling

@@ -14,6 +14,9 @@ use intoss_store::{CertRecord, NewApp, SqliteStore, Store};
 use intoss_tls::{ClientIdentity, ConnInfo};
 use tower::ServiceExt;
 
+/// Stands in for the certificate's DER: the gate matches its SHA-256 only.
+const FAKE_DER: &[u8] = b"the certificate of app";
+
 struct Fixture {
     _dir: tempfile::TempDir,
     platform: Arc<Platform>,
@@ -33,7 +36,7 @@ async fn fixture(qpm: u32) -> Fixture {
         .insert_cert(&CertRecord {
             serial: "0a".into(),
             app_name: "app".into(),
-            cert_pem: String::new(),
+            cert_pem: intoss_pki::der_to_pem("CERTIFICATE", FAKE_DER),
             key_source: "p256".into(),
             not_before: 0,
             not_after: i64::MAX / 2,
@@ -58,6 +61,7 @@ async fn whoami(p: &Arc<Platform>) -> (StatusCode, serde_json::Value, Option<Str
             serial: "0a".into(),
             common_name: Some("app".into()),
             not_after: 0,
+            fingerprint: intoss_tls::identity::fingerprint(FAKE_DER),
         })),
         tls_version: "TLSv1_3",
         cipher_suite: "TLS13_AES_128_GCM_SHA256",

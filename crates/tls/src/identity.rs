@@ -15,6 +15,17 @@ pub struct ClientIdentity {
     pub common_name: Option<String>,
     /// End of validity, Unix seconds.
     pub not_after: i64,
+    /// SHA-256 of the certificate's DER: what binds a connection to one issued certificate
+    /// (a serial alone could be minted again by anyone holding the CA key).
+    pub fingerprint: [u8; 32],
+}
+
+/// SHA-256 of a DER certificate.
+pub fn fingerprint(der: &[u8]) -> [u8; 32] {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
 }
 
 impl ClientIdentity {
@@ -30,6 +41,7 @@ impl ClientIdentity {
                 .and_then(|a| a.as_str().ok())
                 .map(str::to_owned),
             not_after: cert.validity().not_after.timestamp(),
+            fingerprint: fingerprint(der),
         })
     }
 }

@@ -16,8 +16,9 @@ use crate::TlsError;
 /// The gateway implements it over its live snapshot of issued certificates; a certificate the
 /// platform does not know (say, from a restored backup of the CA) is refused: fail closed.
 pub trait CertGate: Send + Sync + 'static {
-    /// `Ok` if the certificate with this serial (lowercase hex) is active.
-    fn check(&self, serial_hex: &str) -> Result<(), CertificateError>;
+    /// `Ok` if the certificate with this serial (lowercase hex) is active and is the very
+    /// certificate the platform issued under that serial (its SHA-256 `fingerprint`).
+    fn check(&self, serial_hex: &str, fingerprint: &[u8; 32]) -> Result<(), CertificateError>;
 }
 
 /// webpki chain + EKU + validity checks, then [`CertGate`].
@@ -64,7 +65,9 @@ impl ClientCertVerifier for GatedClientVerifier {
         let verified = self.inner.verify_client_cert(end_entity, intermediates, now)?;
         let serial = crate::identity::serial_hex(end_entity)
             .ok_or(rustls::Error::InvalidCertificate(CertificateError::BadEncoding))?;
-        self.gate.check(&serial).map_err(rustls::Error::InvalidCertificate)?;
+        self.gate
+            .check(&serial, &crate::identity::fingerprint(end_entity))
+            .map_err(rustls::Error::InvalidCertificate)?;
         Ok(verified)
     }
 
