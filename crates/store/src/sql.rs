@@ -9,6 +9,20 @@ use sqlx::FromRow;
 
 use crate::{App, CertRecord, IdvClient, IdvStatus, IdvTx, Result, StoreError};
 
+/// Keeps a connection whose transaction failed out of the pool: it is closed instead, which
+/// ends whatever transaction it still has. After a failed COMMIT (a full disk), sqlx still
+/// counts the connection as inside a transaction and SQLite can keep that transaction open: the
+/// connection's next `begin` would open only a savepoint, whose "commit" is acknowledged and
+/// never written, and the open transaction's write lock would stall every other connection.
+pub(crate) fn discard_if_failed<DB: sqlx::Database, T>(
+    conn: &mut sqlx::pool::PoolConnection<DB>,
+    result: &Result<T>,
+) {
+    if result.is_err() {
+        conn.close_on_drop();
+    }
+}
+
 #[derive(FromRow)]
 pub(crate) struct AppRow {
     name: String,
@@ -166,7 +180,11 @@ macro_rules! impl_store {
 #[async_trait::async_trait]
         impl $crate::Store for $ty {
             async fn create_app(&self, app: &NewApp) -> Result<App> {
-                let row: AppRow = sqlx::query_as(
+                // `fetch_all`, never `fetch_one`, on a write with RETURNING: SQLite hands out the
+                // row before the statement's implicit COMMIT, and an error of that commit (a full
+                // disk) only shows to a caller that steps the statement to its end. `fetch_one`
+                // drops it: the write was acknowledged and then rolled back.
+                let rows: Vec<AppRow> = sqlx::query_as(
                     "INSERT INTO apps (name, qpm, allow_ips, webhook_url, created_at) VALUES ($1, $2, $3, $4, $5)
                      RETURNING name, qpm, allow_ips, webhook_url, created_at",
                 )
@@ -175,7 +193,7 @@ macro_rules! impl_store {
                 .bind(json(&app.allow_ips))
                 .bind(&app.webhook_url)
                 .bind(app.created_at)
-                .fetch_one(&self.pool)
+                .fetch_all(&self.pool)
                 .await
                 .map_err(|e| {
                     if is_unique_violation(&e) {
@@ -184,7 +202,10 @@ macro_rules! impl_store {
                         e.into()
                     }
                 })?;
-                row.try_into()
+                rows.into_iter()
+                    .next()
+                    .ok_or_else(|| StoreError::Backend("INSERT … RETURNING returned no row".into()))?
+                    .try_into()
             }
 
             async fn list_apps(&self) -> Result<Vec<App>> {
@@ -209,7 +230,8 @@ macro_rules! impl_store {
                     Some(w) => (true, w.clone()),
                     None => (false, None),
                 };
-                let row: Option<AppRow> = sqlx::query_as(
+                // `fetch_all`: see `create_app`.
+                let rows: Vec<AppRow> = sqlx::query_as(
                     "UPDATE apps SET
                          qpm = COALESCE($2, qpm),
                          allow_ips = COALESCE($3, allow_ips),
@@ -222,9 +244,9 @@ macro_rules! impl_store {
                 .bind(patch.allow_ips.as_deref().map(json))
                 .bind(set_webhook)
                 .bind(webhook)
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await?;
-                row.ok_or_else(|| StoreError::NotFound(format!("app `{name}`")))?.try_into()
+                rows.into_iter().next().ok_or_else(|| StoreError::NotFound(format!("app `{name}`")))?.try_into()
             }
 
             async fn insert_cert(&self, c: &CertRecord) -> Result<()> {
@@ -353,36 +375,42 @@ macro_rules! impl_store {
             }
 
             async fn insert_idv_tx(&self, tx: &IdvTx, session_id: Option<&str>) -> Result<()> {
-                let mut t = self.pool.begin().await?;
-                sqlx::query(concat!(
-                    "INSERT INTO idv_txs (",
-                    tx_columns!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
-                ))
-                .bind(&tx.tx_id)
-                .bind(&tx.client_id)
-                .bind(&tx.request_type)
-                .bind(&tx.request_url)
-                .bind(&tx.trigger_type)
-                .bind(&tx.request_person)
-                .bind(tx.status.as_str())
-                .bind(tx.requested_at)
-                .bind(tx.expires_at)
-                .bind(tx.completed_at)
-                .bind(&tx.person)
-                .bind(&tx.signature)
-                .bind(tx.result_count)
-                .execute(&mut *t)
-                .await?;
-                if let Some(sid) = session_id {
-                    sqlx::query("INSERT INTO idv_session_ids (tx_id, session_id) VALUES ($1, $2)")
-                        .bind(&tx.tx_id)
-                        .bind(sid)
-                        .execute(&mut *t)
-                        .await?;
+                let mut conn = self.pool.acquire().await?;
+                let done: Result<()> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    sqlx::query(concat!(
+                        "INSERT INTO idv_txs (",
+                        tx_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    ))
+                    .bind(&tx.tx_id)
+                    .bind(&tx.client_id)
+                    .bind(&tx.request_type)
+                    .bind(&tx.request_url)
+                    .bind(&tx.trigger_type)
+                    .bind(&tx.request_person)
+                    .bind(tx.status.as_str())
+                    .bind(tx.requested_at)
+                    .bind(tx.expires_at)
+                    .bind(tx.completed_at)
+                    .bind(&tx.person)
+                    .bind(&tx.signature)
+                    .bind(tx.result_count)
+                    .execute(&mut *t)
+                    .await?;
+                    if let Some(sid) = session_id {
+                        sqlx::query("INSERT INTO idv_session_ids (tx_id, session_id) VALUES ($1, $2)")
+                            .bind(&tx.tx_id)
+                            .bind(sid)
+                            .execute(&mut *t)
+                            .await?;
+                    }
+                    t.commit().await?;
+                    Ok(())
                 }
-                t.commit().await?;
-                Ok(())
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &done);
+                done
             }
 
             async fn idv_tx(&self, tx_id: &str) -> Result<Option<IdvTx>> {
@@ -443,45 +471,56 @@ macro_rules! impl_store {
                 window_secs: i64,
                 max_calls: i64,
             ) -> Result<ResultClaim> {
-                let mut t = self.pool.begin().await?;
-                // The write comes first, so the transaction takes the write lock at once and concurrent
-                // claims queue on it instead of racing on a stale read.
-                let updated = sqlx::query(
-                    "UPDATE idv_txs SET result_count = result_count + 1
-                     WHERE tx_id = $1 AND status = 'COMPLETED' AND result_count < $2 AND completed_at + $3 > $4
-                     RETURNING result_count",
-                )
-                .bind(tx_id)
-                .bind(max_calls)
-                .bind(window_secs)
-                .bind(now)
-                .fetch_optional(&mut *t)
-                .await?;
-                let Some(row) = updated else {
-                    t.rollback().await?;
-                    return Ok(match self.idv_tx(tx_id).await? {
-                        None => ResultClaim::NotFound,
-                        Some(tx) if tx.status != IdvStatus::Completed => ResultClaim::NotCompleted(tx.status),
-                        Some(tx) if tx.completed_at.is_none_or(|c| c + window_secs <= now) => {
-                            ResultClaim::WindowPassed
-                        }
-                        Some(_) => ResultClaim::LimitReached,
-                    });
-                };
-                let count: i64 = row.try_get(0)?;
-                let fresh = sqlx::query(
-                    "INSERT INTO idv_session_ids (tx_id, session_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                )
-                .bind(tx_id)
-                .bind(session_id)
-                .execute(&mut *t)
-                .await?;
-                if fresh.rows_affected() == 0 {
-                    t.rollback().await?;
-                    return Ok(ResultClaim::SessionReused);
+                let mut conn = self.pool.acquire().await?;
+                // `None`: no row was updated; the reason is read after the connection is back.
+                let claimed: Result<Option<ResultClaim>> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    // The write comes first, so the transaction takes the write lock at once and
+                    // concurrent claims queue on it instead of racing on a stale read.
+                    let updated = sqlx::query(
+                        "UPDATE idv_txs SET result_count = result_count + 1
+                         WHERE tx_id = $1 AND status = 'COMPLETED' AND result_count < $2 AND completed_at + $3 > $4
+                         RETURNING result_count",
+                    )
+                    .bind(tx_id)
+                    .bind(max_calls)
+                    .bind(window_secs)
+                    .bind(now)
+                    .fetch_optional(&mut *t)
+                    .await?;
+                    let Some(row) = updated else {
+                        t.rollback().await?;
+                        return Ok(None);
+                    };
+                    let count: i64 = row.try_get(0)?;
+                    let fresh = sqlx::query(
+                        "INSERT INTO idv_session_ids (tx_id, session_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                    )
+                    .bind(tx_id)
+                    .bind(session_id)
+                    .execute(&mut *t)
+                    .await?;
+                    if fresh.rows_affected() == 0 {
+                        t.rollback().await?;
+                        return Ok(Some(ResultClaim::SessionReused));
+                    }
+                    t.commit().await?;
+                    Ok(Some(ResultClaim::Claimed(count)))
                 }
-                t.commit().await?;
-                Ok(ResultClaim::Claimed(count))
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &claimed);
+                drop(conn);
+                if let Some(claim) = claimed? {
+                    return Ok(claim);
+                }
+                Ok(match self.idv_tx(tx_id).await? {
+                    None => ResultClaim::NotFound,
+                    Some(tx) if tx.status != IdvStatus::Completed => ResultClaim::NotCompleted(tx.status),
+                    Some(tx) if tx.completed_at.is_none_or(|c| c + window_secs <= now) => {
+                        ResultClaim::WindowPassed
+                    }
+                    Some(_) => ResultClaim::LimitReached,
+                })
             }
 
             async fn age_idv_tx(&self, tx_id: &str, secs: i64) -> Result<()> {

@@ -11,6 +11,8 @@
 //! - `proxy`: reverse-proxy routes, header stripping, upstream failures;
 //! - `admin`: admin API auth, CLI commands and their JSON, CSR issuance;
 //! - `lifecycle`: restart after SIGKILL, graceful shutdown, handshake timeout, bad data dirs;
+//! - `faults`: SIGKILL under write load, a full disk, clock jumps (libfaketime), an upstream
+//!   dying mid-response, slowloris clients;
 //! - `interop`: the seed's clients (curl, Python requests, Node https, Java);
 //! - `idv`: identity verification (토스 인증) end to end, with the independent Python client.
 
@@ -23,6 +25,7 @@ mod browser;
 mod cluster;
 mod console;
 mod doctor;
+mod faults;
 mod firewall;
 mod gateway;
 mod handshake;
