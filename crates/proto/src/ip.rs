@@ -13,7 +13,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::str::FromStr;
 
-use ipnet::IpNet;
+use ipnet::{IpNet, Ipv4Net};
 
 /// Why an allowlist entry did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,10 +104,24 @@ impl FromStr for IpRule {
             if net.trunc() != net {
                 return Err(IpRuleError::HostBits(raw.to_owned(), net.trunc().to_string()));
             }
-            return Ok(Self::Net(net));
+            return Ok(Self::Net(ipv4_if_mapped(net)));
         }
         let addr: IpAddr = s.parse().map_err(|_| syntax())?;
         Ok(Self::Net(IpNet::from(addr.to_canonical())))
+    }
+}
+
+/// An IPv4-mapped IPv6 block (`::ffff:10.0.0.0/104`) as the IPv4 block it maps (`10.0.0.0/8`):
+/// peers' mapped addresses are matched as IPv4, so a mapped block would otherwise match nothing,
+/// and a mapped /128 would change meaning once stored in its canonical form (`::ffff:a.b.c.d`).
+fn ipv4_if_mapped(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(v6) if v6.prefix_len() >= 96 => v6
+            .addr()
+            .to_ipv4_mapped()
+            .and_then(|v4| Ipv4Net::new(v4, v6.prefix_len() - 96).ok())
+            .map_or(net, IpNet::V4),
+        other => other,
     }
 }
 
@@ -206,6 +220,21 @@ mod tests {
         let err = "10.0.0.1/8".parse::<IpRule>().unwrap_err();
         assert_eq!(err, IpRuleError::HostBits("10.0.0.1/8".into(), "10.0.0.0/8".into()));
         assert!(err.to_string().contains("10.0.0.0/8"));
+    }
+
+    /// Found with the fuzz target `ip_allowlist`: `::ffff:1.2.3.4/128` was stored as
+    /// `::ffff:1.2.3.4`, which parses to another rule, and `::ffff:10.0.0.0/104` admitted nobody.
+    #[test]
+    fn regression_mapped_blocks_are_ipv4_blocks() {
+        let mapped: IpRule = "::ffff:10.0.0.0/104".parse().unwrap();
+        assert_eq!(mapped, "10.0.0.0/8".parse().unwrap());
+        assert!(mapped.contains(ip("10.1.2.3")) && mapped.contains(ip("::ffff:10.1.2.3")));
+        assert!(!mapped.contains(ip("11.0.0.0")));
+        let single: IpRule = "::ffff:1.2.3.4/128".parse().unwrap();
+        assert_eq!(single.to_string(), "1.2.3.4");
+        assert_eq!(single.to_string().parse::<IpRule>().unwrap(), single);
+        // Blocks wider than the mapped range stay IPv6.
+        assert!(matches!("::fffe:0:0/95".parse().unwrap(), IpRule::Net(IpNet::V6(_))));
     }
 
     #[test]
