@@ -25,6 +25,8 @@ fn schemathesis_finds_nothing_in_the_admin_api() {
         .args([
             "--tls-verify",
             "false",
+            "--request-retries",
+            "2",
             "--max-examples",
             "30",
             "--seed",
