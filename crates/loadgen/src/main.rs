@@ -55,6 +55,48 @@ enum Command {
         #[arg(long)]
         http1: bool,
     },
+    /// Handshakes/s: every request on a new TCP + mTLS connection (`Connection: close`), with or
+    /// without TLS session resumption. Reports how many handshakes were resumed.
+    Handshake {
+        /// host:port of the server.
+        #[arg(long)]
+        addr: String,
+        #[arg(long)]
+        cacert: std::path::PathBuf,
+        #[arg(long)]
+        cert: std::path::PathBuf,
+        #[arg(long)]
+        key: std::path::PathBuf,
+        /// Connections in flight.
+        #[arg(long, default_value_t = 16)]
+        connections: usize,
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value = "/api-partner/v1/whoami")]
+        path: String,
+        /// Offer resumption (one shared client session cache); off: every handshake is full.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Memory at N idle mTLS keep-alive connections: opens them (one request each), waits,
+    /// reads the resident set of the given server processes, closes them.
+    Idle {
+        #[arg(long)]
+        addr: String,
+        #[arg(long)]
+        cacert: std::path::PathBuf,
+        #[arg(long)]
+        cert: std::path::PathBuf,
+        #[arg(long)]
+        key: std::path::PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        connections: usize,
+        #[arg(long, default_value = "/api-partner/v1/whoami")]
+        path: String,
+        /// Server processes whose VmRSS is summed (NGINX: master and worker).
+        #[arg(long, required = true, num_args = 1..)]
+        pids: Vec<u32>,
+    },
     /// Cost of one rate-limit decision: in memory, and through Redis.
     Limiter {
         /// redis://host:port of a Redis to measure against.
@@ -160,6 +202,14 @@ async fn main() -> anyhow::Result<()> {
             }
             Command::Gateway { url, cacert, cert, key, connections, seconds, path, http1 } => {
                 return gateway(&url, &cacert, &cert, &key, connections, seconds, &path, http1).await;
+            }
+            Command::Handshake { addr, cacert, cert, key, connections, seconds, path, resume } => {
+                let tls = RawTls::new(&addr, &cacert, &cert, &key, resume)?;
+                return handshakes(Arc::new(tls), connections, seconds, &path).await;
+            }
+            Command::Idle { addr, cacert, cert, key, connections, path, pids } => {
+                let tls = RawTls::new(&addr, &cacert, &cert, &key, false)?;
+                return idle(&tls, connections, &path, &pids).await;
             }
             Command::Idv {
                 call,
@@ -367,4 +417,154 @@ fn report(call: &str, n: usize, took: Duration) {
         "{{\"call\":\"{call}\",\"calls\":{n},\"seconds\":{:.2},\"per_second\":{rate:.1},\"micros_each\":{micros:.2}}}",
         took.as_secs_f64()
     );
+}
+
+/// A bare mTLS client over tokio-rustls, HTTP/1.1 written by hand: one handshake per
+/// connection, nothing pooled.
+struct RawTls {
+    addr: String,
+    connector: tokio_rustls::TlsConnector,
+    name: rustls_pki_types::ServerName<'static>,
+}
+
+impl RawTls {
+    fn new(
+        addr: &str,
+        cacert: &std::path::Path,
+        cert: &std::path::Path,
+        key: &std::path::Path,
+        resume: bool,
+    ) -> anyhow::Result<Self> {
+        let (ca, c, k) = (std::fs::read(cacert)?, std::fs::read(cert)?, std::fs::read(key)?);
+        let mut config = intoss_client::tls::client_config(&ca, Some((&c, &k)))?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        if !resume {
+            config.resumption = rustls::client::Resumption::disabled();
+        }
+        let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h).to_owned();
+        Ok(Self {
+            addr: addr.to_owned(),
+            connector: tokio_rustls::TlsConnector::from(Arc::new(config)),
+            name: rustls_pki_types::ServerName::try_from(host).context("server name")?,
+        })
+    }
+
+    async fn connect(
+        &self,
+    ) -> anyhow::Result<(tokio_rustls::client::TlsStream<tokio::net::TcpStream>, bool)> {
+        let tcp = tokio::net::TcpStream::connect(&self.addr).await?;
+        tcp.set_nodelay(true)?;
+        let tls = self.connector.connect(self.name.clone(), tcp).await?;
+        let resumed = tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+        Ok((tls, resumed))
+    }
+}
+
+/// Reads one HTTP/1.1 response with a Content-Length body; returns the status line's code.
+async fn read_response<S: tokio::io::AsyncRead + Unpin>(s: &mut S, buf: &mut Vec<u8>) -> anyhow::Result<u16> {
+    use tokio::io::AsyncReadExt as _;
+    buf.clear();
+    let mut chunk = [0u8; 4096];
+    loop {
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = std::str::from_utf8(&buf[..end])?;
+            let status = head.get(9..12).context("status line")?.parse()?;
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.split_once(':').filter(|(n, _)| n.eq_ignore_ascii_case("content-length")))
+                .map_or(Ok(0), |(_, v)| v.trim().parse())?;
+            while buf.len() < end + 4 + len {
+                let n = s.read(&mut chunk).await?;
+                anyhow::ensure!(n > 0, "connection closed inside the body");
+                buf.extend_from_slice(&chunk[..n]);
+            }
+            return Ok(status);
+        }
+        let n = s.read(&mut chunk).await?;
+        anyhow::ensure!(n > 0, "connection closed before the response");
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Each worker: connect, handshake, one request with `Connection: close`, read the answer,
+/// close; repeated until the deadline.
+async fn handshakes(tls: Arc<RawTls>, workers: usize, seconds: u64, path: &str) -> anyhow::Result<()> {
+    use tokio::io::AsyncWriteExt as _;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..workers {
+        let (tls, request) = (tls.clone(), request.clone());
+        tasks.spawn(async move {
+            let (mut latencies, mut resumed, mut buf) = (Vec::new(), 0usize, Vec::new());
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let (mut s, r) = tls.connect().await?;
+                s.write_all(request.as_bytes()).await?;
+                let status = read_response(&mut s, &mut buf).await?;
+                anyhow::ensure!(status == 200, "HTTP {status}");
+                // Let the server close (its tickets, if any, arrive before that).
+                let _ = tokio::io::copy(&mut s, &mut tokio::io::sink()).await;
+                latencies.push(t.elapsed());
+                resumed += usize::from(r);
+            }
+            anyhow::Ok((latencies, resumed))
+        });
+    }
+    let (mut all, mut resumed) = (Vec::new(), 0);
+    while let Some(r) = tasks.join_next().await {
+        let (l, r) = r??;
+        all.extend(l);
+        resumed += r;
+    }
+    let took = start.elapsed();
+    all.sort();
+    let pct = |p: f64| {
+        let i = ((all.len() as f64 * p).ceil() as usize).saturating_sub(1).min(all.len().saturating_sub(1));
+        all.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    println!(
+        "{{\"call\":\"handshake\",\"calls\":{},\"resumed\":{resumed},\"seconds\":{:.2},\"per_second\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3}}}",
+        all.len(),
+        took.as_secs_f64(),
+        all.len() as f64 / took.as_secs_f64(),
+        pct(0.50),
+        pct(0.99)
+    );
+    Ok(())
+}
+
+fn rss_kib(pids: &[u32]) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for pid in pids {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+        let line = status.lines().find(|l| l.starts_with("VmRSS:")).context("VmRSS")?;
+        total += line.split_whitespace().nth(1).context("VmRSS value")?.parse::<u64>()?;
+    }
+    Ok(total)
+}
+
+/// Opens `n` keep-alive mTLS connections (one request each, one after another), then reads the
+/// servers' resident set with all of them open and idle.
+async fn idle(tls: &RawTls, n: usize, path: &str, pids: &[u32]) -> anyhow::Result<()> {
+    use tokio::io::AsyncWriteExt as _;
+    let before = rss_kib(pids)?;
+    let request = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    let mut open = Vec::with_capacity(n);
+    let mut buf = Vec::new();
+    for _ in 0..n {
+        let (mut s, _) = tls.connect().await?;
+        s.write_all(request.as_bytes()).await?;
+        let status = read_response(&mut s, &mut buf).await?;
+        anyhow::ensure!(status == 200, "HTTP {status}");
+        open.push(s);
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let with = rss_kib(pids)?;
+    println!(
+        "{{\"call\":\"idle\",\"connections\":{},\"rss_before_kib\":{before},\"rss_kib\":{with}}}",
+        open.len()
+    );
+    Ok(())
 }

@@ -9,7 +9,9 @@
 //! [tls]
 //! server_names = ["intoss.example"]   # extra names for the listeners' certificates
 //! handshake_timeout_ms = 10000
-//! header_read_timeout_ms = 10000
+//! header_read_timeout_ms = 10000    # HTTP/1.1: a request's headers, and an idle keep-alive
+//! idle_timeout_ms = 60000           # a connection with no new request is closed (close_notify)
+//! max_connections = 10000           # per listener; beyond it new connections wait in the backlog
 //!
 //! [gateway]
 //! default_qpm = 3000
@@ -138,6 +140,8 @@ struct RawTls {
     server_names: Vec<String>,
     handshake_timeout_ms: Option<u64>,
     header_read_timeout_ms: Option<u64>,
+    idle_timeout_ms: Option<u64>,
+    max_connections: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -174,8 +178,14 @@ pub struct Config {
     pub server_names: Vec<String>,
     /// How long a TLS handshake may take.
     pub handshake_timeout: Duration,
-    /// How long a client may take to send request headers.
+    /// How long a client may take to send request headers (HTTP/1.1, and so also how long an
+    /// idle keep-alive connection is kept).
     pub header_read_timeout: Duration,
+    /// How long a connection may go without starting a request (both HTTP versions) before it is
+    /// closed gracefully.
+    pub idle_timeout: Duration,
+    /// Open connections per listener; further ones wait in the kernel's accept backlog.
+    pub max_connections: usize,
     /// QPM of an app created without one.
     pub default_qpm: u32,
     /// Largest request body the gateway reads or forwards.
@@ -373,7 +383,13 @@ impl RawConfig {
         // Several nodes share a database: poll often so changes reach every node within 2 s.
         let default_poll = if matches!(storage, Some(StorageUrl::Postgres(_))) { 1000 } else { 10_000 };
         let poll_interval = millis("cluster.poll_interval_ms", self.cluster.poll_interval_ms, default_poll)?;
+        let max_connections = self.tls.max_connections.unwrap_or(10_000);
+        if !(1..=1_000_000).contains(&max_connections) {
+            return Err(invalid("tls.max_connections", "between 1 and 1000000"));
+        }
         Ok(Config {
+            idle_timeout: millis("tls.idle_timeout_ms", self.tls.idle_timeout_ms, 60_000)?,
+            max_connections,
             ratelimit,
             poll_interval,
             storage,

@@ -238,7 +238,7 @@ async fn session(State(p): State<Arc<Platform>>, headers: HeaderMap) -> Response
 /// Requests and refusals per app per minute, for the last hour (the overview chart).
 #[derive(Debug, Default)]
 pub struct RequestStats {
-    apps: Mutex<HashMap<String, Ring>>,
+    apps: Mutex<foldhash::HashMap<String, Ring>>,
 }
 
 #[derive(Debug, Clone)]

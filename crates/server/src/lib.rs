@@ -115,6 +115,8 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
             router,
             handshake_timeout: c.handshake_timeout,
             header_read_timeout: c.header_read_timeout,
+            idle_timeout: c.idle_timeout,
+            max_connections: c.max_connections,
             name,
         };
         tasks.spawn(l.serve(rx.clone()));

@@ -1,28 +1,38 @@
 //! The TLS accept loop shared by the three listeners.
 //!
 //! Each accepted TCP connection gets its own task: the TLS handshake (bounded by the handshake
-//! timeout), then HTTP/1.1 or HTTP/2 (by ALPN) with a header-read timeout. The TLS config is
-//! read from its `ArcSwap` at each accept, so a reload applies to the next handshake.
+//! timeout), then HTTP/2 if the client chose `h2` by ALPN, else HTTP/1.1 — chosen by ALPN, not by
+//! sniffing the first bytes, so no phase of a connection waits without a deadline. HTTP/1.1 has
+//! hyper's header-read timeout (which also bounds an idle keep-alive connection); both versions
+//! have the idle timeout: a connection that starts no request for that long is shut down
+//! gracefully (HTTP/2 GOAWAY; TLS close_notify), and dropped if that does not finish within the
+//! header-read timeout (a client that never sent the HTTP/2 preface). HTTP/2 also pings an idle
+//! peer. At most `max_connections` connections per listener are open; further ones wait in the
+//! kernel's backlog. The TLS config is read from its `ArcSwap` at each accept, so a reload
+//! applies to the next handshake.
 //!
 //! A handler can ask for its connection to be closed after the current response (a request on
 //! a connection whose certificate was revoked) through [`ConnControl`]. On shutdown the loop
 //! stops accepting, every connection finishes its in-flight requests and closes, and
-//! [`serve`] returns once all have, or when the drain timeout passes.
+//! [`Listener::serve`] returns once all have, or when the drain timeout passes.
 
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use axum::Router;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
 use hyper_util::service::TowerToHyperService;
 use intoss_tls::{ClientIdentity, ConnInfo};
 use rustls::ServerConfig;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
@@ -52,6 +62,10 @@ pub struct Listener {
     pub handshake_timeout: Duration,
     /// Deadline for a request's headers.
     pub header_read_timeout: Duration,
+    /// A connection that starts no request for this long is closed.
+    pub idle_timeout: Duration,
+    /// Open connections at most.
+    pub max_connections: usize,
     /// Name for logs.
     pub name: &'static str,
 }
@@ -60,26 +74,46 @@ impl Listener {
     /// Serves until `shutdown` turns true (or its sender is dropped), then drains.
     pub async fn serve(self, mut shutdown: watch::Receiver<bool>) {
         let mut conns = JoinSet::new();
+        let slots = Arc::new(Semaphore::new(self.max_connections));
+        let mut warned_full = false;
         loop {
+            if slots.available_permits() == 0 && !warned_full {
+                warned_full = true;
+                tracing::warn!(
+                    listener = self.name,
+                    max = self.max_connections,
+                    "connection limit reached; new connections wait"
+                );
+            }
             tokio::select! {
-                accepted = self.tcp.accept() => match accepted {
-                    Ok((tcp, peer)) => {
+                // Both halves are cancel-safe: a permit not yet used goes back.
+                accepted = async {
+                    let permit = slots.clone().acquire_owned().await;
+                    (permit, self.tcp.accept().await)
+                } => match accepted {
+                    (Ok(permit), Ok((tcp, peer))) => {
+                        warned_full = false;
                         let _ = tcp.set_nodelay(true);
                         let conn = Connection {
                             acceptor: TlsAcceptor::from(self.tls.load_full()),
                             router: self.router.clone(),
                             handshake_timeout: self.handshake_timeout,
                             header_read_timeout: self.header_read_timeout,
+                            idle_timeout: self.idle_timeout,
                             shutdown: shutdown.clone(),
                             name: self.name,
                         };
-                        conns.spawn(conn.run(tcp, peer));
+                        conns.spawn(async move {
+                            conn.run(tcp, peer).await;
+                            drop(permit);
+                        });
                     }
-                    Err(e) => {
+                    (_, Err(e)) => {
                         // EMFILE and friends: back off instead of spinning.
                         tracing::warn!(listener = self.name, error = %e, "accept failed");
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
+                    (Err(_), _) => break, // the semaphore is never closed
                 },
                 _ = shutdown.changed() => break,
                 Some(_) = conns.join_next(), if !conns.is_empty() => {}
@@ -100,12 +134,13 @@ struct Connection {
     router: Router,
     handshake_timeout: Duration,
     header_read_timeout: Duration,
+    idle_timeout: Duration,
     shutdown: watch::Receiver<bool>,
     name: &'static str,
 }
 
 impl Connection {
-    async fn run(mut self, tcp: tokio::net::TcpStream, peer: SocketAddr) {
+    async fn run(self, tcp: tokio::net::TcpStream, peer: SocketAddr) {
         let tls = match tokio::time::timeout(self.handshake_timeout, self.acceptor.accept(tcp)).await {
             Ok(Ok(tls)) => tls,
             Ok(Err(e)) => {
@@ -118,6 +153,7 @@ impl Connection {
             }
         };
         let (_, session) = tls.get_ref();
+        let h2 = session.alpn_protocol() == Some(b"h2");
         let info = ConnInfo {
             peer,
             client: session
@@ -134,19 +170,57 @@ impl Connection {
         };
         let close = Arc::new(Notify::new());
         let control = ConnControl(close.clone());
+        // When the last request started, in milliseconds since `opened`: the idle timer reads it.
+        let opened = Instant::now();
+        let last_request = Arc::new(AtomicU64::new(0));
+        let seen = last_request.clone();
         let service =
             self.router.clone().map_request(move |mut req: http::Request<hyper::body::Incoming>| {
+                seen.store(millis_since(opened), Ordering::Relaxed);
                 req.extensions_mut().insert(info.clone());
                 req.extensions_mut().insert(control.clone());
                 req
             });
-        let mut builder = Builder::new(TokioExecutor::new());
-        builder.http1().timer(TokioTimer::new()).header_read_timeout(self.header_read_timeout);
-        builder.http2().timer(TokioTimer::new());
-        let conn =
-            builder.serve_connection_with_upgrades(TokioIo::new(tls), TowerToHyperService::new(service));
+        let service = TowerToHyperService::new(service);
+        let io = TokioIo::new(tls);
+        let idle = Idle { opened, last_request };
+        if h2 {
+            let mut b = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
+            b.timer(TokioTimer::new())
+                .keep_alive_interval(Some(self.idle_timeout / 2))
+                .keep_alive_timeout(self.header_read_timeout);
+            let conn = b.serve_connection(io, service);
+            self.drive(conn, |c| c.graceful_shutdown(), &close, idle, peer).await;
+        } else {
+            let mut b = hyper::server::conn::http1::Builder::new();
+            b.timer(TokioTimer::new()).header_read_timeout(self.header_read_timeout);
+            let conn = b.serve_connection(io, service);
+            self.drive(conn, |c| c.graceful_shutdown(), &close, idle, peer).await;
+        }
+    }
+
+    /// Runs `conn` to its end: closes it gracefully on revocation, server shutdown or idleness,
+    /// and drops it if an idle close does not finish in time.
+    async fn drive<C, E>(
+        mut self,
+        conn: C,
+        graceful: impl Fn(Pin<&mut C>),
+        close: &Notify,
+        idle: Idle,
+        peer: SocketAddr,
+    ) where
+        C: Future<Output = Result<(), E>>,
+        E: std::fmt::Display,
+    {
         tokio::pin!(conn);
+        let idle_timer = tokio::time::sleep(self.idle_timeout);
+        tokio::pin!(idle_timer);
         let mut closing = false;
+        let mut idle_closed = false;
+        // Set when an idle close began on a connection that never started a request (an HTTP/2
+        // client that never sent its preface cannot finish a graceful close): past it, the
+        // connection is dropped. One that served requests finishes them first, however long.
+        let mut give_up: Option<Instant> = None;
         loop {
             tokio::select! {
                 result = conn.as_mut() => {
@@ -157,13 +231,64 @@ impl Connection {
                 }
                 () = close.notified(), if !closing => {
                     closing = true;
-                    conn.as_mut().graceful_shutdown();
+                    graceful(conn.as_mut());
                 }
                 _ = self.shutdown.changed(), if !closing => {
                     closing = true;
-                    conn.as_mut().graceful_shutdown();
+                    graceful(conn.as_mut());
+                }
+                () = &mut idle_timer, if !idle_closed => {
+                    let quiet = idle.quiet_for();
+                    if quiet >= self.idle_timeout {
+                        tracing::debug!(listener = self.name, %peer, "idle; closing");
+                        idle_closed = true;
+                        if !closing {
+                            closing = true;
+                            graceful(conn.as_mut());
+                        }
+                        if idle.never_used() {
+                            give_up = Some(Instant::now() + self.header_read_timeout);
+                        }
+                    } else {
+                        idle_timer.as_mut().reset(Instant::now() + (self.idle_timeout - quiet));
+                    }
+                }
+                () = sleep_until_opt(give_up) => {
+                    tracing::debug!(listener = self.name, %peer, "idle close did not finish; dropping");
+                    break;
                 }
             }
         }
+    }
+}
+
+/// When a connection last started a request.
+struct Idle {
+    opened: Instant,
+    last_request: Arc<AtomicU64>,
+}
+
+impl Idle {
+    /// No request has started on the connection (the first one stores at least 1 ms: see
+    /// `millis_since`).
+    fn never_used(&self) -> bool {
+        self.last_request.load(Ordering::Relaxed) == 0
+    }
+
+    fn quiet_for(&self) -> Duration {
+        let last = Duration::from_millis(self.last_request.load(Ordering::Relaxed));
+        self.opened.elapsed().saturating_sub(last)
+    }
+}
+
+/// Milliseconds since `t`, at least 1 (0 means "no request yet").
+fn millis_since(t: Instant) -> u64 {
+    u64::try_from(t.elapsed().as_millis()).unwrap_or(u64::MAX).max(1)
+}
+
+async fn sleep_until_opt(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
     }
 }

@@ -6,7 +6,6 @@
 //! A new `ServerConfig` also means a new TLS session cache, so a session resumed after a
 //! revocation cannot skip the certificate check.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
@@ -58,9 +57,9 @@ impl CertEntry {
 #[derive(Debug, Default)]
 pub struct Snapshot {
     /// Apps by name.
-    pub apps: HashMap<String, Arc<AppEntry>>,
+    pub apps: foldhash::HashMap<String, Arc<AppEntry>>,
     /// Certificates by serial (lowercase hex).
-    pub certs: HashMap<String, CertEntry>,
+    pub certs: foldhash::HashMap<String, CertEntry>,
 }
 
 /// The gate the TLS verifier asks: a certificate must be known and not revoked.

@@ -6,7 +6,10 @@
 //! `x-intoss-*` header, then adds the ones it vouches for:
 //! `x-intoss-app`, `x-intoss-cert-serial`, and `x-forwarded-for` / `x-forwarded-proto`.
 
+use std::future::Future as _;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -151,7 +154,61 @@ async fn forward(p: &Platform, route: &Route, req: Request) -> Result<Response, 
     };
     let (mut parts, body) = resp.into_parts();
     strip(&mut parts.headers);
-    Ok(Response::from_parts(parts, Body::new(body)))
+    Ok(Response::from_parts(parts, Body::new(StallGuard::new(body, route.timeout))))
+}
+
+/// The upstream's response body, cut when no frame arrives for the route's timeout: an upstream
+/// that stalls mid-body must not hold the client (and a connection slot) forever. The client sees
+/// the stream end abnormally (HTTP/1.1: the connection closes before the declared length or the
+/// last chunk; HTTP/2: RST_STREAM), never a shorter body passed off as whole.
+struct StallGuard<B> {
+    inner: B,
+    idle: std::time::Duration,
+    deadline: Pin<Box<tokio::time::Sleep>>,
+}
+
+impl<B> StallGuard<B> {
+    fn new(inner: B, idle: std::time::Duration) -> Self {
+        Self { inner, idle, deadline: Box::pin(tokio::time::sleep(idle)) }
+    }
+}
+
+impl<B> http_body::Body for StallGuard<B>
+where
+    B: http_body::Body<Data = bytes::Bytes> + Unpin,
+    B::Error: Into<axum::BoxError>,
+{
+    type Data = bytes::Bytes;
+    type Error = axum::BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(frame) => {
+                let next = tokio::time::Instant::now() + this.idle;
+                this.deadline.as_mut().reset(next);
+                Poll::Ready(frame.map(|f| f.map_err(Into::into)))
+            }
+            Poll::Pending => match this.deadline.as_mut().poll(cx) {
+                Poll::Ready(()) => {
+                    tracing::warn!("upstream stopped sending its response body; cutting the stream");
+                    Poll::Ready(Some(Err("the upstream stopped sending its response body".into())))
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 fn strip(headers: &mut HeaderMap) {

@@ -664,11 +664,9 @@ async fn an_upstream_dying_mid_response_is_a_clean_error() {
 }
 
 /// An upstream that sends its headers and part of the body and then stalls, keeping the socket
-/// open. The route's `timeout_ms` bounds the wait for the response headers only
-/// (`crates/server/src/proxy.rs` wraps `request()` in the timeout and then streams the body with
-/// no deadline), so the client waits for as long as the upstream holds the connection.
+/// open. The route's `timeout_ms` bounds the wait for the response headers and, from then on,
+/// every gap between two pieces of the body (`StallGuard` in `crates/server/src/proxy.rs`).
 #[tokio::test]
-#[ignore = "product gap in crates/server/src/proxy.rs: no idle timeout on a proxied response body"]
 async fn an_upstream_stalling_mid_body_is_cut_after_the_route_timeout() {
     let up = dying_upstream().await;
     let s = Server::start_with(&format!(
@@ -790,21 +788,29 @@ async fn slowloris_connections_are_dropped_and_others_served() {
     );
 }
 
-/// Connections that finish TLS and then send nothing, or only part of the HTTP/2 preface. The
-/// handshake timeout has ended and hyper's header-read timeout has not started: it starts when
-/// HTTP/1 reads a request head, but `hyper_util`'s auto builder first waits, with no deadline,
-/// for enough bytes to tell HTTP/1 from the HTTP/2 preface; and HTTP/2 has no such timeout.
+/// Connections that finish TLS and then send nothing, or only part of the HTTP/2 preface, with
+/// ALPN http/1.1 and with h2. Once this held them forever: the handshake timeout had ended and
+/// `hyper_util`'s auto builder waited, with no deadline, for enough bytes to tell HTTP/1 from the
+/// HTTP/2 preface. Now the listener picks the protocol by ALPN (HTTP/1.1: the header-read timeout
+/// runs from the start) and the idle timeout closes an h2 connection that never sent a request.
 #[tokio::test]
-#[ignore = "product bug in crates/server/src/listener.rs: a TLS connection that sends nothing is held forever"]
 async fn connections_silent_after_the_handshake_are_dropped() {
-    let s = Server::start_with("[tls]\nhandshake_timeout_ms = 1000\nheader_read_timeout_ms = 1000\n");
+    let s = Server::start_with(
+        "[tls]\nhandshake_timeout_ms = 1000\nheader_read_timeout_ms = 1000\nidle_timeout_ms = 1500\n",
+    );
     let pid = s.child.as_ref().unwrap().id();
     let baseline = fds(pid);
-    let tls = raw_tls(&s);
+    let h1 = raw_tls(&s);
+    let h2 = {
+        let mut cfg = intoss_client::tls::client_config(&s.ca_pem(), None).unwrap();
+        cfg.alpn_protocols = vec![b"h2".to_vec()];
+        tokio_rustls::TlsConnector::from(Arc::new(cfg))
+    };
     let mut held = Vec::new();
     for i in 0..50 {
         let tcp = tokio::net::TcpStream::connect(s.endpoints.cert).await.unwrap();
         let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+        let tls = if i < 25 { &h1 } else { &h2 };
         let mut stream = tls.connect(name, tcp).await.unwrap();
         if i % 2 == 1 {
             // The first bytes of the HTTP/2 preface, then silence.

@@ -116,3 +116,48 @@ fn the_secret_log_check_catches_secrets() {
     std::fs::write(s.log_path(), &clean).unwrap();
     assert!(s.log_problems().is_empty());
 }
+
+/// Beyond `max_connections` a new connection waits in the kernel's backlog (its handshake does not
+/// start) until another closes; a connection that starts no request within `idle_timeout_ms` is
+/// closed gracefully, with a TLS close_notify (the client reads a clean end of stream, not the
+/// truncation error a bare TCP close gives).
+#[tokio::test]
+async fn connection_limit_holds_and_idle_connections_close_cleanly() {
+    use tokio::io::AsyncReadExt as _;
+    let s = Server::start_with(
+        "[tls]\nmax_connections = 3\nidle_timeout_ms = 6000\nheader_read_timeout_ms = 30000\n",
+    );
+    let mut cfg = intoss_client::tls::client_config(&s.ca_pem(), None).unwrap();
+    cfg.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(cfg));
+    let name = rustls_pki_types::ServerName::try_from("localhost").unwrap();
+    let connect = |c: tokio_rustls::TlsConnector| {
+        let (addr, name) = (s.endpoints.cert, name.clone());
+        async move { c.connect(name, tokio::net::TcpStream::connect(addr).await?).await }
+    };
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        open.push(connect(connector.clone()).await.unwrap());
+    }
+    let fourth = tokio::spawn(connect(connector.clone()));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!fourth.is_finished(), "a 4th connection was served with max_connections = 3");
+    drop(open.pop());
+    let started = Instant::now();
+    let mut fourth = tokio::time::timeout(Duration::from_secs(4), fourth)
+        .await
+        .expect("the 4th connection is served once one closes")
+        .unwrap()
+        .unwrap();
+    eprintln!("4th handshake done {:?} after a slot freed", started.elapsed());
+
+    // Idle: closed after ~6 s with close_notify: `read` returns Ok(0), not UnexpectedEof.
+    let mut buf = [0u8; 16];
+    let n = tokio::time::timeout(Duration::from_secs(20), fourth.read(&mut buf))
+        .await
+        .expect("the idle connection is closed within 20 s");
+    let idle_for = started.elapsed();
+    assert!(matches!(n, Ok(0)), "an idle close without close_notify: {n:?}");
+    assert!(idle_for >= Duration::from_secs(5), "closed after {idle_for:?}, before the idle timeout");
+    eprintln!("idle connection closed cleanly after {idle_for:?}");
+}
