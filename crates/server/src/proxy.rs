@@ -211,8 +211,13 @@ where
     }
 }
 
+/// Drops the hop-by-hop headers and those named by `Connection`. One pass over the headers finds
+/// what is there (usually nothing, or `Connection` alone): a hashed removal per hop-by-hop name
+/// cost ~3,600 instructions per proxied request (callgrind, docs/performance.md).
 fn strip(headers: &mut HeaderMap) {
-    // Also drop headers named by `Connection`.
+    if !headers.keys().any(|k| HOP_BY_HOP.contains(k)) {
+        return;
+    }
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -220,7 +225,45 @@ fn strip(headers: &mut HeaderMap) {
         .flat_map(|v| v.split(','))
         .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
         .collect();
-    for n in named.into_iter().chain(HOP_BY_HOP) {
-        headers.remove(n);
+    let doomed: Vec<HeaderName> =
+        headers.keys().filter(|k| HOP_BY_HOP.contains(k) || named.contains(k)).cloned().collect();
+    for k in doomed {
+        headers.remove(k);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    #[test]
+    fn strip_drops_hop_by_hop_headers_and_those_connection_names() {
+        let mut h = HeaderMap::new();
+        for (k, v) in [
+            ("connection", "close, X-Secret-Hop"),
+            ("x-secret-hop", "1"),
+            ("keep-alive", "timeout=5"),
+            ("proxy-connection", "keep-alive"),
+            ("te", "trailers"),
+            ("trailer", "x-t"),
+            ("transfer-encoding", "chunked"),
+            ("upgrade", "h2c"),
+            ("content-type", "application/json"),
+            ("x-kept", "yes"),
+        ] {
+            h.append(HeaderName::from_static(k), HeaderValue::from_static(v));
+        }
+        strip(&mut h);
+        let mut left: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
+        left.sort_unstable();
+        assert_eq!(left, ["content-type", "x-kept"]);
+
+        // Nothing to strip: untouched.
+        let mut h = HeaderMap::new();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        strip(&mut h);
+        assert_eq!(h.len(), 1);
     }
 }
