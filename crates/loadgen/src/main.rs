@@ -26,6 +26,20 @@ enum Call {
     Result,
 }
 
+/// The mTLS client's files.
+#[derive(Debug, clap::Args)]
+struct ClientFiles {
+    /// The platform CA.
+    #[arg(long)]
+    cacert: std::path::PathBuf,
+    /// client-cert.pem
+    #[arg(long)]
+    cert: std::path::PathBuf,
+    /// client-key.pem
+    #[arg(long)]
+    key: std::path::PathBuf,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Gateway requests/s: keep-alive mTLS connections calling GET /api-partner/v1/whoami.
@@ -33,15 +47,8 @@ enum Command {
         /// https://host:port of the gateway.
         #[arg(long)]
         url: String,
-        /// The platform CA.
-        #[arg(long)]
-        cacert: std::path::PathBuf,
-        /// client-cert.pem
-        #[arg(long)]
-        cert: std::path::PathBuf,
-        /// client-key.pem
-        #[arg(long)]
-        key: std::path::PathBuf,
+        #[command(flatten)]
+        tls: ClientFiles,
         /// Connections (each keeps one request in flight).
         #[arg(long, default_value_t = 32)]
         connections: usize,
@@ -61,12 +68,8 @@ enum Command {
         /// host:port of the server.
         #[arg(long)]
         addr: String,
-        #[arg(long)]
-        cacert: std::path::PathBuf,
-        #[arg(long)]
-        cert: std::path::PathBuf,
-        #[arg(long)]
-        key: std::path::PathBuf,
+        #[command(flatten)]
+        tls: ClientFiles,
         /// Connections in flight.
         #[arg(long, default_value_t = 16)]
         connections: usize,
@@ -83,12 +86,8 @@ enum Command {
     Idle {
         #[arg(long)]
         addr: String,
-        #[arg(long)]
-        cacert: std::path::PathBuf,
-        #[arg(long)]
-        cert: std::path::PathBuf,
-        #[arg(long)]
-        key: std::path::PathBuf,
+        #[command(flatten)]
+        tls: ClientFiles,
         #[arg(long, default_value_t = 1000)]
         connections: usize,
         #[arg(long, default_value = "/api-partner/v1/whoami")]
@@ -200,15 +199,15 @@ async fn main() -> anyhow::Result<()> {
             Command::Limiter { redis, decisions, concurrency } => {
                 return limiter(&redis, decisions, concurrency).await;
             }
-            Command::Gateway { url, cacert, cert, key, connections, seconds, path, http1 } => {
-                return gateway(&url, &cacert, &cert, &key, connections, seconds, &path, http1).await;
+            Command::Gateway { url, tls, connections, seconds, path, http1 } => {
+                return gateway(&url, &tls, connections, seconds, &path, http1).await;
             }
-            Command::Handshake { addr, cacert, cert, key, connections, seconds, path, resume } => {
-                let tls = RawTls::new(&addr, &cacert, &cert, &key, resume)?;
+            Command::Handshake { addr, tls, connections, seconds, path, resume } => {
+                let tls = RawTls::new(&addr, &tls, resume)?;
                 return handshakes(Arc::new(tls), connections, seconds, &path).await;
             }
-            Command::Idle { addr, cacert, cert, key, connections, path, pids } => {
-                let tls = RawTls::new(&addr, &cacert, &cert, &key, false)?;
+            Command::Idle { addr, tls, connections, path, pids } => {
+                let tls = RawTls::new(&addr, &tls, false)?;
                 return idle(&tls, connections, &path, &pids).await;
             }
             Command::Idv {
@@ -315,19 +314,16 @@ async fn main() -> anyhow::Result<()> {
 
 /// Keep-alive mTLS load on one path; every answer must be a 200. Reports requests/s and the
 /// latency percentiles.
-#[allow(clippy::too_many_arguments)]
 async fn gateway(
     url: &str,
-    cacert: &std::path::Path,
-    cert: &std::path::Path,
-    key: &std::path::Path,
+    files: &ClientFiles,
     connections: usize,
     seconds: u64,
     path: &str,
     http1: bool,
 ) -> anyhow::Result<()> {
-    let ca = std::fs::read(cacert)?;
-    let (c, k) = (std::fs::read(cert)?, std::fs::read(key)?);
+    let ca = std::fs::read(&files.cacert)?;
+    let (c, k) = (std::fs::read(&files.cert)?, std::fs::read(&files.key)?);
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let start = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
@@ -428,14 +424,9 @@ struct RawTls {
 }
 
 impl RawTls {
-    fn new(
-        addr: &str,
-        cacert: &std::path::Path,
-        cert: &std::path::Path,
-        key: &std::path::Path,
-        resume: bool,
-    ) -> anyhow::Result<Self> {
-        let (ca, c, k) = (std::fs::read(cacert)?, std::fs::read(cert)?, std::fs::read(key)?);
+    fn new(addr: &str, files: &ClientFiles, resume: bool) -> anyhow::Result<Self> {
+        let (ca, c, k) =
+            (std::fs::read(&files.cacert)?, std::fs::read(&files.cert)?, std::fs::read(&files.key)?);
         let mut config = intoss_client::tls::client_config(&ca, Some((&c, &k)))?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         if !resume {

@@ -77,7 +77,10 @@ impl Listener {
         let slots = Arc::new(Semaphore::new(self.max_connections));
         let mut warned_full = false;
         loop {
-            if slots.available_permits() == 0 && !warned_full {
+            // Warn once per saturation: again only after a tenth of the slots freed up.
+            if slots.available_permits() > self.max_connections / 10 {
+                warned_full = false;
+            } else if slots.available_permits() == 0 && !warned_full {
                 warned_full = true;
                 tracing::warn!(
                     listener = self.name,
@@ -92,7 +95,6 @@ impl Listener {
                     (permit, self.tcp.accept().await)
                 } => match accepted {
                     (Ok(permit), Ok((tcp, peer))) => {
-                        warned_full = false;
                         let _ = tcp.set_nodelay(true);
                         let conn = Connection {
                             acceptor: TlsAcceptor::from(self.tls.load_full()),
