@@ -349,10 +349,7 @@ async fn gateway(
     }
     let took = start.elapsed();
     all.sort();
-    let pct = |p: f64| {
-        let i = ((all.len() as f64 * p).ceil() as usize).saturating_sub(1).min(all.len().saturating_sub(1));
-        all.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
+    let pct = |p: f64| percentile_ms(&all, p);
     let rate = all.len() as f64 / took.as_secs_f64();
     println!(
         "{{\"call\":\"gateway\",\"calls\":{},\"seconds\":{:.2},\"per_second\":{rate:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3},\"p999_ms\":{:.3}}}",
@@ -451,6 +448,12 @@ impl RawTls {
     }
 }
 
+/// The `p` quantile of sorted latencies, in milliseconds (0 for none).
+fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1).min(sorted.len().saturating_sub(1));
+    sorted.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
 /// Reads one HTTP/1.1 response with a Content-Length body; returns the status line's code.
 async fn read_response<S: tokio::io::AsyncRead + Unpin>(s: &mut S, buf: &mut Vec<u8>) -> anyhow::Result<u16> {
     use tokio::io::AsyncReadExt as _;
@@ -511,10 +514,7 @@ async fn handshakes(tls: Arc<RawTls>, workers: usize, seconds: u64, path: &str) 
     }
     let took = start.elapsed();
     all.sort();
-    let pct = |p: f64| {
-        let i = ((all.len() as f64 * p).ceil() as usize).saturating_sub(1).min(all.len().saturating_sub(1));
-        all.get(i).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-    };
+    let pct = |p: f64| percentile_ms(&all, p);
     println!(
         "{{\"call\":\"handshake\",\"calls\":{},\"resumed\":{resumed},\"seconds\":{:.2},\"per_second\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3}}}",
         all.len(),

@@ -113,23 +113,22 @@ pub fn success<T: serde::Serialize>(status: StatusCode, value: T) -> Response {
 /// several thousand instructions per small response (docs/performance.md).
 pub(crate) fn json_response<T: serde::Serialize>(status: StatusCode, value: &T) -> Response {
     let mut buf = Vec::with_capacity(256);
-    match serde_json::to_writer(&mut buf, value) {
-        Ok(()) => {
-            let mut resp = Response::new(axum::body::Body::from(buf));
-            *resp.status_mut() = status;
-            resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            resp
-        }
+    let (status, body) = match serde_json::to_writer(&mut buf, value) {
+        Ok(()) => (status, axum::body::Body::from(buf)),
         Err(e) => {
             tracing::error!(error = %e, "response serialisation failed");
-            let mut resp = Response::new(axum::body::Body::from(
-                r#"{"resultType":"FAIL","error":{"errorCode":"INTERNAL_ERROR","reason":"internal error; see the server log"}}"#,
-            ));
-            *resp.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
-            resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            resp
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                axum::body::Body::from(
+                    r#"{"resultType":"FAIL","error":{"errorCode":"INTERNAL_ERROR","reason":"internal error; see the server log"}}"#,
+                ),
+            )
         }
-    }
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp
 }
 
 /// Why `intoss serve` could not start.

@@ -380,3 +380,25 @@ pub fn require(program: &str) -> bool {
     eprintln!("skipping: {program} is not installed");
     false
 }
+
+/// An access token from the cert listener's `/token` for an identity-verification client, given
+/// the JSON of `intoss idv client create --json`.
+pub async fn idv_access_token(s: &Server, client: &Value) -> String {
+    let form = format!(
+        "grant_type=client_credentials&scope=ca&client_id={}&client_secret={}",
+        client["client_id"].as_str().unwrap(),
+        client["client_secret"].as_str().unwrap()
+    );
+    let r = s
+        .client(None)
+        .send(
+            intoss_client::Method::POST,
+            &format!("https://{}/token", s.endpoints.cert),
+            &[("content-type", "application/x-www-form-urlencoded")],
+            Some(form.into_bytes()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    json(&r)["access_token"].as_str().unwrap().to_owned()
+}

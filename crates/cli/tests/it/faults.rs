@@ -277,22 +277,7 @@ async fn idv_token(s: &Server, app: &str, env: &str) -> (intoss_client::HttpsCli
             .unwrap();
     let base = format!("https://{}", s.endpoints.cert);
     let http = s.client(None);
-    let form = format!(
-        "grant_type=client_credentials&scope=ca&client_id={}&client_secret={}",
-        client["client_id"].as_str().unwrap(),
-        client["client_secret"].as_str().unwrap()
-    );
-    let r = http
-        .send(
-            Method::POST,
-            &format!("{base}/token"),
-            &[("content-type", "application/x-www-form-urlencoded")],
-            Some(form.into_bytes()),
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    let token = json(&r)["access_token"].as_str().unwrap().to_owned();
+    let token = idv_access_token(s, &client).await;
     (http, base, token)
 }
 

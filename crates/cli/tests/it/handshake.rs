@@ -218,13 +218,20 @@ async fn a_certificate_verify_signed_with_another_key_is_refused() {
 /// serial and extensions.
 struct Pki {
     dir: PathBuf,
+    /// The platform CA's certificate and key.
+    root: (PathBuf, PathBuf),
 }
 
 impl Pki {
     fn new(s: &Server) -> Self {
         let dir = s.dir.path().join("pki");
         std::fs::create_dir_all(&dir).unwrap();
-        Self { dir }
+        Self { dir, root: (s.data_dir().join("ca.pem"), s.data_dir().join("ca-key.pem")) }
+    }
+
+    /// The platform root, as `sign` takes an issuer.
+    fn root(&self) -> (&Path, &Path) {
+        (&self.root.0, &self.root.1)
     }
 
     fn openssl(&self, args: &[&str]) {
@@ -302,8 +309,7 @@ async fn wrong_eku_and_ca_certificates_are_refused_even_with_a_live_serial() {
     let s = Server::start();
     let id = s.app_with_cert("a", &[]);
     let pki = Pki::new(&s);
-    let root = (s.data_dir().join("ca.pem"), s.data_dir().join("ca-key.pem"));
-    let root = (root.0.as_path(), root.1.as_path());
+    let root = pki.root();
 
     // The live certificate's own key and serial, minted again with serverAuth only.
     let server_auth = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
@@ -343,8 +349,7 @@ async fn chains_through_an_intermediate_are_refused() {
     let s = Server::start();
     let id = s.app_with_cert("a", &[]);
     let pki = Pki::new(&s);
-    let root = (s.data_dir().join("ca.pem"), s.data_dir().join("ca-key.pem"));
-    let root = (root.0.as_path(), root.1.as_path());
+    let root = pki.root();
 
     // Leaf → an intermediate signed by the platform root, which the platform never issued.
     let int_key = pki.key("rogue-int");
@@ -416,8 +421,7 @@ async fn a_live_serial_minted_again_with_the_ca_key_is_refused() {
     let s = Server::start();
     let id = s.app_with_cert("a", &[]);
     let pki = Pki::new(&s);
-    let root = (s.data_dir().join("ca.pem"), s.data_dir().join("ca-key.pem"));
-    let root = (root.0.as_path(), root.1.as_path());
+    let root = pki.root();
 
     let new_key = pki.key("new");
     let cert = pki.sign("direct", "a", &new_key, root, &id.serial, CLIENT_EXT);

@@ -62,22 +62,7 @@ async fn schemathesis_finds_nothing_in_the_cert_listener() {
     if !require("schemathesis") {
         return;
     }
-    let form = format!(
-        "grant_type=client_credentials&scope=ca&client_id={}&client_secret={}",
-        created["client_id"].as_str().unwrap(),
-        created["client_secret"].as_str().unwrap()
-    );
-    let r = http
-        .send(
-            hyper::Method::POST,
-            &format!("{base}/token"),
-            &[("content-type", "application/x-www-form-urlencoded")],
-            Some(form.into_bytes()),
-        )
-        .await
-        .unwrap();
-    assert_eq!(r.status, 200, "{:?}", r.body);
-    let token = json(&r)["access_token"].as_str().unwrap().to_owned();
+    let token = idv_access_token(&s, &created).await;
 
     // Schema-valid data is not enough for the calls (a sessionKey must unwrap with the
     // platform's key, a txId must exist, client credentials must be right).
