@@ -21,6 +21,7 @@ pub mod gateway;
 pub mod listener;
 pub mod platform;
 pub mod proxy;
+pub mod upstream;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

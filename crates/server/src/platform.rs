@@ -98,7 +98,7 @@ pub struct Platform {
     /// The cert and console listeners' TLS config (server auth only).
     pub server_tls: Arc<ServerConfig>,
     /// Client for proxy routes.
-    pub upstream: crate::proxy::UpstreamClient,
+    pub upstream: crate::upstream::UpstreamClient,
     /// The identity-verification service (cert listener, simulator).
     pub idv: Arc<intoss_idv::IdvService>,
     /// Console sessions.
@@ -151,7 +151,7 @@ impl Platform {
         let platform = Self {
             gateway_tls: Arc::new(ArcSwap::from_pointee(gateway_tls)),
             server_tls: Arc::new(server_tls),
-            upstream: crate::proxy::UpstreamClient::new(),
+            upstream: crate::upstream::UpstreamClient::new(&config.routes),
             idv: Arc::new(idv),
             sessions: crate::console::Sessions::new(),
             stats: crate::console::RequestStats::default(),

@@ -2,7 +2,7 @@
 //!
 //! A request whose path starts with a configured prefix is forwarded to that route's upstream
 //! (`upstream` base path + the full request path and query), streaming both ways over a pooled
-//! keep-alive connection. The gateway strips hop-by-hop headers and every client-supplied
+//! keep-alive connection ([`crate::upstream`]). The gateway strips hop-by-hop headers and every client-supplied
 //! `x-intoss-*` header, then adds the ones it vouches for:
 //! `x-intoss-app`, `x-intoss-cert-serial`, and `x-forwarded-for` / `x-forwarded-proto`.
 
@@ -13,11 +13,9 @@ use std::task::{Context, Poll};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use intoss_proto::ErrorCode;
 use intoss_tls::ConnInfo;
 
@@ -25,37 +23,7 @@ use crate::config::Route;
 use crate::error::ApiError;
 use crate::gateway::Caller;
 use crate::platform::Platform;
-
-/// A pooled HTTP/1.1 client for upstreams.
-#[derive(Clone)]
-pub struct UpstreamClient(Client<HttpConnector, Body>);
-
-impl std::fmt::Debug for UpstreamClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("UpstreamClient")
-    }
-}
-
-impl UpstreamClient {
-    /// A client with keep-alive pooling.
-    pub fn new() -> Self {
-        let mut http = HttpConnector::new();
-        http.set_nodelay(true);
-        http.set_connect_timeout(Some(std::time::Duration::from_secs(5)));
-        Self(
-            Client::builder(TokioExecutor::new())
-                .pool_idle_timeout(std::time::Duration::from_secs(60))
-                .pool_max_idle_per_host(256)
-                .build(http),
-        )
-    }
-}
-
-impl Default for UpstreamClient {
-    fn default() -> Self {
-        Self::new()
-    }
-}
+use crate::upstream::Pool;
 
 /// Headers that belong to one hop and are never forwarded (RFC 9110 §7.6.1).
 const HOP_BY_HOP: [HeaderName; 7] = [
@@ -71,13 +39,16 @@ const HOP_BY_HOP: [HeaderName; 7] = [
 /// The gateway's fallback: a proxy route if one matches, else 404.
 pub async fn proxy_or_not_found(State(p): State<Arc<Platform>>, req: Request) -> Response {
     let path = req.uri().path().to_owned();
-    match p.config.routes.iter().find(|r| path.starts_with(&r.prefix)) {
-        Some(route) => forward(&p, route, req).await.unwrap_or_else(IntoResponse::into_response),
+    let route = p.config.routes.iter().position(|r| path.starts_with(&r.prefix));
+    match route.and_then(|i| Some((&p.config.routes[i], p.upstream.pool(i)?))) {
+        Some((route, pool)) => {
+            forward(&p, route, pool, req).await.unwrap_or_else(IntoResponse::into_response)
+        }
         None => ApiError::not_found(format!("no API at {path}")).into_response(),
     }
 }
 
-async fn forward(p: &Platform, route: &Route, req: Request) -> Result<Response, ApiError> {
+async fn forward(p: &Platform, route: &Route, pool: &Arc<Pool>, req: Request) -> Result<Response, ApiError> {
     let limit = p.config.max_body_bytes;
     let declared = req
         .headers()
@@ -94,15 +65,17 @@ async fn forward(p: &Platform, route: &Route, req: Request) -> Result<Response, 
     let peer = req.extensions().get::<ConnInfo>().map(|i| i.peer.ip().to_canonical());
     let (mut parts, body) = req.into_parts();
 
+    // Origin-form: the upstream's base path, then the request's own path and query.
     let base = route.upstream.path().trim_end_matches('/');
-    let path_and_query = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    let mut uri = route.upstream.clone().into_parts();
-    uri.path_and_query = Some(
+    let path_and_query =
+        parts.uri.path_and_query().cloned().unwrap_or_else(|| PathAndQuery::from_static("/"));
+    parts.uri = if base.is_empty() {
+        Uri::from(path_and_query)
+    } else {
         format!("{base}{path_and_query}")
             .parse()
-            .map_err(|_| ApiError::invalid("the request path cannot be forwarded"))?,
-    );
-    parts.uri = Uri::from_parts(uri).map_err(ApiError::internal)?;
+            .map_err(|_| ApiError::invalid("the request path cannot be forwarded"))?
+    };
     parts.version = http::Version::HTTP_11;
 
     strip(&mut parts.headers);
@@ -126,7 +99,7 @@ async fn forward(p: &Platform, route: &Route, req: Request) -> Result<Response, 
 
     let body = Body::new(http_body_util::Limited::new(body, limit));
     let upstream_req = Request::from_parts(parts, body);
-    let resp = match tokio::time::timeout(route.timeout, p.upstream.0.request(upstream_req)).await {
+    let resp = match tokio::time::timeout(route.timeout, pool.send(upstream_req)).await {
         Ok(Ok(resp)) => resp,
         Ok(Err(e)) => {
             if crate::extract::caused_by_length_limit(&e) {
