@@ -12,6 +12,7 @@
 //! header_read_timeout_ms = 10000    # HTTP/1.1: a request's headers, and an idle keep-alive
 //! idle_timeout_ms = 60000           # a connection with no new request is closed (close_notify)
 //! max_connections = 10000           # per listener; beyond it new connections wait in the backlog
+//! session_cache = 256               # gateway sessions kept for resumption (0: no resumption)
 //!
 //! [gateway]
 //! default_qpm = 3000
@@ -142,6 +143,7 @@ struct RawTls {
     header_read_timeout_ms: Option<u64>,
     idle_timeout_ms: Option<u64>,
     max_connections: Option<usize>,
+    session_cache: Option<usize>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -186,6 +188,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// Open connections per listener; further ones wait in the kernel's accept backlog.
     pub max_connections: usize,
+    /// Gateway TLS sessions kept for resumption (TLS 1.3 tickets are single-use; oldest dropped
+    /// first); 0 turns resumption off.
+    pub session_cache: usize,
     /// QPM of an app created without one.
     pub default_qpm: u32,
     /// Largest request body the gateway reads or forwards.
@@ -387,9 +392,14 @@ impl RawConfig {
         if !(1..=1_000_000).contains(&max_connections) {
             return Err(invalid("tls.max_connections", "between 1 and 1000000"));
         }
+        let session_cache = self.tls.session_cache.unwrap_or(256);
+        if session_cache > 1_000_000 {
+            return Err(invalid("tls.session_cache", "at most 1000000"));
+        }
         Ok(Config {
             idle_timeout: millis("tls.idle_timeout_ms", self.tls.idle_timeout_ms, 60_000)?,
             max_connections,
+            session_cache,
             ratelimit,
             poll_interval,
             storage,
@@ -441,6 +451,8 @@ mod tests {
             ("[[route]]\nprefix = \"/x\"\nupstream = \"https://a:1\"\n", "route[0].upstream"),
             ("[tls]\nhandshake_timeout_ms = 0\n", "tls.handshake_timeout_ms"),
             ("[tls]\nserver_names = [\"a b\"]\n", "tls.server_names"),
+            ("[tls]\nmax_connections = 0\n", "tls.max_connections"),
+            ("[tls]\nsession_cache = 2000000\n", "tls.session_cache"),
         ] {
             let err = Config::parse(text, "t.toml").unwrap_err();
             assert!(err.to_string().contains(key), "{text}: {err}");

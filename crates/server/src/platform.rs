@@ -147,7 +147,8 @@ impl Platform {
         server_tls.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
         // Fail closed from the start: an empty snapshot admits no certificate.
         let snapshot = Arc::new(ArcSwap::from_pointee(Snapshot::default()));
-        let gateway_tls = gateway_tls_config(loaded.ca.cert_der(), &snapshot, &resolver)?;
+        let gateway_tls =
+            gateway_tls_config(config.session_cache, loaded.ca.cert_der(), &snapshot, &resolver)?;
         let platform = Self {
             gateway_tls: Arc::new(ArcSwap::from_pointee(gateway_tls)),
             server_tls: Arc::new(server_tls),
@@ -206,7 +207,12 @@ impl Platform {
         let certs_changed = self.snapshot.load().certs != snap.certs;
         self.snapshot.store(Arc::new(snap));
         if certs_changed {
-            let tls = gateway_tls_config(self.ca.cert_der(), &self.snapshot, &self.resolver)?;
+            let tls = gateway_tls_config(
+                self.config.session_cache,
+                self.ca.cert_der(),
+                &self.snapshot,
+                &self.resolver,
+            )?;
             self.gateway_tls.store(Arc::new(tls));
         }
         Ok(())
@@ -226,8 +232,12 @@ impl Platform {
 }
 
 /// The gateway's mTLS config: client certificates must chain to the platform CA and pass the
-/// snapshot's gate. Each call makes a new session cache, so no earlier session resumes.
+/// snapshot's gate. Resumption state stays on the server, in a cache of `tls.session_cache`
+/// sessions (each about 3 KiB with a P-256 client certificate, measured by scenario (e) of
+/// `scripts/bench`); no stateless tickets, whose key would decrypt every resumed TLS 1.2 session.
+/// Each call makes a new cache, so no session from before a reload (a revocation, say) resumes.
 fn gateway_tls_config(
+    session_cache: usize,
     ca_der: &[u8],
     snapshot: &Arc<ArcSwap<Snapshot>>,
     resolver: &Arc<DualCertResolver>,
@@ -240,6 +250,18 @@ fn gateway_tls_config(
         .with_client_cert_verifier(Arc::new(verifier))
         .with_cert_resolver(resolver.clone());
     cfg.alpn_protocols = ALPN.iter().map(|p| p.to_vec()).collect();
+    // One TLS 1.3 ticket per handshake (rustls sends 2 by default): a partner's connection pool
+    // resumes each new connection with the ticket the last one left, and every ticket costs the
+    // server an HKDF derivation and a cache entry (docs/performance.md, scenario (c)). Clients
+    // that open several connections at once can ask for more (RFC 9149 ticket_request).
+    if session_cache == 0 {
+        cfg.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+        cfg.send_tls13_tickets = 0;
+    } else {
+        cfg.session_storage = rustls::server::ServerSessionMemoryCache::new(session_cache);
+        cfg.send_tls13_tickets = 1;
+        cfg.max_tls13_tickets = 8;
+    }
     Ok(cfg)
 }
 

@@ -438,3 +438,61 @@ async fn a_live_serial_minted_again_with_the_ca_key_is_refused() {
     let cert = pki.sign("ku", "a", &id.key_path(), root, &id.serial, ku);
     assert_refused(&s, "key usage without digitalSignature", &files(&cert, &id.key_path()), ANY_ALERT).await;
 }
+
+/// Connects with `config`, asks whoami and reads the answer (a 200); whether the handshake resumed
+/// a session.
+async fn whoami_resumed(addr: SocketAddr, config: &Arc<ClientConfig>) -> bool {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let name = ServerName::IpAddress(addr.ip().into());
+    let mut tls = tokio_rustls::TlsConnector::from(config.clone()).connect(name, tcp).await.unwrap();
+    tls.write_all(b"GET /api-partner/v1/whoami HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut got = Vec::new();
+    tls.read_to_end(&mut got).await.unwrap();
+    assert!(got.starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&got));
+    tls.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+}
+
+/// Resumption on both versions: a client's next connections resume (TLS 1.3 tickets are
+/// single-use, so each resumed connection must leave a new one), until a reload (here, another
+/// certificate revoked) replaces the session cache; `tls.session_cache = 0` turns it off.
+#[tokio::test]
+async fn sessions_resume_until_a_reload_and_not_with_no_cache() {
+    let s = Server::start();
+    let id = s.app_with_cert("resume", &[]);
+    let other = s.issue("resume");
+    let present = Present::Chain(chain(&id), key(&id));
+    let configs: Vec<_> = VERSIONS.iter().map(|(n, v)| (*n, client_config(&s, v, &present))).collect();
+    for (name, config) in &configs {
+        assert!(!whoami_resumed(s.endpoints.gateway, config).await, "{name}: the first handshake is full");
+        for i in 0..3 {
+            assert!(whoami_resumed(s.endpoints.gateway, config).await, "{name}: connection {i} resumes");
+        }
+    }
+    s.cli_ok(&["cert", "revoke", &other.serial]);
+    for (name, config) in &configs {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while whoami_resumed(s.endpoints.gateway, config).await {
+            assert!(std::time::Instant::now() < deadline, "{name}: sessions still resume after the reload");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            whoami_resumed(s.endpoints.gateway, config).await,
+            "{name}: resumes again after a full handshake"
+        );
+    }
+
+    let s = Server::start_with("[tls]\nsession_cache = 0\n");
+    let id = s.app_with_cert("resume", &[]);
+    let present = Present::Chain(chain(&id), key(&id));
+    for (name, version) in VERSIONS {
+        let config = client_config(&s, version, &present);
+        for i in 0..2 {
+            assert!(
+                !whoami_resumed(s.endpoints.gateway, &config).await,
+                "{name}: connection {i} is a full handshake"
+            );
+        }
+    }
+}
