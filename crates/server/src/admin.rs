@@ -430,10 +430,13 @@ async fn revoke_cert(
 async fn metrics(State(p): State<Arc<Platform>>) -> Response {
     let body = format!(
         "{}# HELP intoss_apps Apps.\n# TYPE intoss_apps gauge\nintoss_apps {}\n\
-         # HELP intoss_certificates Client certificates known to the gateway.\n# TYPE intoss_certificates gauge\nintoss_certificates {}\n",
+         # HELP intoss_certificates Client certificates known to the gateway.\n# TYPE intoss_certificates gauge\nintoss_certificates {}\n\
+         # HELP intoss_snapshot_age_seconds Since the last successful re-read of apps and certificates began ([cluster] max_staleness_ms bounds it).\n\
+         # TYPE intoss_snapshot_age_seconds gauge\nintoss_snapshot_age_seconds {:.3}\n",
         p.limiter_kind.metrics(),
         p.snapshot.load().apps.len(),
         p.snapshot.load().certs.len(),
+        p.snapshot_age().as_secs_f64(),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }

@@ -30,6 +30,8 @@
 //!
 //! [cluster]
 //! poll_interval_ms = 1000       # re-read the store this often (default 1000 on PostgreSQL, else 10000)
+//! max_staleness_ms = 10000      # no successful re-read for this long: the gateway answers 503
+//!                               # (default 10000 on PostgreSQL, else 0 = no bound)
 //!
 //! [idv]
 //! request_expiry_secs = 600      # an uncompleted 토스 인증 request expires after this
@@ -111,6 +113,7 @@ struct RawRateLimit {
 #[serde(deny_unknown_fields)]
 struct RawCluster {
     poll_interval_ms: Option<u64>,
+    max_staleness_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -208,6 +211,11 @@ pub struct Config {
     /// How often the node re-reads apps, certificates and clients from the store. Changes made
     /// on this node apply at once; this bounds how late they reach the other nodes.
     pub poll_interval: Duration,
+    /// How old this node's view of the certificates may get (its last successful re-read) before
+    /// the gateway refuses requests with 503 rather than admit a certificate that another node
+    /// may have revoked since. `None`: no bound (the default with SQLite, which only this node
+    /// writes).
+    pub max_staleness: Option<Duration>,
 }
 
 /// Where rate-limit counters live.
@@ -388,6 +396,18 @@ impl RawConfig {
         // Several nodes share a database: poll often so changes reach every node within 2 s.
         let default_poll = if matches!(storage, Some(StorageUrl::Postgres(_))) { 1000 } else { 10_000 };
         let poll_interval = millis("cluster.poll_interval_ms", self.cluster.poll_interval_ms, default_poll)?;
+        // Fail closed in a cluster: a node cut off from PostgreSQL stops admitting after 10 s.
+        let default_staleness = if matches!(storage, Some(StorageUrl::Postgres(_))) { 10_000 } else { 0 };
+        let max_staleness = match self.cluster.max_staleness_ms.unwrap_or(default_staleness) {
+            0 => None,
+            ms if u128::from(ms) < 2 * poll_interval.as_millis() => {
+                return Err(invalid(
+                    "cluster.max_staleness_ms",
+                    "0 (no bound) or at least twice cluster.poll_interval_ms",
+                ));
+            }
+            ms => Some(Duration::from_millis(ms)),
+        };
         let max_connections = self.tls.max_connections.unwrap_or(10_000);
         if !(1..=1_000_000).contains(&max_connections) {
             return Err(invalid("tls.max_connections", "between 1 and 1000000"));
@@ -402,6 +422,7 @@ impl RawConfig {
             session_cache,
             ratelimit,
             poll_interval,
+            max_staleness,
             storage,
             idv,
             gateway_addr: addr("listen.gateway", self.listen.gateway, "127.0.0.1:8443")?,
@@ -453,6 +474,7 @@ mod tests {
             ("[tls]\nserver_names = [\"a b\"]\n", "tls.server_names"),
             ("[tls]\nmax_connections = 0\n", "tls.max_connections"),
             ("[tls]\nsession_cache = 2000000\n", "tls.session_cache"),
+            ("[cluster]\npoll_interval_ms = 1000\nmax_staleness_ms = 1500\n", "cluster.max_staleness_ms"),
         ] {
             let err = Config::parse(text, "t.toml").unwrap_err();
             assert!(err.to_string().contains(key), "{text}: {err}");

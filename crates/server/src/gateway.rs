@@ -74,6 +74,24 @@ async fn admit(p: &Platform, info: Option<ConnInfo>) -> Result<Caller, (ApiError
         // The handshake demands a certificate; reaching here means a wiring bug. Fail closed.
         return Err((ApiError::new(ErrorCode::UnknownCertificate, "no client certificate"), true));
     };
+    // Fail closed when this node has lost sight of the database (a cluster node cut off from
+    // PostgreSQL): another node may have revoked the certificate since.
+    if let Some(max) = p.config.max_staleness {
+        let age = p.snapshot_age();
+        if age > max {
+            return Err((
+                ApiError::new(
+                    ErrorCode::ServiceUnavailable,
+                    format!(
+                        "this node has not read certificates and revocations from its database for {} s; \
+                         it refuses requests until it can",
+                        age.as_secs()
+                    ),
+                ),
+                false,
+            ));
+        }
+    }
     // `load_full`, not `load`: the guard of `load` must not be held across the await below.
     let snap = p.snapshot.load_full();
     let Some(cert) = snap.certs.get(&id.serial).filter(|c| c.is(&id.fingerprint)) else {

@@ -112,6 +112,8 @@ pub struct Platform {
     reload_lock: tokio::sync::Mutex<()>,
     admin_token_digest: [u8; 32],
     clock_base: tokio::time::Instant,
+    /// [`Self::now_ms`] at the last successful reload.
+    reloaded_at_ms: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Platform {
@@ -167,6 +169,7 @@ impl Platform {
             resolver,
             reload_lock: tokio::sync::Mutex::new(()),
             clock_base: tokio::time::Instant::now(),
+            reloaded_at_ms: std::sync::atomic::AtomicU64::new(0),
         };
         platform.reload().await?;
         Ok(Arc::new(platform))
@@ -176,6 +179,7 @@ impl Platform {
     /// gateway TLS config.
     pub async fn reload(&self) -> Result<(), StartError> {
         let _serial = self.reload_lock.lock().await;
+        let started = self.now_ms();
         let apps = self.store.list_apps().await?;
         let certs = self.store.list_certs(None).await?;
         let mut snap = Snapshot::default();
@@ -215,7 +219,16 @@ impl Platform {
             )?;
             self.gateway_tls.store(Arc::new(tls));
         }
+        // The view is as of when the reads began.
+        self.reloaded_at_ms.fetch_max(started, std::sync::atomic::Ordering::Release);
         Ok(())
+    }
+
+    /// How long since the last successful reload began: how old this node's view of apps,
+    /// certificates and revocations may be.
+    pub fn snapshot_age(&self) -> std::time::Duration {
+        let at = self.reloaded_at_ms.load(std::sync::atomic::Ordering::Acquire);
+        std::time::Duration::from_millis(self.now_ms().saturating_sub(at))
     }
 
     /// Milliseconds on the monotonic clock (tokio's, so tests can pause it).

@@ -1,5 +1,7 @@
 //! Cluster mode: two `intoss serve` nodes sharing one PostgreSQL and one Redis on loopback.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use intoss_client::ClientError;
@@ -218,4 +220,94 @@ async fn killing_one_node_under_load_loses_no_acknowledged_write() {
     for a in &acknowledged {
         assert!(names.contains(&a.as_str()), "{a} was acknowledged by A and must be there");
     }
+}
+
+/// A TCP link to PostgreSQL that a test can cut (every open connection dropped, new ones closed
+/// at once) and restore: a node cut off from its database while the database stays up.
+struct Link {
+    port: u16,
+    up: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Link {
+    async fn to(target: u16) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let open = Arc::new(Mutex::new(Vec::new()));
+        let (is_up, conns) = (up.clone(), open.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !is_up.load(Ordering::SeqCst) {
+                    continue; // dropped: closed at once
+                }
+                let task = tokio::spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(("127.0.0.1", target)).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+                conns.lock().unwrap().push(task.abort_handle());
+            }
+        });
+        Self { port, up, open }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for conn in self.open.lock().unwrap().drain(..) {
+            conn.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Fail closed: a node that cannot re-read certificates and revocations from PostgreSQL for
+/// `max_staleness_ms` answers 503 SERVICE_UNAVAILABLE instead of admitting on an old view (a
+/// certificate revoked on another node meanwhile must not get in), while the node that still
+/// reaches the database serves; once the link is back, the node serves again. Multi-threaded: the
+/// link must carry node B's queries while the test thread waits on B's start.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_cut_off_from_postgres_refuses_requests_until_it_is_back() {
+    let Some(pg) = intoss_testsupport::postgres() else { return };
+    let url = pg.createdb();
+    let link = Link::to(pg.port).await;
+    let via_link = url.replace(&format!(":{}/", pg.port), &format!(":{}/", link.port));
+    assert_ne!(url, via_link);
+    let config = |url: &str| format!("[storage]\nurl = \"{url}\"\n[cluster]\nmax_staleness_ms = 3000\n");
+    let a = Server::start_with(&config(&url));
+    let b = Server::start_node_of(&a, &config(&via_link));
+    let id = a.app_with_cert("cut", &[]);
+    let on_b = b.client(Some(&id));
+    within(Duration::from_secs(3), || async { whoami(&b, &on_b).await.is_ok_and(|r| r.status == 200) }).await;
+
+    let cut_at = Instant::now();
+    link.cut();
+    within(Duration::from_secs(8), || async { whoami(&b, &on_b).await.is_ok_and(|r| r.status == 503) }).await;
+    assert!(cut_at.elapsed() >= Duration::from_secs(2), "refused before the bound: {:?}", cut_at.elapsed());
+    let reason = assert_fail(&whoami(&b, &on_b).await.unwrap(), 503, "SERVICE_UNAVAILABLE");
+    assert!(reason.contains("database"), "{reason}");
+    let m = metrics(&b).await;
+    let age: f64 =
+        m.lines().find_map(|l| l.strip_prefix("intoss_snapshot_age_seconds ")).unwrap().parse().unwrap();
+    assert!(age > 3.0, "the metric shows how stale B is: {m}");
+    // A revocation made on A meanwhile; A, which reaches the database, applies it and serves the rest.
+    let other = a.issue("cut");
+    a.cli_ok(&["cert", "revoke", &id.serial]);
+    let msg = a.assert_refused_in_handshake(&id).await;
+    assert!(msg.contains("revoked"), "{msg}");
+    assert_eq!(whoami(&a, &a.client(Some(&other))).await.unwrap().status, 200);
+
+    link.restore();
+    let on_b_other = b.client(Some(&other));
+    within(Duration::from_secs(30), || async {
+        whoami(&b, &on_b_other).await.is_ok_and(|r| r.status == 200)
+    })
+    .await;
+    // Back in sight of the database, B knows the revocation.
+    let r = whoami(&b, &b.client(Some(&id))).await;
+    assert!(!matches!(&r, Ok(r) if r.status == 200), "B admitted the revoked certificate: {r:?}");
 }
