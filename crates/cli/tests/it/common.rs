@@ -402,3 +402,18 @@ pub async fn idv_access_token(s: &Server, client: &Value) -> String {
     assert_eq!(r.status, 200, "{:?}", r.body);
     json(&r)["access_token"].as_str().unwrap().to_owned()
 }
+
+/// Reads from `sock` up to the end of an HTTP/1.1 request head (`\r\n\r\n`), for raw test
+/// upstreams; `None` if the peer closes or fails first.
+pub async fn read_http_head(sock: &mut tokio::net::TcpStream) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    let mut chunk = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match sock.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => head.extend_from_slice(&chunk[..n]),
+        }
+    }
+    Some(head)
+}

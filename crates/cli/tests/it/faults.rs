@@ -552,14 +552,7 @@ async fn dying_upstream() -> std::net::SocketAddr {
         loop {
             let Ok((mut tcp, _)) = listener.accept().await else { return };
             tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut buf = [0u8; 4096];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tcp.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
-                }
+                let Some(head) = read_http_head(&mut tcp).await else { return };
                 let text = String::from_utf8_lossy(&head).into_owned();
                 let path = text.split(' ').nth(1).unwrap_or("").to_owned();
                 let body = vec![b'a'; 64 * 1024];

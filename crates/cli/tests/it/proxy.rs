@@ -14,7 +14,7 @@ use axum::http::HeaderMap;
 use axum::routing::{any, get as route_get};
 use hyper::Method;
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 
 use crate::common::*;
 
@@ -158,13 +158,8 @@ async fn an_upstream_closing_its_connections_is_reconnected() {
             let (mut sock, _) = listener.accept().await.unwrap();
             counter.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(async move {
-                let mut buf = Vec::new();
-                let mut chunk = [0u8; 1024];
-                while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match sock.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
-                    }
+                if read_http_head(&mut sock).await.is_none() {
+                    return;
                 }
                 let _ = sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok").await;
                 // Dropped: closed with no `Connection: close`.
