@@ -22,6 +22,7 @@ pub mod listener;
 pub mod platform;
 pub mod proxy;
 pub mod upstream;
+pub mod webhook;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -205,13 +206,20 @@ async fn background(p: Arc<Platform>, limiter: Limiter, mut shutdown: watch::Rec
     // retries a reload that failed after its change was saved).
     let mut reload = tokio::time::interval(p.config.poll_interval);
     reload.reset();
+    let notifier = match webhook::Notifier::new() {
+        Ok(n) => Some(n),
+        Err(e) => {
+            tracing::error!(error = %e, "no TLS client for expiry webhooks; they will not be delivered");
+            None
+        }
+    };
     loop {
         tokio::select! {
-            _ = expiry.tick() => {
-                if let Err(e) = expiry::scan(p.store.as_ref(), platform::unix_now()).await {
-                    tracing::error!(error = %e, "expiry scan failed");
-                }
-            }
+            _ = expiry.tick() => match expiry::scan(p.store.as_ref(), platform::unix_now()).await {
+                Ok(warnings) if !warnings.is_empty() => notify(&p, &notifier, warnings).await,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "expiry scan failed"),
+            },
             _ = sweep.tick() => limiter.sweep(p.now_ms()),
             _ = reload.tick() => {
                 if let Err(e) = p.reload().await {
@@ -222,6 +230,25 @@ async fn background(p: Arc<Platform>, limiter: Limiter, mut shutdown: watch::Rec
                 }
             }
             _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Hands each expiry warning to its app's webhook, if it has one, without holding up the timers.
+async fn notify(p: &Platform, notifier: &Option<webhook::Notifier>, warnings: Vec<expiry::Warning>) {
+    let Some(notifier) = notifier else { return };
+    let apps = match p.store.list_apps().await {
+        Ok(apps) => apps,
+        Err(e) => {
+            tracing::error!(error = %e, "expiry webhooks: could not read the apps; not delivered");
+            return;
+        }
+    };
+    for w in warnings {
+        let url = apps.iter().find(|a| a.name == w.app).and_then(|a| a.webhook_url.clone());
+        if let Some(url) = url {
+            let notifier = notifier.clone();
+            tokio::spawn(async move { notifier.deliver(&url, &w).await });
         }
     }
 }

@@ -14,7 +14,8 @@
 //! - `faults`: SIGKILL under write load, a full disk, clock jumps (libfaketime), an upstream
 //!   dying mid-response, slowloris clients;
 //! - `interop`: the seed's clients (curl, Python requests, Node https, Java);
-//! - `idv`: identity verification (토스 인증) end to end, with the independent Python client.
+//! - `idv`: identity verification (토스 인증) end to end, with the independent Python client;
+//! - `webhook`: expiry warnings delivered to an app's webhook.
 
 #![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
@@ -39,3 +40,4 @@ mod robustness;
 mod scanners;
 mod sdk;
 mod tls_policy;
+mod webhook;
