@@ -8,8 +8,8 @@
 //! request's instructions under callgrind; docs/performance.md).
 //!
 //! A request that could not be written because a reused connection turned out to be closed is
-//! sent again once on a new connection: nothing of it reached the upstream, so this is safe for
-//! every method. Idle connections older than [`IDLE_TIMEOUT`] are dropped when the pool is next
+//! sent again, on the next idle connection or a new one (each closed one is dropped, so this ends):
+//! nothing of it reached the upstream, so this is safe for every method. Idle connections older than [`IDLE_TIMEOUT`] are dropped when the pool is next
 //! used; an upstream that closes them sooner is noticed by the connection's task.
 
 use std::collections::VecDeque;
@@ -112,7 +112,7 @@ impl Pool {
             match sender.try_send_request(req).await {
                 Ok(resp) => return Ok(resp.map(|body| PooledBody::new(body, sender, self.clone()))),
                 Err(mut e) => match e.take_message() {
-                    // Not written: the reused connection was closed under us. Once more, new.
+                    // Not written: the reused connection was closed under us. Again, on another.
                     Some(back) if reused => req = back,
                     _ => return Err(e.into_error().into()),
                 },
