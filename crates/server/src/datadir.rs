@@ -20,6 +20,9 @@ pub struct DataDir {
     root: PathBuf,
 }
 
+/// The listeners' (ECDSA, RSA) certificate PEM and key pairs.
+pub type ServerPair = ((String, SecretPem), (String, SecretPem));
+
 /// What the platform loads from its data dir at start.
 #[derive(Debug)]
 pub struct Loaded {
@@ -83,14 +86,7 @@ impl DataDir {
         }
         let ca = self.load_or_create_ca(now)?;
         let admin_token = self.load_or_create_token()?;
-        let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
-        for n in server_names {
-            if !names.contains(n) {
-                names.push(n.clone());
-            }
-        }
-        let server_ecdsa = self.load_or_issue_server(&ca, "server-ecdsa", KeyType::EcdsaP256, &names, now)?;
-        let server_rsa = self.load_or_issue_server(&ca, "server-rsa", KeyType::Rsa2048, &names, now)?;
+        let ((server_ecdsa, server_rsa), _) = self.load_or_renew_servers(&ca, server_names, now)?;
         let idv = self.load_or_create_idv(now)?;
         // The database holds identity-verification personal data: create it private (SQLite
         // gives its -wal and -shm files the database's mode).
@@ -259,6 +255,27 @@ impl DataDir {
         Ok(token)
     }
 
+    /// The listeners' ECDSA and RSA certificates and keys, re-issued (and rewritten) when fewer than
+    /// 30 days are left, when the names changed or when another CA issued them; whether either was
+    /// re-issued. Called at start and by the running platform's periodic check.
+    pub fn load_or_renew_servers(
+        &self,
+        ca: &CertificateAuthority,
+        server_names: &[String],
+        now: OffsetDateTime,
+    ) -> Result<(ServerPair, bool), StartError> {
+        let mut names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
+        for n in server_names {
+            if !names.contains(n) {
+                names.push(n.clone());
+            }
+        }
+        let (ecdsa, a) = self.load_or_issue_server(ca, "server-ecdsa", KeyType::EcdsaP256, &names, now)?;
+        let (rsa, b) = self.load_or_issue_server(ca, "server-rsa", KeyType::Rsa2048, &names, now)?;
+        Ok(((ecdsa, rsa), a || b))
+    }
+
+    /// One listener certificate and key; whether it was issued now.
     fn load_or_issue_server(
         &self,
         ca: &CertificateAuthority,
@@ -266,7 +283,7 @@ impl DataDir {
         key_type: KeyType,
         names: &[String],
         now: OffsetDateTime,
-    ) -> Result<(String, SecretPem), StartError> {
+    ) -> Result<((String, SecretPem), bool), StartError> {
         let cert_path = self.root.join(format!("{stem}.pem"));
         let key_path = self.root.join(format!("{stem}-key.pem"));
         let names_path = self.root.join(format!("{stem}.names"));
@@ -281,14 +298,14 @@ impl DataDir {
             let same_ca = intoss_pki::cert_pem_to_der(&cert)
                 .is_ok_and(|der| intoss_pki::verify_issued_by(&der, ca.cert_der()));
             if same_names && fresh && same_ca {
-                return Ok((cert, key));
+                return Ok(((cert, key), false));
             }
         }
         let id = ca.issue_server(names, key_type, now)?;
         write_secret(&key_path, id.key_pem.expose()).map_err(|e| self.err(&key_path, e.to_string()))?;
         write_public(&cert_path, &id.cert_pem).map_err(|e| self.err(&cert_path, e.to_string()))?;
         write_public(&names_path, &wanted).map_err(|e| self.err(&names_path, e.to_string()))?;
-        Ok((id.cert_pem, id.key_pem))
+        Ok(((id.cert_pem, id.key_pem), true))
     }
 
     fn read(&self, path: &Path) -> Result<String, StartError> {

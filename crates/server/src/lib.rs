@@ -123,7 +123,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         };
         tasks.spawn(l.serve(rx.clone()));
     }
-    tasks.spawn(background(platform.clone(), limiter, rx));
+    tasks.spawn(background(platform.clone(), dir.clone(), limiter, rx));
 
     let json = serde_json::to_string_pretty(&endpoints).unwrap_or_default();
     datadir::write_public(&dir.endpoints(), &format!("{json}\n")).map_err(|e| StartError::DataDir {
@@ -199,7 +199,7 @@ impl Limiter {
 }
 
 /// Timers: expiry warnings, forgetting idle rate-limit windows, and the periodic reload.
-async fn background(p: Arc<Platform>, limiter: Limiter, mut shutdown: watch::Receiver<bool>) {
+async fn background(p: Arc<Platform>, dir: DataDir, limiter: Limiter, mut shutdown: watch::Receiver<bool>) {
     let mut expiry = tokio::time::interval(p.config.expiry_scan_interval);
     let mut sweep = tokio::time::interval(std::time::Duration::from_secs(60));
     // A change made on this node reloads at once; polling brings the other nodes' changes (and
@@ -215,11 +215,18 @@ async fn background(p: Arc<Platform>, limiter: Limiter, mut shutdown: watch::Rec
     };
     loop {
         tokio::select! {
-            _ = expiry.tick() => match expiry::scan(p.store.as_ref(), platform::unix_now()).await {
-                Ok(warnings) if !warnings.is_empty() => notify(&p, &notifier, warnings).await,
-                Ok(_) => {}
-                Err(e) => tracing::error!(error = %e, "expiry scan failed"),
-            },
+            _ = expiry.tick() => {
+                match p.renew_listener_certs(&dir, time::OffsetDateTime::now_utc()) {
+                    Ok(true) => tracing::info!("listener certificates renewed"),
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "listener certificate renewal failed"),
+                }
+                match expiry::scan(p.store.as_ref(), platform::unix_now()).await {
+                    Ok(warnings) if !warnings.is_empty() => notify(&p, &notifier, warnings).await,
+                    Ok(_) => {}
+                    Err(e) => tracing::error!(error = %e, "expiry scan failed"),
+                }
+            }
             _ = sweep.tick() => limiter.sweep(p.now_ms()),
             _ = reload.tick() => {
                 if let Err(e) = p.reload().await {

@@ -224,6 +224,26 @@ impl Platform {
         Ok(())
     }
 
+    /// Re-issues the listener certificates that are within 30 days of their end (as `serve` does
+    /// at start) and serves the new ones from the next handshake on, on all three listeners;
+    /// whether they were renewed. Run with the expiry scan, so a platform that runs for more than
+    /// a year without a restart never serves an expired certificate.
+    pub fn renew_listener_certs(
+        &self,
+        dir: &crate::DataDir,
+        now: time::OffsetDateTime,
+    ) -> Result<bool, StartError> {
+        let ((ecdsa, rsa), renewed) = dir.load_or_renew_servers(&self.ca, &self.config.server_names, now)?;
+        if renewed {
+            self.resolver.replace(
+                &intoss_tls::policy_provider(),
+                (&ecdsa.0, ecdsa.1.expose()),
+                (&rsa.0, rsa.1.expose()),
+            )?;
+        }
+        Ok(renewed)
+    }
+
     /// How long since the last successful reload began: how old this node's view of apps,
     /// certificates and revocations may be.
     pub fn snapshot_age(&self) -> std::time::Duration {

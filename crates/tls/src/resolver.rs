@@ -6,6 +6,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
+
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject};
 use rustls::server::{ClientHello, ResolvesServerCert};
@@ -16,7 +18,14 @@ use crate::TlsError;
 
 /// Picks the ECDSA certificate when the client can verify ECDSA and offers a suite that works
 /// with it; the RSA certificate otherwise.
+///
+/// The pair is swapped whole when the listener certificates are renewed ([`Self::replace`]): a
+/// handshake sees the old pair or the new one, never half of each.
 pub struct DualCertResolver {
+    keys: ArcSwap<Pair>,
+}
+
+struct Pair {
     ecdsa: Arc<CertifiedKey>,
     rsa: Arc<CertifiedKey>,
 }
@@ -34,8 +43,24 @@ impl DualCertResolver {
         ecdsa: (&str, &str),
         rsa: (&str, &str),
     ) -> Result<Self, TlsError> {
-        Ok(Self { ecdsa: certified_key(provider, ecdsa)?, rsa: certified_key(provider, rsa)? })
+        Ok(Self { keys: ArcSwap::from_pointee(pair(provider, ecdsa, rsa)?) })
     }
+
+    /// Serves `ecdsa` and `rsa` from the next handshake on. Nothing changes if either fails to
+    /// load.
+    pub fn replace(
+        &self,
+        provider: &CryptoProvider,
+        ecdsa: (&str, &str),
+        rsa: (&str, &str),
+    ) -> Result<(), TlsError> {
+        self.keys.store(Arc::new(pair(provider, ecdsa, rsa)?));
+        Ok(())
+    }
+}
+
+fn pair(provider: &CryptoProvider, ecdsa: (&str, &str), rsa: (&str, &str)) -> Result<Pair, TlsError> {
+    Ok(Pair { ecdsa: certified_key(provider, ecdsa)?, rsa: certified_key(provider, rsa)? })
 }
 
 fn certified_key(
@@ -71,6 +96,7 @@ impl ResolvesServerCert for DualCertResolver {
                     | CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
             )
         });
-        Some(if ecdsa_sig && ecdsa_suite { self.ecdsa.clone() } else { self.rsa.clone() })
+        let keys = self.keys.load();
+        Some(if ecdsa_sig && ecdsa_suite { keys.ecdsa.clone() } else { keys.rsa.clone() })
     }
 }

@@ -499,6 +499,59 @@ async fn wall_clock_jumps_expire_tokens_and_certificates() {
     assert_eq!(idv_request(&http, &base, &token).await.status, 200);
 }
 
+/// The SHA-256 fingerprint of the certificate a listener presents (`openssl s_client`, which
+/// shows it whatever its validity), or of a PEM file.
+fn presented_fingerprint(addr: std::net::SocketAddr) -> String {
+    let script = format!(
+        "openssl s_client -connect {addr} -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"
+    );
+    let out = Command::new("sh").args(["-c", &script]).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(text.contains("Fingerprint="), "no certificate from {addr}: {text}");
+    text
+}
+
+fn file_fingerprint(path: &Path) -> String {
+    let out = Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A platform that runs past its listener certificates' renewal point (30 days before the end
+/// of their 390 days) renews them while running: new handshakes get the new certificate, the
+/// one now in the data dir, without a restart. (The gateway shares the listeners' resolver.)
+#[tokio::test]
+async fn listener_certificates_are_renewed_while_running() {
+    if !require("openssl") {
+        return;
+    }
+    let Some((s, clock)) = server_with_fake_clock("[expiry]\nscan_interval_ms = 200\n", false) else {
+        return;
+    };
+    let ecdsa = s.data_dir().join("server-ecdsa.pem");
+    let before = presented_fingerprint(s.endpoints.cert);
+    assert_eq!(before, file_fingerprint(&ecdsa), "the ECDSA certificate is served");
+
+    // 365 days on, 25 days are left: the next scan renews.
+    clock.set("+365d");
+    let start = Instant::now();
+    while !s.log().contains("listener certificates renewed") {
+        assert!(start.elapsed() < Duration::from_secs(10), "not renewed:\n{}", s.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let renewed = file_fingerprint(&ecdsa);
+    assert_ne!(renewed, before, "a new certificate in the data dir");
+    for addr in [s.endpoints.cert, s.endpoints.console] {
+        assert_eq!(presented_fingerprint(addr), renewed, "{addr} serves the renewed certificate");
+    }
+    // Later scans keep it: renewed once, not at every scan.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(s.log().matches("listener certificates renewed").count(), 1, "{}", s.log());
+}
+
 #[tokio::test]
 async fn a_backward_clock_jump_grants_no_request_over_the_limit() {
     // Both clocks jump: the limiter runs on the monotonic clock, which NTP never steps back,
