@@ -233,7 +233,10 @@ impl Platform {
         dir: &crate::DataDir,
         now: time::OffsetDateTime,
     ) -> Result<bool, StartError> {
-        let ((ecdsa, rsa), renewed) = dir.load_or_renew_servers(&self.ca, &self.config.server_names, now)?;
+        let ((ecdsa, rsa), issued) = dir.load_or_renew_servers(&self.ca, &self.config.server_names, now)?;
+        // Also when the files are newer than what is served (a swap that failed after they were
+        // written is tried again at the next scan).
+        let renewed = issued || !self.resolver.serves(&ecdsa.0);
         if renewed {
             self.resolver.replace(
                 &intoss_tls::policy_provider(),

@@ -59,6 +59,14 @@ impl DualCertResolver {
     }
 }
 
+impl DualCertResolver {
+    /// Whether the ECDSA certificate served now is the first one in `ecdsa_cert_pem`.
+    pub fn serves(&self, ecdsa_cert_pem: &str) -> bool {
+        let first = CertificateDer::pem_slice_iter(ecdsa_cert_pem.as_bytes()).next();
+        matches!((first, self.keys.load().ecdsa.cert.first()), (Some(Ok(a)), Some(b)) if a == *b)
+    }
+}
+
 fn pair(provider: &CryptoProvider, ecdsa: (&str, &str), rsa: (&str, &str)) -> Result<Pair, TlsError> {
     Ok(Pair { ecdsa: certified_key(provider, ecdsa)?, rsa: certified_key(provider, rsa)? })
 }
