@@ -16,7 +16,9 @@ use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response, header};
@@ -125,7 +127,11 @@ impl Pool {
     /// dropped rather than waited for: waiting would put this request behind another's.
     fn take(&self) -> Option<SendRequest<Body>> {
         loop {
-            let sender = self.lock().pop_back()?.sender;
+            let sender = {
+                let mut idle = self.lock();
+                expire(&mut idle, Instant::now());
+                idle.pop_back()?.sender
+            };
             if sender.is_ready() {
                 return Some(sender);
             }
@@ -155,9 +161,7 @@ impl Pool {
         }
         let now = Instant::now();
         let mut idle = self.lock();
-        while idle.front().is_some_and(|i| now.duration_since(i.since) > IDLE_TIMEOUT) {
-            idle.pop_front();
-        }
+        expire(&mut idle, now);
         if idle.len() < MAX_IDLE {
             idle.push_back(Idle { sender, since: now });
         }
@@ -166,6 +170,13 @@ impl Pool {
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Idle>> {
         // The deque is consistent after every operation on it; a panic elsewhere cannot tear it.
         self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Drops the connections idle for longer than [`IDLE_TIMEOUT`] (the oldest are at the front).
+fn expire(idle: &mut VecDeque<Idle>, now: Instant) {
+    while idle.front().is_some_and(|i| now.duration_since(i.since) > IDLE_TIMEOUT) {
+        idle.pop_front();
     }
 }
 
@@ -216,5 +227,65 @@ impl http_body::Body for PooledBody {
 
     fn size_hint(&self) -> http_body::SizeHint {
         self.inner.size_hint()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use http_body_util::BodyExt;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    /// A keep-alive upstream answering `ok` to every request; counts its connections.
+    async fn upstream() -> (http::Uri, Arc<AtomicUsize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let uri = format!("http://{}", listener.local_addr().unwrap()).parse().unwrap();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 1024];
+                    while let Ok(n @ 1..) = sock.read(&mut chunk).await {
+                        buf.extend_from_slice(&chunk[..n]);
+                        while let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                            buf.drain(..end + 4);
+                            let reply = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok";
+                            if sock.write_all(reply).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                });
+            }
+        });
+        (uri, accepted)
+    }
+
+    async fn get(pool: &Arc<Pool>) {
+        let req = Request::get("/x").body(Body::empty()).unwrap();
+        let body = pool.send(req).await.unwrap().into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&body[..], b"ok");
+    }
+
+    #[tokio::test]
+    async fn a_connection_idle_past_the_timeout_is_not_reused() {
+        let (uri, accepted) = upstream().await;
+        let pool = Arc::new(Pool::new(&uri));
+        get(&pool).await;
+        get(&pool).await;
+        assert_eq!(accepted.load(Ordering::SeqCst), 1, "kept alive and reused");
+        tokio::time::pause();
+        tokio::time::advance(IDLE_TIMEOUT + Duration::from_secs(1)).await;
+        tokio::time::resume();
+        get(&pool).await;
+        assert_eq!(accepted.load(Ordering::SeqCst), 2, "a new connection after the idle timeout");
     }
 }
