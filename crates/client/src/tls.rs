@@ -26,12 +26,21 @@ pub fn key_from_pem(pem: &[u8], what: &str) -> Result<PrivateKeyDer<'static>, Cl
 /// A client config with the seed's TLS policy, trusting only the CA certificates in `ca_pem`
 /// (the platform's CA) and presenting `identity` (certificate chain PEM, key PEM) when given.
 pub fn client_config(ca_pem: &[u8], identity: Option<(&[u8], &[u8])>) -> Result<ClientConfig, ClientError> {
+    client_config_with_versions(ca_pem, identity, &[&rustls::version::TLS13, &rustls::version::TLS12])
+}
+
+/// [`client_config`] offering only `versions` (for tests and benchmarks that pin a version).
+pub fn client_config_with_versions(
+    ca_pem: &[u8],
+    identity: Option<(&[u8], &[u8])>,
+    versions: &[&'static rustls::SupportedProtocolVersion],
+) -> Result<ClientConfig, ClientError> {
     let mut roots = RootCertStore::empty();
     for c in certs_from_pem(ca_pem, "CA certificate")? {
         roots.add(c).map_err(|e| ClientError::Config(format!("CA certificate: {e}")))?;
     }
     let builder = ClientConfig::builder_with_provider(policy_provider())
-        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .with_protocol_versions(versions)
         .map_err(|e| ClientError::Config(e.to_string()))?
         .with_root_certificates(roots);
     // No ALPN here: the HTTP client sets it (h2, http/1.1) for the versions it enables.

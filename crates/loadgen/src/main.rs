@@ -80,6 +80,9 @@ enum Command {
         /// Offer resumption (one shared client session cache); off: every handshake is full.
         #[arg(long)]
         resume: bool,
+        /// Offer only TLS 1.2 (default: TLS 1.3 and 1.2, so 1.3 is chosen).
+        #[arg(long)]
+        tls12: bool,
     },
     /// Memory at N idle mTLS keep-alive connections: opens them (one request each), waits,
     /// reads the resident set of the given server processes, closes them.
@@ -202,12 +205,12 @@ async fn main() -> anyhow::Result<()> {
             Command::Gateway { url, tls, connections, seconds, path, http1 } => {
                 return gateway(&url, &tls, connections, seconds, &path, http1).await;
             }
-            Command::Handshake { addr, tls, connections, seconds, path, resume } => {
-                let tls = RawTls::new(&addr, &tls, resume)?;
+            Command::Handshake { addr, tls, connections, seconds, path, resume, tls12 } => {
+                let tls = RawTls::new(&addr, &tls, resume, tls12)?;
                 return handshakes(Arc::new(tls), connections, seconds, &path).await;
             }
             Command::Idle { addr, tls, connections, path, pids } => {
-                let tls = RawTls::new(&addr, &tls, false)?;
+                let tls = RawTls::new(&addr, &tls, false, false)?;
                 return idle(&tls, connections, &path, &pids).await;
             }
             Command::Idv {
@@ -421,10 +424,15 @@ struct RawTls {
 }
 
 impl RawTls {
-    fn new(addr: &str, files: &ClientFiles, resume: bool) -> anyhow::Result<Self> {
+    fn new(addr: &str, files: &ClientFiles, resume: bool, tls12: bool) -> anyhow::Result<Self> {
         let (ca, c, k) =
             (std::fs::read(&files.cacert)?, std::fs::read(&files.cert)?, std::fs::read(&files.key)?);
-        let mut config = intoss_client::tls::client_config(&ca, Some((&c, &k)))?;
+        let versions: &[&'static rustls::SupportedProtocolVersion] = if tls12 {
+            &[&rustls::version::TLS12]
+        } else {
+            &[&rustls::version::TLS13, &rustls::version::TLS12]
+        };
+        let mut config = intoss_client::tls::client_config_with_versions(&ca, Some((&c, &k)), versions)?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         if !resume {
             config.resumption = rustls::client::Resumption::disabled();
@@ -492,9 +500,11 @@ async fn handshakes(tls: Arc<RawTls>, workers: usize, seconds: u64, path: &str) 
         let (tls, request) = (tls.clone(), request.clone());
         tasks.spawn(async move {
             let (mut latencies, mut resumed, mut buf) = (Vec::new(), 0usize, Vec::new());
+            let mut version = None;
             while Instant::now() < deadline {
                 let t = Instant::now();
                 let (mut s, r) = tls.connect().await?;
+                version = s.get_ref().1.protocol_version();
                 s.write_all(request.as_bytes()).await?;
                 let status = read_response(&mut s, &mut buf).await?;
                 anyhow::ensure!(status == 200, "HTTP {status}");
@@ -503,20 +513,22 @@ async fn handshakes(tls: Arc<RawTls>, workers: usize, seconds: u64, path: &str) 
                 latencies.push(t.elapsed());
                 resumed += usize::from(r);
             }
-            anyhow::Ok((latencies, resumed))
+            anyhow::Ok((latencies, resumed, version))
         });
     }
-    let (mut all, mut resumed) = (Vec::new(), 0);
+    let (mut all, mut resumed, mut version) = (Vec::new(), 0, None);
     while let Some(r) = tasks.join_next().await {
-        let (l, r) = r??;
+        let (l, r, v) = r??;
         all.extend(l);
         resumed += r;
+        version = version.or(v);
     }
+    let version = version.and_then(|v| v.as_str()).unwrap_or("none");
     let took = start.elapsed();
     all.sort();
     let pct = |p: f64| percentile_ms(&all, p);
     println!(
-        "{{\"call\":\"handshake\",\"calls\":{},\"resumed\":{resumed},\"seconds\":{:.2},\"per_second\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3}}}",
+        "{{\"call\":\"handshake\",\"version\":\"{version}\",\"calls\":{},\"resumed\":{resumed},\"seconds\":{:.2},\"per_second\":{:.1},\"p50_ms\":{:.3},\"p99_ms\":{:.3}}}",
         all.len(),
         took.as_secs_f64(),
         all.len() as f64 / took.as_secs_f64(),
