@@ -1,6 +1,6 @@
 //! The mTLS partner gateway (`/api-partner/...`).
 //!
-//! Every request passes [`gate`] first: the connection's certificate must map to a known, active
+//! [`handle`] admits every request first: the connection's certificate must map to a known, active
 //! certificate of an existing app (checked again per request, so a revocation reaches open
 //! connections); the peer address must be on the app's allowlist; the app's rate limit must
 //! admit it. Then it reaches a built-in route or a configured proxy route. Every response the
@@ -8,12 +8,10 @@
 
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::{Request, State};
-use axum::http::StatusCode;
-use axum::middleware::{self, Next};
+use axum::body::Body;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use intoss_proto::ErrorCode;
 use intoss_ratelimit::Decision;
 use intoss_tls::{ClientIdentity, ConnInfo};
@@ -25,7 +23,7 @@ use crate::extract::ApiJson;
 use crate::listener::ConnControl;
 use crate::platform::{AppEntry, Platform, unix_now};
 
-/// Who is calling, established by [`gate`]. Shares the snapshot's and the connection's entries:
+/// Who is calling, established when [`handle`] admits a request. Shares the snapshot's and the connection's entries:
 /// nothing is copied per request.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -39,38 +37,78 @@ pub struct Caller {
     pub remaining: u32,
 }
 
-/// The gateway's router.
-pub fn router(state: Arc<Platform>) -> Router {
-    Router::new()
-        .route("/api-partner/v1/whoami", get(whoami))
-        .route("/api-partner/v1/echo", post(echo))
-        .fallback(crate::proxy::proxy_or_not_found)
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(middleware::from_fn_with_state(state.clone(), gate))
-        .with_state(state)
+/// The path of the built-in identity check.
+pub const WHOAMI: &str = "/api-partner/v1/whoami";
+/// The path of the built-in JSON echo.
+pub const ECHO: &str = "/api-partner/v1/echo";
+
+/// The connection a gateway request arrived on, shared by its requests.
+#[derive(Debug, Clone)]
+pub struct Conn {
+    /// Peer address, client certificate, TLS parameters.
+    pub info: ConnInfo,
+    /// Closes the connection after the current response (a revoked certificate).
+    pub control: ConnControl,
 }
 
-/// Identity, revocation, expiry, allowlist and rate limit, in that order.
-async fn gate(State(p): State<Arc<Platform>>, mut req: Request, next: Next) -> Response {
-    // Only the connection facts cross the await: `Request` is not `Sync`.
-    let info = req.extensions().get::<ConnInfo>().cloned();
-    match admit(&p, info).await {
-        Ok(caller) => {
-            req.extensions_mut().insert(caller);
-            next.run(req).await
-        }
+/// Serves one gateway request: admission first (identity, revocation, expiry, allowlist, rate
+/// limit, in that order), then whoami, echo, a proxy route, or 404 — every
+/// answer of the gateway's own an envelope.
+///
+/// Dispatched by hand rather than through an axum `Router` with a `from_fn` layer: the router,
+/// the middleware and their boxed futures and cloned services cost about 5,000 instructions per
+/// request, a fifth of a whoami request (callgrind, docs/performance.md). What the router did
+/// besides is kept: `HEAD` on whoami (the GET response's headers, with its `content-length`, and
+/// no body), and 405 with `Allow` on a built-in path with another method.
+pub async fn handle(p: &Arc<Platform>, conn: &Conn, req: Request) -> Response {
+    let caller = match admit(p, &conn.info).await {
+        Ok(caller) => caller,
         Err((err, close)) => {
-            if close && let Some(c) = req.extensions().get::<ConnControl>() {
-                c.close();
+            if close {
+                conn.control.close();
             }
-            err.into_response()
+            return err.into_response();
         }
+    };
+    match req.uri().path() {
+        WHOAMI => match *req.method() {
+            Method::GET => whoami(&caller, &conn.info),
+            Method::HEAD => without_body(whoami(&caller, &conn.info)),
+            _ => not_allowed(&req, "GET,HEAD"),
+        },
+        ECHO => {
+            if req.method() == Method::POST {
+                match ApiJson::<Value>::from_request(req, p).await {
+                    Ok(ApiJson(body)) => success(StatusCode::OK, serde_json::json!({ "echo": body })),
+                    Err(e) => e.into_response(),
+                }
+            } else {
+                not_allowed(&req, "POST")
+            }
+        }
+        _ => crate::proxy::proxy_or_not_found(p, &caller, &conn.info, req).await,
     }
 }
 
+/// A HEAD response: `resp`'s status and headers, `content-length` included, and no body.
+fn without_body(resp: Response) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    if let Some(n) = http_body::Body::size_hint(&body).exact() {
+        parts.headers.insert(header::CONTENT_LENGTH, HeaderValue::from(n));
+    }
+    Response::from_parts(parts, Body::empty())
+}
+
+/// 405 for a built-in path with another method, naming the methods it takes.
+fn not_allowed(req: &Request, allow: &'static str) -> Response {
+    let mut resp = method_not_allowed_error(req).into_response();
+    resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
+    resp
+}
+
 /// Returns the caller, or the error and whether the connection must be closed.
-async fn admit(p: &Platform, info: Option<ConnInfo>) -> Result<Caller, (ApiError, bool)> {
-    let Some((info, id)) = info.as_ref().and_then(|i| i.client.as_ref().map(|c| (i, c))) else {
+async fn admit(p: &Platform, info: &ConnInfo) -> Result<Caller, (ApiError, bool)> {
+    let Some(id) = info.client.as_ref() else {
         // The handshake demands a certificate; reaching here means a wiring bug. Fail closed.
         return Err((ApiError::new(ErrorCode::UnknownCertificate, "no client certificate"), true));
     };
@@ -173,10 +211,8 @@ struct WhoAmI<'a> {
     cipher_suite: &'static str,
 }
 
-async fn whoami(req: Request) -> Result<Response, ApiError> {
-    let caller = req.extensions().get::<Caller>().ok_or_else(|| ApiError::internal("no caller"))?;
-    let info = req.extensions().get::<ConnInfo>().ok_or_else(|| ApiError::internal("no conn info"))?;
-    Ok(success(
+fn whoami(caller: &Caller, info: &ConnInfo) -> Response {
+    success(
         StatusCode::OK,
         WhoAmI {
             app: &caller.app.name,
@@ -187,16 +223,15 @@ async fn whoami(req: Request) -> Result<Response, ApiError> {
             tls_version: info.tls_version,
             cipher_suite: info.cipher_suite,
         },
-    ))
+    )
 }
 
-/// Echoes a JSON body: lets partners check their client's JSON, body size and mTLS set-up.
-async fn echo(ApiJson(body): ApiJson<Value>) -> Response {
-    success(StatusCode::OK, serde_json::json!({ "echo": body }))
-}
-
-/// 405 for a known path with another method.
+/// 405 for a known path with another method (the console's router fallback).
 pub async fn method_not_allowed(req: Request) -> ApiError {
+    method_not_allowed_error(&req)
+}
+
+fn method_not_allowed_error(req: &Request) -> ApiError {
     ApiError::new(
         ErrorCode::MethodNotAllowed,
         format!("{} is not allowed on {}", req.method(), req.uri().path()),

@@ -106,15 +106,15 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
     let mut tasks = JoinSet::new();
     let server_tls = Arc::new(arc_swap::ArcSwap::new(platform.server_tls.clone()));
     let listeners = [
-        (gw, platform.gateway_tls.clone(), gateway::router(platform.clone()), "gateway"),
-        (cert, server_tls.clone(), intoss_idv::api::router(platform.idv.clone()), "cert"),
-        (console, server_tls, admin::router(platform.clone()), "console"),
+        (gw, platform.gateway_tls.clone(), listener::App::Gateway(platform.clone()), "gateway"),
+        (cert, server_tls.clone(), listener::App::Router(intoss_idv::api::router(platform.idv.clone())), "cert"),
+        (console, server_tls, listener::App::Router(admin::router(platform.clone())), "console"),
     ];
-    for (tcp, tls, router, name) in listeners {
+    for (tcp, tls, app, name) in listeners {
         let l = listener::Listener {
             tcp,
             tls,
-            router,
+            app,
             handshake_timeout: c.handshake_timeout,
             header_read_timeout: c.header_read_timeout,
             idle_timeout: c.idle_timeout,

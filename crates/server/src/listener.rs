@@ -16,6 +16,7 @@
 //! stops accepting, every connection finishes its in-flight requests and closes, and
 //! [`Listener::serve`] returns once all have, or when the drain timeout passes.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -25,19 +26,25 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use axum::Router;
+use axum::body::Body;
+use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use intoss_tls::{ClientIdentity, ConnInfo};
 use rustls::ServerConfig;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
+use tokio_rustls::server::TlsStream;
 use tower::ServiceExt;
 
+use crate::gateway;
+use crate::platform::Platform;
+
 /// Lets a handler close its connection once the current response is sent.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct ConnControl(Arc<Notify>);
 
 impl ConnControl {
@@ -45,6 +52,15 @@ impl ConnControl {
     pub fn close(&self) {
         self.0.notify_one();
     }
+}
+
+/// What a listener serves.
+#[derive(Clone)]
+pub enum App {
+    /// An axum router (the cert and console listeners).
+    Router(Router),
+    /// The partner gateway ([`crate::gateway::handle`]), without a router on its request path.
+    Gateway(Arc<Platform>),
 }
 
 /// How long connections may take to finish after shutdown begins.
@@ -56,8 +72,8 @@ pub struct Listener {
     pub tcp: TcpListener,
     /// TLS config, read at each accept.
     pub tls: Arc<ArcSwap<ServerConfig>>,
-    /// The app served on every connection.
-    pub router: Router,
+    /// What every connection serves.
+    pub app: App,
     /// Handshake deadline.
     pub handshake_timeout: Duration,
     /// Deadline for a request's headers.
@@ -98,7 +114,7 @@ impl Listener {
                         let _ = tcp.set_nodelay(true);
                         let conn = Connection {
                             acceptor: TlsAcceptor::from(self.tls.load_full()),
-                            router: self.router.clone(),
+                            app: self.app.clone(),
                             handshake_timeout: self.handshake_timeout,
                             header_read_timeout: self.header_read_timeout,
                             idle_timeout: self.idle_timeout,
@@ -133,7 +149,7 @@ impl Listener {
 
 struct Connection {
     acceptor: TlsAcceptor,
-    router: Router,
+    app: App,
     handshake_timeout: Duration,
     header_read_timeout: Duration,
     idle_timeout: Duration,
@@ -142,7 +158,7 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(self, tcp: tokio::net::TcpStream, peer: SocketAddr) {
+    async fn run(self, tcp: TcpStream, peer: SocketAddr) {
         let tls = match tokio::time::timeout(self.handshake_timeout, self.acceptor.accept(tcp)).await {
             Ok(Ok(tls)) => tls,
             Ok(Err(e)) => {
@@ -176,28 +192,61 @@ impl Connection {
         let opened = Instant::now();
         let last_request = Arc::new(AtomicU64::new(0));
         let seen = last_request.clone();
-        let service =
-            self.router.clone().map_request(move |mut req: http::Request<hyper::body::Incoming>| {
-                seen.store(millis_since(opened), Ordering::Relaxed);
-                req.extensions_mut().insert(info.clone());
-                req.extensions_mut().insert(control.clone());
-                req
-            });
-        let service = TowerToHyperService::new(service);
         let io = TokioIo::new(tls);
         let idle = Idle { opened, last_request };
+        match self.app.clone() {
+            App::Router(router) => {
+                let service = router.map_request(move |mut req: http::Request<Incoming>| {
+                    seen.store(millis_since(opened), Ordering::Relaxed);
+                    req.extensions_mut().insert(info.clone());
+                    req.extensions_mut().insert(control.clone());
+                    req
+                });
+                self.http(io, h2, TowerToHyperService::new(service), &close, idle, peer).await;
+            }
+            App::Gateway(platform) => {
+                let conn = Arc::new(gateway::Conn { info, control });
+                let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+                    seen.store(millis_since(opened), Ordering::Relaxed);
+                    let (platform, conn) = (platform.clone(), conn.clone());
+                    async move {
+                        Ok::<_, Infallible>(gateway::handle(&platform, &conn, req.map(Body::new)).await)
+                    }
+                });
+                self.http(io, h2, service, &close, idle, peer).await;
+            }
+        }
+    }
+
+    /// Serves HTTP/2 (ALPN `h2`) or HTTP/1.1 on the TLS stream.
+    async fn http<S, B>(
+        self,
+        io: TokioIo<TlsStream<TcpStream>>,
+        h2: bool,
+        service: S,
+        close: &Notify,
+        idle: Idle,
+        peer: SocketAddr,
+    ) where
+        S: hyper::service::HttpService<Incoming, ResBody = B> + Send + 'static,
+        S::Future: Send + 'static,
+        S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        B: http_body::Body + Send + 'static,
+        B::Data: Send,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
         if h2 {
             let mut b = hyper::server::conn::http2::Builder::new(TokioExecutor::new());
             b.timer(TokioTimer::new())
                 .keep_alive_interval(Some(self.idle_timeout / 2))
                 .keep_alive_timeout(self.header_read_timeout);
             let conn = b.serve_connection(io, service);
-            self.drive(conn, |c| c.graceful_shutdown(), &close, idle, peer).await;
+            self.drive(conn, |c| c.graceful_shutdown(), close, idle, peer).await;
         } else {
             let mut b = hyper::server::conn::http1::Builder::new();
             b.timer(TokioTimer::new()).header_read_timeout(self.header_read_timeout);
             let conn = b.serve_connection(io, service);
-            self.drive(conn, |c| c.graceful_shutdown(), &close, idle, peer).await;
+            self.drive(conn, |c| c.graceful_shutdown(), close, idle, peer).await;
         }
     }
 

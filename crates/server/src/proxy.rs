@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
@@ -37,19 +37,26 @@ const HOP_BY_HOP: [HeaderName; 7] = [
     header::UPGRADE,
 ];
 
-/// The gateway's fallback: a proxy route if one matches, else 404.
-pub async fn proxy_or_not_found(State(p): State<Arc<Platform>>, req: Request) -> Response {
-    let path = req.uri().path().to_owned();
+/// The gateway's fallback for an admitted request: a proxy route if one matches, else 404.
+pub async fn proxy_or_not_found(p: &Platform, caller: &Caller, info: &ConnInfo, req: Request) -> Response {
+    let path = req.uri().path();
     let route = p.config.routes.iter().position(|r| path.starts_with(&r.prefix));
     match route.and_then(|i| Some((&p.config.routes[i], p.upstream.pool(i)?))) {
-        Some((route, pool)) => {
-            forward(&p, route, pool, req).await.unwrap_or_else(IntoResponse::into_response)
-        }
+        Some((route, pool)) => forward(p, route, pool, caller, info, req)
+            .await
+            .unwrap_or_else(IntoResponse::into_response),
         None => ApiError::not_found(format!("no API at {path}")).into_response(),
     }
 }
 
-async fn forward(p: &Platform, route: &Route, pool: &Arc<Pool>, req: Request) -> Result<Response, ApiError> {
+async fn forward(
+    p: &Platform,
+    route: &Route,
+    pool: &Arc<Pool>,
+    caller: &Caller,
+    info: &ConnInfo,
+    req: Request,
+) -> Result<Response, ApiError> {
     let limit = p.config.max_body_bytes;
     let declared = req
         .headers()
@@ -62,8 +69,7 @@ async fn forward(p: &Platform, route: &Route, pool: &Arc<Pool>, req: Request) ->
             format!("the body is larger than {limit} bytes"),
         ));
     }
-    let caller = req.extensions().get::<Caller>().cloned().ok_or_else(|| ApiError::internal("no caller"))?;
-    let peer = req.extensions().get::<ConnInfo>().map(|i| i.peer.ip().to_canonical());
+    let peer = info.peer.ip().to_canonical();
     let (mut parts, body) = req.into_parts();
 
     // Origin-form: the upstream's base path, then the request's own path and query.
@@ -93,7 +99,7 @@ async fn forward(p: &Platform, route: &Route, pool: &Arc<Pool>, req: Request) ->
     };
     set(&mut parts.headers, "x-intoss-app", &caller.app.name);
     set(&mut parts.headers, "x-intoss-cert-serial", &caller.client.serial);
-    if let Some(v) = peer.and_then(ip_value) {
+    if let Some(v) = ip_value(peer) {
         parts.headers.insert(HeaderName::from_static("x-forwarded-for"), v);
     }
     set(&mut parts.headers, "x-forwarded-proto", "https");

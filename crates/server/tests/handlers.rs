@@ -1,4 +1,4 @@
-//! Gateway handler tests without sockets: the router is called directly, with the connection
+//! Gateway handler tests without sockets: the gateway is called directly, with the connection
 //! facts a TLS listener would attach, so that time can be paused.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -12,7 +12,6 @@ use http_body_util::BodyExt;
 use intoss_server::{Config, DataDir, Platform};
 use intoss_store::{CertRecord, NewApp, SqliteStore, Store};
 use intoss_tls::{ClientIdentity, ConnInfo};
-use tower::ServiceExt;
 
 /// Stands in for the certificate's DER: the gate matches its SHA-256 only.
 const FAKE_DER: &[u8] = b"the certificate of app";
@@ -54,8 +53,8 @@ async fn fixture(qpm: u32) -> Fixture {
 }
 
 async fn whoami(p: &Arc<Platform>) -> (StatusCode, serde_json::Value, Option<String>) {
-    let mut req = Request::get("/api-partner/v1/whoami").body(Body::empty()).unwrap();
-    req.extensions_mut().insert(ConnInfo {
+    let req = Request::get("/api-partner/v1/whoami").body(Body::empty()).unwrap();
+    let info = ConnInfo {
         peer: "127.0.0.1:5000".parse().unwrap(),
         client: Some(Arc::new(ClientIdentity {
             serial: "0a".into(),
@@ -65,8 +64,9 @@ async fn whoami(p: &Arc<Platform>) -> (StatusCode, serde_json::Value, Option<Str
         })),
         tls_version: "TLSv1_3",
         cipher_suite: "TLS13_AES_128_GCM_SHA256",
-    });
-    let resp = intoss_server::gateway::router(p.clone()).oneshot(req).await.unwrap();
+    };
+    let conn = intoss_server::gateway::Conn { info, control: Default::default() };
+    let resp = intoss_server::gateway::handle(p, &conn, req).await;
     let status = resp.status();
     let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
     let body = resp.into_body().collect().await.unwrap().to_bytes();
