@@ -15,13 +15,23 @@ async fn every_gateway_error_is_an_envelope() {
     let r = get(&c, &s.gateway_url("/")).await.unwrap();
     assert_fail(&r, 404, "NOT_FOUND");
 
-    let r = c
-        .send(Method::POST, &s.gateway_url("/api-partner/v1/whoami"), &[], Some(b"{}".to_vec()))
-        .await
-        .unwrap();
+    let whoami = s.gateway_url("/api-partner/v1/whoami");
+    let r = c.send(Method::POST, &whoami, &[], Some(b"{}".to_vec())).await.unwrap();
     assert_fail(&r, 405, "METHOD_NOT_ALLOWED");
-
+    assert_eq!(r.headers["allow"], "GET,HEAD");
     let echo = s.gateway_url("/api-partner/v1/echo");
+    let r = get(&c, &echo).await.unwrap();
+    assert_fail(&r, 405, "METHOD_NOT_ALLOWED");
+    assert_eq!(r.headers["allow"], "POST");
+
+    // HEAD: GET's status and headers, no body.
+    let full = get(&c, &whoami).await.unwrap();
+    let head = c.send(Method::HEAD, &whoami, &[], None).await.unwrap();
+    assert_eq!(head.status, 200);
+    assert!(head.body.is_empty(), "{:?}", head.body);
+    assert_eq!(head.headers["content-type"], "application/json");
+    assert_eq!(head.headers["content-length"], full.body.len().to_string().as_str());
+
     let r = c.send(Method::POST, &echo, &[], Some(br#"{"a":1}"#.to_vec())).await.unwrap();
     assert_eq!(json(&r)["success"]["echo"]["a"], 1);
 
