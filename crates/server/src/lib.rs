@@ -107,7 +107,12 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
     let server_tls = Arc::new(arc_swap::ArcSwap::new(platform.server_tls.clone()));
     let listeners = [
         (gw, platform.gateway_tls.clone(), listener::App::Gateway(platform.clone()), "gateway"),
-        (cert, server_tls.clone(), listener::App::Router(intoss_idv::api::router(platform.idv.clone())), "cert"),
+        (
+            cert,
+            server_tls.clone(),
+            listener::App::Router(intoss_idv::api::router(platform.idv.clone())),
+            "cert",
+        ),
         (console, server_tls, listener::App::Router(admin::router(platform.clone())), "console"),
     ];
     for (tcp, tls, app, name) in listeners {

@@ -42,9 +42,9 @@ pub async fn proxy_or_not_found(p: &Platform, caller: &Caller, info: &ConnInfo, 
     let path = req.uri().path();
     let route = p.config.routes.iter().position(|r| path.starts_with(&r.prefix));
     match route.and_then(|i| Some((&p.config.routes[i], p.upstream.pool(i)?))) {
-        Some((route, pool)) => forward(p, route, pool, caller, info, req)
-            .await
-            .unwrap_or_else(IntoResponse::into_response),
+        Some((route, pool)) => {
+            forward(p, route, pool, caller, info, req).await.unwrap_or_else(IntoResponse::into_response)
+        }
         None => ApiError::not_found(format!("no API at {path}")).into_response(),
     }
 }
