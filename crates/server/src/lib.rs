@@ -221,10 +221,16 @@ async fn background(p: Arc<Platform>, dir: DataDir, limiter: Limiter, mut shutdo
     loop {
         tokio::select! {
             _ = expiry.tick() => {
-                match p.renew_listener_certs(&dir, time::OffsetDateTime::now_utc()) {
-                    Ok(true) => tracing::info!("listener certificates renewed"),
-                    Ok(false) => {}
-                    Err(e) => tracing::error!(error = %e, "listener certificate renewal failed"),
+                // File reads, and an RSA key generation when it renews: not on an async worker.
+                let (renewer, renew_dir) = (p.clone(), dir.clone());
+                let renewal = tokio::task::spawn_blocking(move || {
+                    renewer.renew_listener_certs(&renew_dir, time::OffsetDateTime::now_utc())
+                });
+                match renewal.await {
+                    Ok(Ok(true)) => tracing::info!("listener certificates renewed"),
+                    Ok(Ok(false)) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "listener certificate renewal failed"),
+                    Err(e) => tracing::error!(error = %e, "listener certificate renewal did not finish"),
                 }
                 match expiry::scan(p.store.as_ref(), platform::unix_now()).await {
                     Ok(warnings) if !warnings.is_empty() => notify(&p, &notifier, warnings).await,

@@ -8,9 +8,10 @@
 //! request's instructions under callgrind; docs/performance.md).
 //!
 //! A request that could not be written because a reused connection turned out to be closed is
-//! sent again, on the next idle connection or a new one (each closed one is dropped, so this ends):
-//! nothing of it reached the upstream, so this is safe for every method. Idle connections older than [`IDLE_TIMEOUT`] are dropped when the pool is next
-//! used; an upstream that closes them sooner is noticed by the connection's task.
+//! sent again, on the next idle connection or a new one (each closed one is dropped, so this
+//! ends): nothing of it reached the upstream, so this is safe for every method. Idle connections
+//! older than [`IDLE_TIMEOUT`] are dropped when the pool is next used; an upstream that closes
+//! them sooner is noticed by the connection's task.
 
 use std::collections::VecDeque;
 use std::pin::Pin;

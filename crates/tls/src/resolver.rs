@@ -57,9 +57,7 @@ impl DualCertResolver {
         self.keys.store(Arc::new(pair(provider, ecdsa, rsa)?));
         Ok(())
     }
-}
 
-impl DualCertResolver {
     /// Whether the ECDSA certificate served now is the first one in `ecdsa_cert_pem`.
     pub fn serves(&self, ecdsa_cert_pem: &str) -> bool {
         let first = CertificateDer::pem_slice_iter(ecdsa_cert_pem.as_bytes()).next();

@@ -500,7 +500,7 @@ async fn wall_clock_jumps_expire_tokens_and_certificates() {
 }
 
 /// The SHA-256 fingerprint of the certificate a listener presents (`openssl s_client`, which
-/// shows it whatever its validity), or of a PEM file.
+/// shows it whatever its validity).
 fn presented_fingerprint(addr: std::net::SocketAddr) -> String {
     let script = format!(
         "openssl s_client -connect {addr} -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256"
@@ -511,6 +511,7 @@ fn presented_fingerprint(addr: std::net::SocketAddr) -> String {
     text
 }
 
+/// The SHA-256 fingerprint of a PEM certificate file, in `presented_fingerprint`'s format.
 fn file_fingerprint(path: &Path) -> String {
     let out = Command::new("openssl")
         .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
