@@ -1,5 +1,5 @@
-//! Errors of the identity-verification service and their wire form: the one place where they
-//! become HTTP statuses and `CE....` codes.
+//! Errors of the identity-verification service: the one place where each gets its `CE....` code
+//! and HTTP status (`intoss-idv-api` renders them).
 //!
 //! | code | HTTP | meaning |
 //! |---|---|---|
@@ -19,11 +19,6 @@
 //! real service is known to use (toss-apis.md §1.5); their meanings here are intoss's choice,
 //! following the one third-party mapping known (CE3101 limit, CE3103 expired).
 
-use axum::Json;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
-
 /// A failed identity-verification call.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -34,6 +29,14 @@ pub enum IdvError {
     /// CE3000.
     #[error("요청 파라미터가 올바르지 않습니다: {0}")]
     InvalidParameter(String),
+    /// CE3000 for one named field of the request or the simulator's form.
+    #[error("요청 파라미터가 올바르지 않습니다: {field}: {reason}")]
+    InvalidField {
+        /// The field (`userBirthday`, `gender`, ...).
+        field: &'static str,
+        /// Why.
+        reason: &'static str,
+    },
     /// CE3000 with 405: a method the path does not have.
     #[error("요청 파라미터가 올바르지 않습니다: {0}")]
     MethodNotAllowed(String),
@@ -71,7 +74,7 @@ impl IdvError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidToken => "CE1000",
-            Self::InvalidParameter(_) | Self::MethodNotAllowed(_) => "CE3000",
+            Self::InvalidParameter(_) | Self::InvalidField { .. } | Self::MethodNotAllowed(_) => "CE3000",
             Self::Undecryptable(_) => "CE3001",
             Self::SessionReused => "CE3002",
             Self::UnknownTransaction => "CE3100",
@@ -84,13 +87,13 @@ impl IdvError {
     }
 
     /// The HTTP status.
-    pub fn status(&self) -> StatusCode {
+    pub fn status(&self) -> u16 {
         match self {
-            Self::InvalidToken => StatusCode::UNAUTHORIZED,
-            Self::UnknownTransaction => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-            _ => StatusCode::BAD_REQUEST,
+            Self::InvalidToken => 401,
+            Self::UnknownTransaction => 404,
+            Self::MethodNotAllowed(_) => 405,
+            Self::Internal => 500,
+            _ => 400,
         }
     }
 }
@@ -102,20 +105,9 @@ impl From<intoss_store::StoreError> for IdvError {
     }
 }
 
-impl IntoResponse for IdvError {
-    fn into_response(self) -> Response {
-        let body = json!({
-            "resultType": "FAIL",
-            "error": {
-                "errorType": 0,
-                "errorCode": self.code(),
-                "reason": self.to_string(),
-                "data": {},
-                "title": null
-            },
-            "success": null
-        });
-        (self.status(), Json(body)).into_response()
+impl From<crate::person::FieldError> for IdvError {
+    fn from(e: crate::person::FieldError) -> Self {
+        Self::InvalidField { field: e.field, reason: e.reason }
     }
 }
 
@@ -134,26 +126,15 @@ pub enum OAuthError {
     ServerError,
 }
 
-impl IntoResponse for OAuthError {
-    fn into_response(self) -> Response {
-        let (status, error, description) = match self {
-            Self::InvalidRequest(d) => (StatusCode::BAD_REQUEST, "invalid_request", d),
-            Self::InvalidClient => {
-                (StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed")
-            }
-            Self::UnsupportedGrantType => {
-                (StatusCode::BAD_REQUEST, "unsupported_grant_type", "only client_credentials is supported")
-            }
-            Self::InvalidScope => (StatusCode::BAD_REQUEST, "invalid_scope", "the only scope is `ca`"),
-            Self::ServerError => (StatusCode::INTERNAL_SERVER_ERROR, "server_error", "temporary failure"),
-        };
-        let mut resp =
-            (status, Json(json!({ "error": error, "error_description": description }))).into_response();
-        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if self == Self::InvalidClient {
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"intoss\""));
+impl OAuthError {
+    /// The HTTP status, the RFC 6749 `error` and its `error_description`.
+    pub fn parts(self) -> (u16, &'static str, &'static str) {
+        match self {
+            Self::InvalidRequest(d) => (400, "invalid_request", d),
+            Self::InvalidClient => (401, "invalid_client", "client authentication failed"),
+            Self::UnsupportedGrantType => (400, "unsupported_grant_type", "only client_credentials is supported"),
+            Self::InvalidScope => (400, "invalid_scope", "the only scope is `ca`"),
+            Self::ServerError => (500, "server_error", "temporary failure"),
         }
-        resp
     }
 }

@@ -50,23 +50,6 @@ fn pad(prefix: &str, len: usize) -> String {
     format!("{prefix:0<len$}")
 }
 
-/// What the simulator says about who authenticated. Missing fields come from the request
-/// (USER_PERSONAL) or from defaults.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Identity {
-    /// Name.
-    pub name: Option<String>,
-    /// `YYYYMMDD`.
-    pub birthday: Option<String>,
-    /// `MALE` or `FEMALE`.
-    pub gender: Option<String>,
-    /// `LOCAL` or `FOREIGNER`.
-    pub nationality: Option<String>,
-    /// Digits only.
-    pub phone: Option<String>,
-}
-
 /// Why an identity field is not acceptable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]

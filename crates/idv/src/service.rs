@@ -11,14 +11,19 @@ use aws_lc_rs::hmac;
 use base64::Engine as _;
 use intoss_pki::CertificateAuthority;
 use intoss_proto::fieldcrypto::{FieldCryptoError, Session, SessionKeyDecrypter};
+use intoss_proto::api::admin::{self, CompleteTx, IdvEnv, IdvTransaction, NewIdvClient, RequestedPerson};
+use intoss_proto::api::idv::{
+    AccessToken, AuthRequest, AuthRequested, AuthResult, AuthStatus, PersonalData, ResultRequest, StatusRequest,
+    Validated,
+};
 use intoss_store::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim, Store};
-use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::json;
 use subtle::ConstantTimeEq;
 use time::OffsetDateTime;
 
 use crate::error::{IdvError, OAuthError};
-use crate::person::{self, Identity, Person};
+use crate::person::{self, Person};
 use crate::token::TokenSigner;
 
 /// Settings of the service.
@@ -99,19 +104,6 @@ impl std::fmt::Debug for IdvService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdvService").finish_non_exhaustive()
     }
-}
-
-/// A newly created client. The secret is in here once and nowhere else.
-#[derive(Debug, Serialize)]
-pub struct NewClient {
-    /// `client_id`.
-    pub client_id: String,
-    /// `client_secret`: shown once, stored only as a keyed hash.
-    pub client_secret: String,
-    /// The app.
-    pub app: String,
-    /// `test` or `live`.
-    pub env: &'static str,
 }
 
 /// The `/token` form.
@@ -228,16 +220,16 @@ impl IdvService {
     // === clients ===
 
     /// Creates a client for `app` in the test or live environment.
-    pub async fn create_client(&self, app: &str, test_env: bool, now: i64) -> Result<NewClient, IdvError> {
+    pub async fn create_client(&self, app: &str, test_env: bool, now: i64) -> Result<NewIdvClient, IdvError> {
         let prefix = if test_env { "test_" } else { "" };
         let client_id = format!("{prefix}{}", random_hex(16)?);
         let client_secret = format!("{prefix}{}", random_hex(32)?);
-        let env = if test_env { "test" } else { "live" };
+        let env = if test_env { IdvEnv::Test } else { IdvEnv::Live };
         self.store
             .create_idv_client(&IdvClient {
                 client_id: client_id.clone(),
                 app_name: app.to_owned(),
-                env: env.to_owned(),
+                env: env.as_str().to_owned(),
                 secret_hash: hex::encode(self.secret_hash(&client_secret)),
                 created_at: now,
                 deleted_at: None,
@@ -250,8 +242,8 @@ impl IdvService {
                 other => other.into(),
             })?;
         self.reload_clients().await?;
-        tracing::info!(app, client_id = %client_id, env, "identity-verification client created");
-        Ok(NewClient { client_id, client_secret, app: app.to_owned(), env })
+        tracing::info!(app, client_id = %client_id, env = env.as_str(), "identity-verification client created");
+        Ok(NewIdvClient { client_id, client_secret, app: app.to_owned(), env })
     }
 
     /// Deletes a client; its tokens stop working at once here, and on other nodes at their next
@@ -267,20 +259,25 @@ impl IdvService {
     }
 
     /// Active clients, optionally of one app, without their secrets.
-    pub async fn list_clients(&self, app: Option<&str>) -> Result<Vec<Value>, IdvError> {
+    pub async fn list_clients(&self, app: Option<&str>) -> Result<Vec<admin::IdvClient>, IdvError> {
         Ok(self
             .store
             .list_idv_clients(app)
             .await?
             .into_iter()
-            .map(|c| json!({"client_id": c.client_id, "app": c.app_name, "env": c.env, "created_at": c.created_at}))
+            .map(|c| admin::IdvClient {
+                env: if c.env == "test" { IdvEnv::Test } else { IdvEnv::Live },
+                client_id: c.client_id,
+                app: c.app_name,
+                created_at: c.created_at,
+            })
             .collect())
     }
 
     // === tokens ===
 
     /// `POST /token`: client credentials → access token.
-    pub fn issue_token(&self, form: &TokenForm, now: i64) -> Result<Value, OAuthError> {
+    pub fn issue_token(&self, form: &TokenForm, now: i64) -> Result<AccessToken, OAuthError> {
         let grant = form.grant_type.as_deref().ok_or(OAuthError::InvalidRequest("grant_type is required"))?;
         if grant != "client_credentials" {
             return Err(OAuthError::UnsupportedGrantType);
@@ -306,7 +303,7 @@ impl IdvService {
         let jti = uuid_v4().map_err(|_| OAuthError::ServerError)?;
         let token =
             self.tokens.issue(&client.client_id, ttl, now, jti).map_err(|_| OAuthError::ServerError)?;
-        Ok(json!({ "access_token": token, "scope": "ca", "token_type": "Bearer", "expires_in": ttl }))
+        Ok(AccessToken { access_token: token, scope: "ca".into(), token_type: "Bearer".into(), expires_in: ttl })
     }
 
     /// The client behind an `Authorization` header value.
@@ -322,11 +319,18 @@ impl IdvService {
     // === the three calls ===
 
     /// `…/request`.
-    pub async fn request(&self, client: &ClientEntry, body: &Value, now: i64) -> Result<Value, IdvError> {
-        let field = |name: &str| body.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
+    pub async fn request(
+        &self,
+        client: &ClientEntry,
+        body: &AuthRequest,
+        now: i64,
+    ) -> Result<AuthRequested, IdvError> {
+        fn field(value: &Option<String>) -> Option<&str> {
+            value.as_deref().filter(|s| !s.is_empty())
+        }
         let missing = |name: &str| IdvError::InvalidParameter(format!("{name} is required"));
-        let request_type = field("requestType").ok_or_else(|| missing("requestType"))?;
-        let request_url = field("requestUrl").ok_or_else(|| missing("requestUrl"))?;
+        let request_type = field(&body.request_type).ok_or_else(|| missing("requestType"))?;
+        let request_url = field(&body.request_url).ok_or_else(|| missing("requestUrl"))?;
         if request_url.len() > 1024 {
             return Err(IdvError::InvalidParameter("requestUrl: at most 1024 characters".into()));
         }
@@ -334,26 +338,30 @@ impl IdvService {
         let (trigger, request_person, session_id) = match request_type {
             "USER_NONE" => (None, None, None),
             "USER_PERSONAL" => {
-                let trigger = field("triggerType").ok_or_else(|| missing("triggerType"))?;
+                let trigger = field(&body.trigger_type).ok_or_else(|| missing("triggerType"))?;
                 if !matches!(trigger, "APP_SCHEME" | "PUSH") {
                     return Err(IdvError::InvalidParameter("triggerType: APP_SCHEME or PUSH".into()));
                 }
-                let session =
-                    self.unwrap_session(field("sessionKey").ok_or_else(|| missing("sessionKey"))?).await?;
-                let decrypt = |name: &str| -> Result<String, IdvError> {
-                    let value = field(name).ok_or_else(|| missing(name))?;
+                let session = self
+                    .unwrap_session(field(&body.session_key).ok_or_else(|| missing("sessionKey"))?)
+                    .await?;
+                let decrypt = |name: &str, value: &Option<String>| -> Result<String, IdvError> {
+                    let value = field(value).ok_or_else(|| missing(name))?;
                     session
                         .decrypt(value)
                         .map_err(|e| IdvError::Undecryptable(format!("{name}: {}", describe(&e))))
                 };
-                let (name, phone, birthday) =
-                    (decrypt("userName")?, decrypt("userPhone")?, decrypt("userBirthday")?);
+                let (name, phone, birthday) = (
+                    decrypt("userName", &body.user_name)?,
+                    decrypt("userPhone", &body.user_phone)?,
+                    decrypt("userBirthday", &body.user_birthday)?,
+                );
                 let today = OffsetDateTime::from_unix_timestamp(now).map_err(|_| IdvError::Internal)?.date();
-                person::check_name(&name).map_err(|e| IdvError::InvalidParameter(e.to_string()))?;
-                person::check_phone(&phone).map_err(|e| IdvError::InvalidParameter(e.to_string()))?;
-                person::check_birthday(&birthday, today)
-                    .map_err(|e| IdvError::InvalidParameter(e.to_string()))?;
-                let who = json!({ "name": name.trim(), "phone": phone, "birthday": birthday }).to_string();
+                person::check_name(&name)?;
+                person::check_phone(&phone)?;
+                person::check_birthday(&birthday, today)?;
+                let who = RequestedPerson { name: name.trim().to_owned(), phone, birthday };
+                let who = serde_json::to_string(&who).map_err(|_| IdvError::Internal)?;
                 (Some(trigger.to_owned()), Some(who), Some(session.id().to_owned()))
             }
             other => {
@@ -379,14 +387,14 @@ impl IdvService {
         };
         self.store.insert_idv_tx(&tx, session_id.as_deref()).await?;
         tracing::info!(tx_id = %tx_id, client_id = %client.client_id, request_type, "verification requested");
-        let mut success = json!({ "txId": tx_id, "requestedDt": kst(now) });
-        if request_type == "USER_PERSONAL" {
-            let link = format!("{}{tx_id}", self.config.simulator_url);
-            success["appScheme"] = json!(link);
-            success["androidAppUri"] = json!(link);
-            success["iosAppUri"] = json!(link);
-        }
-        Ok(success)
+        let link = (request_type == "USER_PERSONAL").then(|| format!("{}{tx_id}", self.config.simulator_url));
+        Ok(AuthRequested {
+            tx_id,
+            requested_dt: kst(now),
+            app_scheme: link.clone(),
+            android_app_uri: link.clone(),
+            ios_app_uri: link,
+        })
     }
 
     /// Unwraps a sessionKey on a blocking thread, so that the RSA private-key operation does
@@ -423,18 +431,32 @@ impl IdvService {
     }
 
     /// `…/status`.
-    pub async fn status(&self, client: &ClientEntry, body: &Value, now: i64) -> Result<Value, IdvError> {
-        let tx_id = tx_id_of(body)?;
+    pub async fn status(
+        &self,
+        client: &ClientEntry,
+        body: &StatusRequest,
+        now: i64,
+    ) -> Result<AuthStatus, IdvError> {
+        let tx_id = tx_id_of(&body.tx_id)?;
         let tx = self.owned_tx(client, tx_id, now).await?;
-        Ok(json!({ "txId": tx.tx_id, "status": tx.status.as_str(), "requestedDt": kst(tx.requested_at) }))
+        Ok(AuthStatus {
+            status: tx.status.as_str().to_owned(),
+            requested_dt: kst(tx.requested_at),
+            tx_id: tx.tx_id,
+        })
     }
 
     /// `…/result`.
-    pub async fn result(&self, client: &ClientEntry, body: &Value, now: i64) -> Result<Value, IdvError> {
-        let tx_id = tx_id_of(body)?;
+    pub async fn result(
+        &self,
+        client: &ClientEntry,
+        body: &ResultRequest,
+        now: i64,
+    ) -> Result<AuthResult, IdvError> {
+        let tx_id = tx_id_of(&body.tx_id)?;
         let session_key = body
-            .get("sessionKey")
-            .and_then(Value::as_str)
+            .session_key
+            .as_deref()
             .filter(|s| !s.is_empty())
             .ok_or_else(|| IdvError::InvalidParameter("sessionKey is required".into()))?;
         let tx = self.owned_tx(client, tx_id, now).await?;
@@ -466,64 +488,62 @@ impl IdvService {
         let person: Person =
             tx.person.as_deref().and_then(|p| serde_json::from_str(p).ok()).ok_or(IdvError::Internal)?;
         let enc = |v: &str| session.encrypt(v).map_err(|_| IdvError::Internal);
-        Ok(json!({
-            "txId": tx.tx_id,
-            "status": "COMPLETED",
-            "userIdentifier": null,
-            "userCiToken": null,
-            "signature": tx.signature,
-            "randomValue": null,
-            "completedDt": tx.completed_at.map(kst),
-            "requestedDt": kst(tx.requested_at),
-            "personalData": {
-                "ci": enc(&person.ci)?,
-                "name": enc(&person.name)?,
-                "birthday": enc(&person.birthday)?,
-                "gender": enc(&person.gender)?,
-                "nationality": enc(&person.nationality)?,
-                "ci2": null,
-                "di": enc(&person.di)?,
-                "ciUpdate": null,
-                "ageGroup": enc(&person.age_group)?,
-            }
-        }))
+        Ok(AuthResult {
+            status: "COMPLETED".into(),
+            user_identifier: None,
+            user_ci_token: None,
+            signature: tx.signature.clone(),
+            random_value: None,
+            completed_dt: tx.completed_at.map(kst),
+            requested_dt: kst(tx.requested_at),
+            personal_data: PersonalData {
+                ci: enc(&person.ci)?,
+                name: enc(&person.name)?,
+                birthday: enc(&person.birthday)?,
+                gender: enc(&person.gender)?,
+                nationality: enc(&person.nationality)?,
+                ci2: None,
+                di: enc(&person.di)?,
+                ci_update: None,
+                age_group: enc(&person.age_group)?,
+            },
+            tx_id: tx.tx_id,
+        })
     }
 
     // === the user simulator (stands in for the Toss app) ===
 
     /// A transaction as the simulator and the console show it (no personal data of the result).
-    pub async fn describe_tx(&self, tx_id: &str, now: i64) -> Result<Value, IdvError> {
+    pub async fn describe_tx(&self, tx_id: &str, now: i64) -> Result<IdvTransaction, IdvError> {
         let tx = self.store.idv_tx(tx_id).await?.ok_or(IdvError::UnknownTransaction)?;
         let tx = self.expire_if_due(tx, now).await?;
         Ok(self.tx_view(&tx))
     }
 
-    fn tx_view(&self, tx: &IdvTx) -> Value {
-        let app = self.clients.load().get(&tx.client_id).map(|c| c.app_name.clone());
-        let asked: Option<Value> = tx.request_person.as_deref().and_then(|p| serde_json::from_str(p).ok());
-        json!({
-            "tx_id": tx.tx_id,
-            "client_id": tx.client_id,
-            "app": app,
-            "request_type": tx.request_type,
-            "trigger_type": tx.trigger_type,
-            "request_url": tx.request_url,
-            "status": tx.status.as_str(),
-            "requested_at": kst(tx.requested_at),
-            "expires_at": kst(tx.expires_at),
-            "completed_at": tx.completed_at.map(kst),
-            "result_count": tx.result_count,
-            "requested_person": asked,
-        })
+    fn tx_view(&self, tx: &IdvTx) -> IdvTransaction {
+        IdvTransaction {
+            tx_id: tx.tx_id.clone(),
+            client_id: tx.client_id.clone(),
+            app: self.clients.load().get(&tx.client_id).map(|c| c.app_name.clone()),
+            request_type: tx.request_type.clone(),
+            trigger_type: tx.trigger_type.clone(),
+            request_url: tx.request_url.clone(),
+            status: tx.status.as_str().to_owned(),
+            requested_at: kst(tx.requested_at),
+            expires_at: kst(tx.expires_at),
+            completed_at: tx.completed_at.map(kst),
+            result_count: tx.result_count,
+            requested_person: requested_person(tx),
+        }
     }
 
     /// The newest transactions.
-    pub async fn list_txs(&self, client_id: Option<&str>, limit: i64) -> Result<Vec<Value>, IdvError> {
+    pub async fn list_txs(&self, client_id: Option<&str>, limit: i64) -> Result<Vec<IdvTransaction>, IdvError> {
         Ok(self.store.list_idv_txs(client_id, limit).await?.iter().map(|t| self.tx_view(t)).collect())
     }
 
     /// The user opened the Toss app: REQUESTED → IN_PROGRESS.
-    pub async fn open(&self, tx_id: &str, now: i64) -> Result<Value, IdvError> {
+    pub async fn open(&self, tx_id: &str, now: i64) -> Result<IdvTransaction, IdvError> {
         let tx = self.sim_tx(tx_id, now).await?;
         if !self
             .store
@@ -539,7 +559,7 @@ impl IdvService {
     }
 
     /// The user let it lapse: → EXPIRED.
-    pub async fn expire(&self, tx_id: &str, now: i64) -> Result<Value, IdvError> {
+    pub async fn expire(&self, tx_id: &str, now: i64) -> Result<IdvTransaction, IdvError> {
         let tx = self.sim_tx(tx_id, now).await?;
         let from = [IdvStatus::Requested, IdvStatus::InProgress];
         if !self.store.transition_idv_tx(&tx.tx_id, &from, IdvStatus::Expired, None).await? {
@@ -552,7 +572,7 @@ impl IdvService {
     }
 
     /// Moves the transaction's clock back by `secs` (to test expiry and the result window).
-    pub async fn age(&self, tx_id: &str, secs: i64, now: i64) -> Result<Value, IdvError> {
+    pub async fn age(&self, tx_id: &str, secs: i64, now: i64) -> Result<IdvTransaction, IdvError> {
         if !(1..=366 * 86_400).contains(&secs) {
             return Err(IdvError::InvalidParameter("seconds: 1 to 31622400".into()));
         }
@@ -569,7 +589,7 @@ impl IdvService {
     }
 
     /// The user authenticated: → COMPLETED, as `who` (test clients: always the virtual person).
-    pub async fn complete(&self, tx_id: &str, who: &Identity, now: i64) -> Result<Value, IdvError> {
+    pub async fn complete(&self, tx_id: &str, who: &CompleteTx, now: i64) -> Result<IdvTransaction, IdvError> {
         let tx = self.sim_tx(tx_id, now).await?;
         if !matches!(tx.status, IdvStatus::Requested | IdvStatus::InProgress) {
             return Err(IdvError::InvalidState(format!(
@@ -600,31 +620,32 @@ impl IdvService {
         self.describe_tx(tx_id, now).await
     }
 
-    fn live_person(&self, tx: &IdvTx, who: &Identity, now: i64) -> Result<Person, IdvError> {
-        let asked: Value =
-            tx.request_person.as_deref().and_then(|p| serde_json::from_str(p).ok()).unwrap_or(Value::Null);
-        let from_request = |k: &str| asked.get(k).and_then(Value::as_str).map(str::to_owned);
-        let name = who.name.clone().or_else(|| from_request("name")).unwrap_or_else(|| "홍길동".into());
-        let birthday =
-            who.birthday.clone().or_else(|| from_request("birthday")).unwrap_or_else(|| "19900101".into());
-        let phone = who.phone.clone().or_else(|| from_request("phone"));
+    fn live_person(&self, tx: &IdvTx, who: &CompleteTx, now: i64) -> Result<Person, IdvError> {
+        let asked = requested_person(tx);
+        let name =
+            who.name.clone().or_else(|| asked.as_ref().map(|a| a.name.clone())).unwrap_or_else(|| "홍길동".into());
+        let birthday = who
+            .birthday
+            .clone()
+            .or_else(|| asked.as_ref().map(|a| a.birthday.clone()))
+            .unwrap_or_else(|| "19900101".into());
+        let phone = who.phone.clone().or_else(|| asked.as_ref().map(|a| a.phone.clone()));
         let gender = who.gender.clone().unwrap_or_else(|| "MALE".into());
         let nationality = who.nationality.clone().unwrap_or_else(|| "LOCAL".into());
         let at = OffsetDateTime::from_unix_timestamp(now).map_err(|_| IdvError::Internal)?;
-        person::live_person(&name, &birthday, &gender, &nationality, phone.as_deref(), &self.person_key, at)
-            .map_err(|e| IdvError::InvalidParameter(e.to_string()))
+        Ok(person::live_person(&name, &birthday, &gender, &nationality, phone.as_deref(), &self.person_key, at)?)
     }
 
     /// `POST /api/v1/certificate/validate`: whether a certificate was issued by the sandbox Toss
     /// CA (`valid`: chain and signature) and is usable now (`enabled`: within its validity).
-    pub fn validate_certificate(&self, pem: &str, now: i64) -> Result<Value, IdvError> {
+    pub fn validate_certificate(&self, pem: &str, now: i64) -> Result<Validated, IdvError> {
         let info = intoss_pki::parse_cert_pem(pem)
             .map_err(|e| IdvError::InvalidParameter(format!("certificate: {e}")))?;
         let der = intoss_pki::cert_pem_to_der(pem)
             .map_err(|e| IdvError::InvalidParameter(format!("certificate: {e}")))?;
         let valid = intoss_pki::verify_issued_by(&der, self.sandbox_ca.cert_der());
         let within = info.not_before.unix_timestamp() <= now && now < info.not_after.unix_timestamp();
-        Ok(json!({ "valid": valid, "enabled": valid && within }))
+        Ok(Validated { valid, enabled: valid && within })
     }
 }
 
@@ -664,9 +685,14 @@ fn sign_result(
     Ok(base64::engine::general_purpose::STANDARD.encode(der))
 }
 
-fn tx_id_of(body: &Value) -> Result<&str, IdvError> {
-    body.get("txId")
-        .and_then(Value::as_str)
+/// The person a USER_PERSONAL request named, as stored with the transaction.
+fn requested_person(tx: &IdvTx) -> Option<RequestedPerson> {
+    tx.request_person.as_deref().and_then(|p| serde_json::from_str(p).ok())
+}
+
+fn tx_id_of(tx_id: &Option<String>) -> Result<&str, IdvError> {
+    tx_id
+        .as_deref()
         .filter(|s| !s.is_empty() && s.len() <= 64)
         .ok_or_else(|| IdvError::InvalidParameter("txId is required".into()))
 }

@@ -49,6 +49,10 @@ pub struct ErrorBody {
     /// Title (identity verification only; `null` in every documented sample).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<Value>,
+    /// The request field at fault, when one is (intoss's addition, for forms: `qpm`,
+    /// `allow_ips`, `birthday`, ...). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }
 
 /// A whole envelope, generic over the success payload.
@@ -86,6 +90,7 @@ impl<T> Envelope<T> {
                 reason: reason.into(),
                 data: None,
                 title: None,
+                field: None,
             }),
         }
     }

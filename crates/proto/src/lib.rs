@@ -1,6 +1,8 @@
 //! Wire types shared by the intoss platform, the SDK and the CLI.
 //!
 //! Nothing here does I/O. It holds:
+//! - [`api`]: the request and response bodies of every API (admin, identity verification,
+//!   the gateway's built-ins), shared by the platform, the SDK and the CLI;
 //! - [`envelope`]: the Apps-in-Toss JSON envelope (`resultType` / `success` / `error`);
 //! - [`code`]: the stable `errorCode` values of the gateway and the admin API, each with its HTTP
 //!   status, so that the mapping lives in exactly one place;
@@ -9,6 +11,7 @@
 //! - [`ip`]: the source-IP allowlist syntax of the seeds (CIDRs and `117.52.3.80~87` ranges);
 //! - [`network`]: the seeds' firewall tables: Toss's inbound and outbound addresses and domains.
 
+pub mod api;
 pub mod code;
 pub mod envelope;
 pub mod fieldcrypto;

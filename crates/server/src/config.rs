@@ -241,16 +241,8 @@ pub enum StorageUrl {
     Postgres(String),
 }
 
-/// One reverse-proxy route.
-#[derive(Debug, Clone)]
-pub struct Route {
-    /// Path prefix, starting with `/`.
-    pub prefix: String,
-    /// Upstream base URI (`http://host:port[/base]`).
-    pub upstream: http::Uri,
-    /// Time allowed for the upstream's response headers.
-    pub timeout: Duration,
-}
+/// One reverse-proxy route (the gateway's type).
+pub use intoss_gateway::Route;
 
 impl Default for Config {
     fn default() -> Self {

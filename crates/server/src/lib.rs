@@ -1,65 +1,53 @@
-//! `intoss serve`: the Apps-in-Toss server-integration platform.
+//! `intoss serve`: the Apps-in-Toss server-integration platform, wired together.
 //!
 //! [`start`] loads (or creates) the data dir, opens the store, binds the three TLS listeners,
-//! writes `endpoints.json` and returns a [`Running`] handle. See `ARCHITECTURE.md` for the map.
+//! gives each the state it needs, writes `endpoints.json` and returns a [`Running`] handle.
+//! See `ARCHITECTURE.md` for the map.
 //!
-//! | listener | auth | serves |
-//! |---|---|---|
-//! | gateway | mTLS (platform-issued client cert) | `/api-partner/...`, proxy routes |
-//! | cert | server TLS + OAuth2 bearer token | identity verification (토스 인증) |
-//! | console | server TLS + admin token | admin REST API `/admin/v1/...` |
+//! | listener | crate | auth | serves |
+//! |---|---|---|---|
+//! | gateway | `intoss-gateway` | mTLS (platform-issued client cert) | `/api-partner/...`, proxy routes |
+//! | cert | `intoss-idv-api` | server TLS + OAuth2 bearer token | identity verification (토스 인증) |
+//! | console | `intoss-console` | server TLS + admin token | admin REST API `/admin/v1/...`, web console |
+//!
+//! The rules themselves are in `intoss-core`; this crate holds the configuration, the data
+//! dir, and the timers (expiry scan, periodic reload, limiter sweep, listener renewal).
 
-pub mod admin;
-pub mod admin_idv;
 pub mod config;
-pub mod console;
 pub mod datadir;
-pub mod error;
-pub mod expiry;
-pub mod extract;
-pub mod gateway;
-pub mod listener;
-pub mod platform;
-pub mod proxy;
-pub mod upstream;
+mod error;
 pub mod webhook;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use intoss_core::{Clock, IdvAdmin, Registry, RequestStats, Snapshots, expiry};
+use intoss_gateway::tls::GatewayTls;
+use intoss_gateway::{Gateway, GatewayService};
+use intoss_http::{Listener, RouterService, Service};
+use intoss_idv::IdvService;
+use intoss_pki::CertificateAuthority;
 use intoss_ratelimit::MemoryLimiter;
-use intoss_store::SqliteStore;
-use serde::{Deserialize, Serialize};
+use intoss_store::{SqliteStore, Store};
+use intoss_tls::DualCertResolver;
+use rustls::ServerConfig;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 pub use config::Config;
 pub use datadir::DataDir;
-pub use error::{ApiError, StartError};
-pub use platform::Platform;
-
-/// The bound addresses, as written to `DATA_DIR/endpoints.json`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Endpoints {
-    /// mTLS gateway.
-    pub gateway: SocketAddr,
-    /// Identity verification.
-    pub cert: SocketAddr,
-    /// Admin API and console.
-    pub console: SocketAddr,
-}
+pub use error::StartError;
+pub use intoss_proto::api::Endpoints;
 
 /// A running platform.
 pub struct Running {
     /// Where it listens.
     pub endpoints: Endpoints,
-    /// Its state (for in-process tests and tools).
-    pub platform: Arc<Platform>,
     shutdown: watch::Sender<bool>,
     tasks: JoinSet<()>,
-    store: Arc<dyn intoss_store::Store>,
+    store: Arc<dyn Store>,
 }
 
 impl Running {
@@ -93,56 +81,113 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         cert: local(&cert, c.cert_addr)?,
         console: local(&console, c.console_addr)?,
     };
+
     // The request's appScheme / androidAppUri / iosAppUri open the simulator on the console.
     let idv_config = intoss_idv::IdvConfig {
         simulator_url: format!("https://{}/simulator/", endpoints.console),
         ..config.idv.clone()
     };
-    let platform = Platform::new(config, store.clone(), loaded, limiter.clone(), idv_config).await?;
-    let _ = platform.endpoints.set(serde_json::to_value(endpoints).unwrap_or_default());
-    let c = &platform.config;
+    let idv = Arc::new(
+        IdvService::new(store.clone(), idv_config, loaded.idv)
+            .await
+            .map_err(|detail| StartError::DataDir { path: "identity-verification keys".into(), detail })?,
+    );
+    let resolver = Arc::new(DualCertResolver::from_pem(
+        &intoss_tls::policy_provider(),
+        (&loaded.server_ecdsa.0, loaded.server_ecdsa.1.expose()),
+        (&loaded.server_rsa.0, loaded.server_rsa.1.expose()),
+    )?);
+    let ca = Arc::new(loaded.ca);
+
+    // The gateway's view: empty (admitting nothing) until the first reload fills it.
+    let snapshots = Arc::new(Snapshots::new(store.clone(), Clock::new()));
+    let gateway_tls = Arc::new(GatewayTls::new(config.session_cache, ca.cert_der(), &snapshots, resolver.clone())?);
+    snapshots.observe(gateway_tls.clone());
+    snapshots.reload().await?;
+
+    let stats = Arc::new(RequestStats::default());
+    let gateway = Arc::new(Gateway::new(
+        snapshots.clone(),
+        limiter.shared(),
+        stats.clone(),
+        intoss_gateway::Settings {
+            routes: config.routes.clone(),
+            max_body_bytes: config.max_body_bytes,
+            max_staleness: config.max_staleness,
+        },
+    ));
+    let metrics_limiter = limiter.clone();
+    let console_state = Arc::new(intoss_console::Console::new(
+        intoss_console::Parts {
+            registry: Arc::new(Registry::new(store.clone(), ca.clone(), snapshots.clone(), config.default_qpm)),
+            idv: Arc::new(IdvAdmin::new(store.clone(), idv.clone())),
+            stats,
+            endpoints,
+            metrics: Box::new(move || metrics_limiter.metrics()),
+            max_body_bytes: config.max_body_bytes,
+        },
+        loaded.admin_token.expose(),
+    ));
 
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    let server_tls = Arc::new(arc_swap::ArcSwap::new(platform.server_tls.clone()));
-    let listeners = [
-        (gw, platform.gateway_tls.clone(), listener::App::Gateway(platform.clone()), "gateway"),
-        (
-            cert,
-            server_tls.clone(),
-            listener::App::Router(intoss_idv::api::router(platform.idv.clone())),
-            "cert",
-        ),
-        (console, server_tls, listener::App::Router(admin::router(platform.clone())), "console"),
-    ];
-    for (tcp, tls, app, name) in listeners {
-        let l = listener::Listener {
-            tcp,
-            tls,
-            app,
-            handshake_timeout: c.handshake_timeout,
-            header_read_timeout: c.header_read_timeout,
-            idle_timeout: c.idle_timeout,
-            max_connections: c.max_connections,
-            name,
-        };
-        tasks.spawn(l.serve(rx.clone()));
-    }
-    tasks.spawn(background(platform.clone(), dir.clone(), limiter, rx));
+    let server_tls = Arc::new(arc_swap::ArcSwap::from_pointee(server_tls_config(&resolver)?));
+    let c = &config;
+    tasks.spawn(listener(gw, gateway_tls.config(), GatewayService(gateway), c, "gateway").serve(rx.clone()));
+    tasks.spawn(
+        listener(cert, server_tls.clone(), RouterService(intoss_idv_api::router(idv.clone())), c, "cert")
+            .serve(rx.clone()),
+    );
+    tasks.spawn(
+        listener(console, server_tls, RouterService(intoss_console::router(console_state)), c, "console")
+            .serve(rx.clone()),
+    );
+    let timers = Timers { snapshots, idv, store: store.clone(), limiter, ca, resolver, dir: dir.clone() };
+    tasks.spawn(timers.run(config, rx));
 
     let json = serde_json::to_string_pretty(&endpoints).unwrap_or_default();
     datadir::write_public(&dir.endpoints(), &format!("{json}\n")).map_err(|e| StartError::DataDir {
         path: dir.endpoints().display().to_string(),
         detail: e.to_string(),
     })?;
-    Ok(Running { endpoints, platform, shutdown, tasks, store })
+    Ok(Running { endpoints, shutdown, tasks, store })
+}
+
+fn listener<S: Service>(
+    tcp: TcpListener,
+    tls: Arc<arc_swap::ArcSwap<ServerConfig>>,
+    service: S,
+    c: &Config,
+    name: &'static str,
+) -> Listener<S> {
+    Listener {
+        tcp,
+        tls,
+        service,
+        handshake_timeout: c.handshake_timeout,
+        header_read_timeout: c.header_read_timeout,
+        idle_timeout: c.idle_timeout,
+        max_connections: c.max_connections,
+        name,
+    }
+}
+
+/// The cert and console listeners' TLS config: server authentication only, the listener
+/// certificates of `resolver` (renewed in place), never reloaded otherwise.
+fn server_tls_config(resolver: &Arc<DualCertResolver>) -> Result<ServerConfig, StartError> {
+    let mut cfg = intoss_tls::server_config_builder()
+        .map_err(intoss_tls::TlsError::Config)?
+        .with_no_client_auth()
+        .with_cert_resolver(resolver.clone());
+    cfg.alpn_protocols = intoss_http::listener::ALPN.iter().map(|p| p.to_vec()).collect();
+    Ok(cfg)
 }
 
 /// Opens the configured store (creating or migrating its schema).
 pub async fn open_store(
     dir: &DataDir,
     url: Option<&config::StorageUrl>,
-) -> Result<Arc<dyn intoss_store::Store>, StartError> {
+) -> Result<Arc<dyn Store>, StartError> {
     Ok(match url {
         None => Arc::new(SqliteStore::open(&dir.database()).await?),
         Some(config::StorageUrl::Sqlite(u)) => Arc::new(SqliteStore::open_url(u).await?),
@@ -172,7 +217,7 @@ impl Limiter {
         })
     }
 
-    pub(crate) fn shared(&self) -> Arc<dyn intoss_ratelimit::RateLimiter> {
+    fn shared(&self) -> Arc<dyn intoss_ratelimit::RateLimiter> {
         match self {
             Self::Memory(m) => m.clone(),
             Self::Redis(r) => r.clone(),
@@ -203,72 +248,109 @@ impl Limiter {
     }
 }
 
-/// Timers: expiry warnings, forgetting idle rate-limit windows, and the periodic reload.
-async fn background(p: Arc<Platform>, dir: DataDir, limiter: Limiter, mut shutdown: watch::Receiver<bool>) {
-    let mut expiry = tokio::time::interval(p.config.expiry_scan_interval);
-    let mut sweep = tokio::time::interval(std::time::Duration::from_secs(60));
-    // A change made on this node reloads at once; polling brings the other nodes' changes (and
-    // retries a reload that failed after its change was saved).
-    let mut reload = tokio::time::interval(p.config.poll_interval);
-    reload.reset();
-    let notifier = match webhook::Notifier::new() {
-        Ok(n) => Some(n),
-        Err(e) => {
-            tracing::error!(error = %e, "no TLS client for expiry webhooks; they will not be delivered");
-            None
+/// What the background timers touch.
+struct Timers {
+    snapshots: Arc<Snapshots>,
+    idv: Arc<IdvService>,
+    store: Arc<dyn Store>,
+    limiter: Limiter,
+    ca: Arc<CertificateAuthority>,
+    resolver: Arc<DualCertResolver>,
+    dir: DataDir,
+}
+
+impl Timers {
+    /// Expiry warnings (and listener renewal), forgetting idle rate-limit windows, and the
+    /// periodic reload.
+    async fn run(self, config: Config, mut shutdown: watch::Receiver<bool>) {
+        let mut expiry = tokio::time::interval(config.expiry_scan_interval);
+        let mut sweep = tokio::time::interval(std::time::Duration::from_secs(60));
+        // A change made on this node reloads at once; polling brings the other nodes' changes
+        // (and retries a reload that failed after its change was saved).
+        let mut reload = tokio::time::interval(config.poll_interval);
+        reload.reset();
+        let notifier = match webhook::Notifier::new() {
+            Ok(n) => Some(n),
+            Err(e) => {
+                tracing::error!(error = %e, "no TLS client for expiry webhooks; they will not be delivered");
+                None
+            }
+        };
+        let names = Arc::new(config.server_names);
+        loop {
+            tokio::select! {
+                _ = expiry.tick() => {
+                    // File reads, and an RSA key generation when it renews: not on an async worker.
+                    let (ca, resolver, dir, names) =
+                        (self.ca.clone(), self.resolver.clone(), self.dir.clone(), names.clone());
+                    let renewal = tokio::task::spawn_blocking(move || {
+                        renew_listener_certs(&dir, &ca, &names, &resolver, time::OffsetDateTime::now_utc())
+                    });
+                    match renewal.await {
+                        Ok(Ok(true)) => tracing::info!("listener certificates renewed"),
+                        Ok(Ok(false)) => {}
+                        Ok(Err(e)) => tracing::error!(error = %e, "listener certificate renewal failed"),
+                        Err(e) => tracing::error!(error = %e, "listener certificate renewal did not finish"),
+                    }
+                    match expiry::scan(self.store.as_ref(), intoss_core::unix_now()).await {
+                        Ok(warnings) if !warnings.is_empty() => self.notify(&notifier, warnings).await,
+                        Ok(_) => {}
+                        Err(e) => tracing::error!(error = %e, "expiry scan failed"),
+                    }
+                }
+                _ = sweep.tick() => self.limiter.sweep(self.snapshots.clock().now_ms()),
+                _ = reload.tick() => {
+                    if let Err(e) = self.snapshots.reload().await {
+                        tracing::error!(error = %e, "periodic reload failed");
+                    }
+                    if let Err(e) = self.idv.reload_clients().await {
+                        tracing::error!(error = ?e, "periodic reload of identity-verification clients failed");
+                    }
+                }
+                _ = shutdown.changed() => return,
+            }
         }
-    };
-    loop {
-        tokio::select! {
-            _ = expiry.tick() => {
-                // File reads, and an RSA key generation when it renews: not on an async worker.
-                let (renewer, renew_dir) = (p.clone(), dir.clone());
-                let renewal = tokio::task::spawn_blocking(move || {
-                    renewer.renew_listener_certs(&renew_dir, time::OffsetDateTime::now_utc())
-                });
-                match renewal.await {
-                    Ok(Ok(true)) => tracing::info!("listener certificates renewed"),
-                    Ok(Ok(false)) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, "listener certificate renewal failed"),
-                    Err(e) => tracing::error!(error = %e, "listener certificate renewal did not finish"),
-                }
-                match expiry::scan(p.store.as_ref(), platform::unix_now()).await {
-                    Ok(warnings) if !warnings.is_empty() => notify(&p, &notifier, warnings).await,
-                    Ok(_) => {}
-                    Err(e) => tracing::error!(error = %e, "expiry scan failed"),
-                }
+    }
+
+    /// Hands each expiry warning to its app's webhook, if it has one, without holding up the timers.
+    async fn notify(&self, notifier: &Option<webhook::Notifier>, warnings: Vec<expiry::Warning>) {
+        let Some(notifier) = notifier else { return };
+        let apps = match self.store.list_apps().await {
+            Ok(apps) => apps,
+            Err(e) => {
+                tracing::error!(error = %e, "expiry webhooks: could not read the apps; not delivered");
+                return;
             }
-            _ = sweep.tick() => limiter.sweep(p.now_ms()),
-            _ = reload.tick() => {
-                if let Err(e) = p.reload().await {
-                    tracing::error!(error = %e, "periodic reload failed");
-                }
-                if let Err(e) = p.idv.reload_clients().await {
-                    tracing::error!(error = ?e, "periodic reload of identity-verification clients failed");
-                }
+        };
+        for w in warnings {
+            let url = apps.iter().find(|a| a.name == w.app).and_then(|a| a.webhook_url.clone());
+            if let Some(url) = url {
+                let notifier = notifier.clone();
+                tokio::spawn(async move { notifier.deliver(&url, &w).await });
             }
-            _ = shutdown.changed() => return,
         }
     }
 }
 
-/// Hands each expiry warning to its app's webhook, if it has one, without holding up the timers.
-async fn notify(p: &Platform, notifier: &Option<webhook::Notifier>, warnings: Vec<expiry::Warning>) {
-    let Some(notifier) = notifier else { return };
-    let apps = match p.store.list_apps().await {
-        Ok(apps) => apps,
-        Err(e) => {
-            tracing::error!(error = %e, "expiry webhooks: could not read the apps; not delivered");
-            return;
-        }
-    };
-    for w in warnings {
-        let url = apps.iter().find(|a| a.name == w.app).and_then(|a| a.webhook_url.clone());
-        if let Some(url) = url {
-            let notifier = notifier.clone();
-            tokio::spawn(async move { notifier.deliver(&url, &w).await });
-        }
+/// Re-issues the listener certificates that are within 30 days of their end (as `serve` does at
+/// start) and serves the new ones from the next handshake on, on all three listeners; whether
+/// they were renewed. Run with the expiry scan, so a platform that runs for more than a year
+/// without a restart never serves an expired certificate.
+pub fn renew_listener_certs(
+    dir: &DataDir,
+    ca: &CertificateAuthority,
+    server_names: &[String],
+    resolver: &DualCertResolver,
+    now: time::OffsetDateTime,
+) -> Result<bool, StartError> {
+    let ((ecdsa, rsa), issued) = dir.load_or_renew_servers(ca, server_names, now)?;
+    // Also when the files are newer than what is served (a swap that failed after they were
+    // written is tried again at the next scan).
+    let renewed = issued || !resolver.serves(&ecdsa.0);
+    if renewed {
+        resolver.replace(&intoss_tls::policy_provider(), (&ecdsa.0, ecdsa.1.expose()), (&rsa.0, rsa.1.expose()))?;
     }
+    Ok(renewed)
 }
 
 /// The "ready" block printed by `intoss serve`.

@@ -23,7 +23,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
-use crate::expiry::Warning;
+use intoss_core::expiry::Warning;
 
 /// Time allowed for one delivery attempt, connect to answer.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,7 +69,7 @@ impl Notifier {
                 "app": warning.app,
                 "serial": warning.serial,
                 "thresholdDays": warning.threshold_days,
-                "notAfter": crate::admin::rfc3339(warning.not_after),
+                "notAfter": intoss_core::rfc3339(warning.not_after),
             })
             .to_string(),
         );

@@ -17,14 +17,24 @@ use axum::extract::Request;
 use axum::http::uri::PathAndQuery;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
+use intoss_http::ApiError;
+use intoss_http::extract::caused_by_length_limit;
 use intoss_proto::ErrorCode;
 use intoss_tls::ConnInfo;
 
-use crate::config::Route;
-use crate::error::ApiError;
-use crate::gateway::Caller;
-use crate::platform::Platform;
 use crate::upstream::Pool;
+use crate::{Caller, Gateway};
+
+/// One reverse-proxy route (`[[route]]` in the config).
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Path prefix, starting with `/`.
+    pub prefix: String,
+    /// Upstream base URI (`http://host:port[/base]`).
+    pub upstream: http::Uri,
+    /// Time allowed for the upstream's response headers, and between body frames.
+    pub timeout: std::time::Duration,
+}
 
 /// Headers that belong to one hop and are never forwarded (RFC 9110 §7.6.1).
 const HOP_BY_HOP: [HeaderName; 7] = [
@@ -38,10 +48,10 @@ const HOP_BY_HOP: [HeaderName; 7] = [
 ];
 
 /// The gateway's fallback for an admitted request: a proxy route if one matches, else 404.
-pub async fn proxy_or_not_found(p: &Platform, caller: &Caller, info: &ConnInfo, req: Request) -> Response {
+pub async fn proxy_or_not_found(p: &Gateway, caller: &Caller, info: &ConnInfo, req: Request) -> Response {
     let path = req.uri().path();
-    let route = p.config.routes.iter().position(|r| path.starts_with(&r.prefix));
-    match route.and_then(|i| Some((&p.config.routes[i], p.upstream.pool(i)?))) {
+    let route = p.routes.iter().position(|r| path.starts_with(&r.prefix));
+    match route.and_then(|i| Some((&p.routes[i], p.upstream.pool(i)?))) {
         Some((route, pool)) => {
             forward(p, route, pool, caller, info, req).await.unwrap_or_else(IntoResponse::into_response)
         }
@@ -50,14 +60,14 @@ pub async fn proxy_or_not_found(p: &Platform, caller: &Caller, info: &ConnInfo, 
 }
 
 async fn forward(
-    p: &Platform,
+    p: &Gateway,
     route: &Route,
     pool: &Arc<Pool>,
     caller: &Caller,
     info: &ConnInfo,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let limit = p.config.max_body_bytes;
+    let limit = p.max_body_bytes;
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -109,7 +119,7 @@ async fn forward(
     let resp = match tokio::time::timeout(route.timeout, pool.send(upstream_req)).await {
         Ok(Ok(resp)) => resp,
         Ok(Err(e)) => {
-            if crate::extract::caused_by_length_limit(&e) {
+            if caused_by_length_limit(&e) {
                 return Err(ApiError::new(
                     ErrorCode::PayloadTooLarge,
                     format!("the body is larger than {limit} bytes"),

@@ -1,19 +1,27 @@
-//! The cert listener's routes: `/token`, the three calls under both path families, the
-//! certificate validation call, the platform's public key, and their OpenAPI description
-//! (`openapi.json`, served at `/openapi.json`).
+//! The cert listener: identity verification (토스 인증) over HTTP.
+//!
+//! The routes are `/token`, the three calls under both path families, the certificate
+//! validation call, the platform's public key, and their OpenAPI description (`openapi.json`,
+//! served at `/openapi.json`). What each call does is `intoss_idv::IdvService`; this crate only
+//! reads the bodies into the types of `intoss_proto::api::idv` and renders the answers and the
+//! errors (the `CE....` envelope, RFC 6749 §5.2 for `/token`).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use intoss_idv::service::{IdvService, TokenForm};
+use intoss_idv::{IdvError, OAuthError};
+use intoss_proto::api::idv::{
+    AuthRequest, OAuthErrorBody, PublicKey, ResultRequest, StatusRequest, ValidateRequest,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-
-use crate::error::{IdvError, OAuthError};
-use crate::service::{IdvService, TokenForm};
 
 /// The OpenAPI description of the cert listener.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -42,22 +50,75 @@ fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-fn ok(success: Value) -> Response {
+/// A SUCCESS envelope, with `"error": null` absent as in the real service's samples.
+fn ok<T: Serialize>(success: T) -> Response {
     (StatusCode::OK, axum::Json(json!({ "resultType": "SUCCESS", "success": success }))).into_response()
 }
 
-async fn not_found(req: Request) -> IdvError {
-    IdvError::InvalidParameter(format!("no API at {}", req.uri().path()))
+/// An [`IdvError`] as the service sends it: the `CE....` envelope with `errorType`, `data`,
+/// `title` and `"success": null` (seed 001 §5).
+struct Fail(IdvError);
+
+impl From<IdvError> for Fail {
+    fn from(e: IdvError) -> Self {
+        Self(e)
+    }
 }
 
-async fn method_not_allowed(req: Request) -> IdvError {
-    IdvError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.uri().path()))
+impl IntoResponse for Fail {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "resultType": "FAIL",
+            "error": {
+                "errorType": 0,
+                "errorCode": self.0.code(),
+                "reason": self.0.to_string(),
+                "data": {},
+                "title": null
+            },
+            "success": null
+        });
+        let status = StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, axum::Json(body)).into_response()
+    }
 }
 
-/// Reads a JSON object body (CE3000 for anything else).
-async fn json_body(req: Request) -> Result<(HeaderMap, Value), IdvError> {
-    let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, MAX_BODY)
+/// An [`OAuthError`] as RFC 6749 §5.2 gives it: `{error, error_description}`, `no-store`, and a
+/// Basic challenge for `invalid_client`.
+struct TokenFail(OAuthError);
+
+impl From<OAuthError> for TokenFail {
+    fn from(e: OAuthError) -> Self {
+        Self(e)
+    }
+}
+
+impl IntoResponse for TokenFail {
+    fn into_response(self) -> Response {
+        let (status, error, description) = self.0.parts();
+        let body = OAuthErrorBody { error: error.into(), error_description: description.into() };
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut resp = (status, axum::Json(body)).into_response();
+        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        if self.0 == OAuthError::InvalidClient {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"intoss\""));
+        }
+        resp
+    }
+}
+
+async fn not_found(req: Request) -> Fail {
+    Fail(IdvError::InvalidParameter(format!("no API at {}", req.uri().path())))
+}
+
+async fn method_not_allowed(req: Request) -> Fail {
+    Fail(IdvError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.uri().path())))
+}
+
+/// Reads a JSON object body into `T` (CE3000 for anything else).
+async fn json_body<T: DeserializeOwned>(req: Request) -> Result<T, IdvError> {
+    let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
         .await
         .map_err(|_| IdvError::InvalidParameter(format!("the body must be at most {MAX_BODY} bytes")))?;
     let value: Value = serde_json::from_slice(&bytes)
@@ -65,37 +126,37 @@ async fn json_body(req: Request) -> Result<(HeaderMap, Value), IdvError> {
     if !value.is_object() {
         return Err(IdvError::InvalidParameter("the body must be a JSON object".into()));
     }
-    Ok((parts.headers, value))
+    serde_json::from_value(value).map_err(|e| IdvError::InvalidParameter(format!("invalid JSON body: {e}")))
 }
 
 fn authorization(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
 }
 
-async fn request(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, IdvError> {
+async fn request(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, Fail> {
     let client = svc.authenticate(authorization(req.headers()), now())?;
-    let (_, body) = json_body(req).await?;
+    let body: AuthRequest = json_body(req).await?;
     Ok(ok(svc.request(&client, &body, now()).await?))
 }
 
-async fn status(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, IdvError> {
+async fn status(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, Fail> {
     let client = svc.authenticate(authorization(req.headers()), now())?;
-    let (_, body) = json_body(req).await?;
+    let body: StatusRequest = json_body(req).await?;
     Ok(ok(svc.status(&client, &body, now()).await?))
 }
 
-async fn result(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, IdvError> {
+async fn result(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, Fail> {
     let client = svc.authenticate(authorization(req.headers()), now())?;
-    let (_, body) = json_body(req).await?;
+    let body: ResultRequest = json_body(req).await?;
     Ok(ok(svc.result(&client, &body, now()).await?))
 }
 
-async fn validate(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, IdvError> {
+async fn validate(State(svc): State<Arc<IdvService>>, req: Request) -> Result<Response, Fail> {
     svc.authenticate(authorization(req.headers()), now())?;
-    let (_, body) = json_body(req).await?;
+    let body: ValidateRequest = json_body(req).await?;
     let pem = body
-        .get("certificate")
-        .and_then(Value::as_str)
+        .certificate
+        .as_deref()
         .ok_or_else(|| IdvError::InvalidParameter("certificate is required".into()))?;
     Ok(ok(svc.validate_certificate(pem, now())?))
 }
@@ -110,7 +171,7 @@ async fn public_key(State(svc): State<Arc<IdvService>>, headers: HeaderMap) -> R
         .is_some_and(|a| a.contains("application/json"));
     if wants_json {
         use base64::Engine as _;
-        ok(json!({ "publicKey": base64::engine::general_purpose::STANDARD.encode(&der) }))
+        ok(PublicKey { public_key: base64::engine::general_purpose::STANDARD.encode(&der) })
     } else {
         ([(header::CONTENT_TYPE, "application/x-pem-file")], intoss_pki::der_to_pem("PUBLIC KEY", &der))
             .into_response()
@@ -126,38 +187,34 @@ async fn token(
     State(svc): State<Arc<IdvService>>,
     headers: HeaderMap,
     body: Bytes,
-) -> Result<Response, OAuthError> {
+) -> Result<Response, TokenFail> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
     if !is_form {
-        return Err(OAuthError::InvalidRequest("Content-Type must be application/x-www-form-urlencoded"));
+        return Err(OAuthError::InvalidRequest("Content-Type must be application/x-www-form-urlencoded").into());
     }
     if body.len() > MAX_BODY {
-        return Err(OAuthError::InvalidRequest("body too large"));
+        return Err(OAuthError::InvalidRequest("body too large").into());
     }
     let mut form = parse_form(&body)?;
     let basic_sent = authorization(&headers).is_some_and(|v| v.starts_with("Basic "));
     if basic_sent && basic_credentials(&headers).is_none() {
-        return Err(OAuthError::InvalidClient);
+        return Err(OAuthError::InvalidClient.into());
     }
     if let Some((id, secret)) = basic_credentials(&headers) {
         if form.client_id.is_some() || form.client_secret.is_some() {
-            return Err(OAuthError::InvalidRequest("send client credentials once: in the body or as Basic"));
+            return Err(OAuthError::InvalidRequest("send client credentials once: in the body or as Basic").into());
         }
         form.client_id = Some(id);
         form.client_secret = Some(secret);
     }
     let answer = svc.issue_token(&form, now())?;
-    let mut resp = ok_raw(answer);
-    resp.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    let mut resp = (StatusCode::OK, axum::Json(answer)).into_response();
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(resp)
-}
-
-fn ok_raw(v: Value) -> Response {
-    (StatusCode::OK, axum::Json(v)).into_response()
 }
 
 /// Parses `application/x-www-form-urlencoded`, refusing repeated parameters (RFC 6749 §3.2).

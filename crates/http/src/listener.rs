@@ -27,9 +27,9 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Body;
+use axum::response::Response;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 use intoss_tls::{ClientIdentity, ConnInfo};
 use rustls::ServerConfig;
 use tokio::net::{TcpListener, TcpStream};
@@ -39,9 +39,6 @@ use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tower::ServiceExt;
-
-use crate::gateway;
-use crate::platform::Platform;
 
 /// Lets a handler close its connection once the current response is sent.
 #[derive(Debug, Clone, Default)]
@@ -54,26 +51,56 @@ impl ConnControl {
     }
 }
 
-/// What a listener serves.
-#[derive(Clone)]
-pub enum App {
-    /// An axum router (the cert and console listeners).
-    Router(Router),
-    /// The partner gateway ([`crate::gateway::handle`]), without a router on its request path.
-    Gateway(Arc<Platform>),
+/// The connection a request arrived on, shared by its requests.
+#[derive(Debug, Clone)]
+pub struct Conn {
+    /// Peer address, client certificate, TLS parameters.
+    pub info: ConnInfo,
+    /// Closes the connection after the current response (a revoked certificate).
+    pub control: ConnControl,
 }
+
+/// What a listener serves: one answer per request, never an error (failures are responses).
+/// Generic rather than boxed, so the gateway's request path has no dynamic dispatch.
+pub trait Service: Clone + Send + Sync + 'static {
+    /// Serves `req`, which arrived on `conn`.
+    fn call(&self, conn: &Arc<Conn>, req: http::Request<Incoming>) -> impl Future<Output = Response> + Send;
+}
+
+/// An axum router as a listener's service (the cert and console listeners). Each request
+/// carries the connection's [`ConnInfo`] and [`ConnControl`] as extensions.
+#[derive(Clone)]
+pub struct RouterService(pub Router);
+
+impl Service for RouterService {
+    fn call(&self, conn: &Arc<Conn>, req: http::Request<Incoming>) -> impl Future<Output = Response> + Send {
+        let mut req = req.map(Body::new);
+        req.extensions_mut().insert(conn.info.clone());
+        req.extensions_mut().insert(conn.control.clone());
+        let router = self.0.clone();
+        async move {
+            match router.oneshot(req).await {
+                Ok(resp) => resp,
+                Err(never) => match never {},
+            }
+        }
+    }
+}
+
+/// The protocols every listener offers by ALPN, HTTP/2 first.
+pub const ALPN: [&[u8]; 2] = [b"h2", b"http/1.1"];
 
 /// How long connections may take to finish after shutdown begins.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One listener's settings.
-pub struct Listener {
+pub struct Listener<S> {
     /// Bound socket.
     pub tcp: TcpListener,
     /// TLS config, read at each accept.
     pub tls: Arc<ArcSwap<ServerConfig>>,
     /// What every connection serves.
-    pub app: App,
+    pub service: S,
     /// Handshake deadline.
     pub handshake_timeout: Duration,
     /// Deadline for a request's headers.
@@ -86,7 +113,7 @@ pub struct Listener {
     pub name: &'static str,
 }
 
-impl Listener {
+impl<S: Service> Listener<S> {
     /// Serves until `shutdown` turns true (or its sender is dropped), then drains.
     pub async fn serve(self, mut shutdown: watch::Receiver<bool>) {
         let mut conns = JoinSet::new();
@@ -114,7 +141,7 @@ impl Listener {
                         let _ = tcp.set_nodelay(true);
                         let conn = Connection {
                             acceptor: TlsAcceptor::from(self.tls.load_full()),
-                            app: self.app.clone(),
+                            service: self.service.clone(),
                             handshake_timeout: self.handshake_timeout,
                             header_read_timeout: self.header_read_timeout,
                             idle_timeout: self.idle_timeout,
@@ -147,9 +174,9 @@ impl Listener {
     }
 }
 
-struct Connection {
+struct Connection<S> {
     acceptor: TlsAcceptor,
-    app: App,
+    service: S,
     handshake_timeout: Duration,
     header_read_timeout: Duration,
     idle_timeout: Duration,
@@ -157,7 +184,7 @@ struct Connection {
     name: &'static str,
 }
 
-impl Connection {
+impl<S: Service> Connection<S> {
     async fn run(self, tcp: TcpStream, peer: SocketAddr) {
         // Boxed, and freed once the handshake is done: inline, its state would stay part of the
         // task for the connection's whole life.
@@ -197,26 +224,14 @@ impl Connection {
         let seen = last_request.clone();
         let io = TokioIo::new(tls);
         let idle = Idle { opened, last_request };
-        match self.app.clone() {
-            App::Router(router) => {
-                let service = router.map_request(move |mut req: http::Request<Incoming>| {
-                    seen.store(millis_since(opened), Ordering::Relaxed);
-                    req.extensions_mut().insert(info.clone());
-                    req.extensions_mut().insert(control.clone());
-                    req
-                });
-                self.http(io, h2, TowerToHyperService::new(service), close, idle, peer).await;
-            }
-            App::Gateway(platform) => {
-                let conn = Arc::new(gateway::Conn { info, control });
-                let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
-                    seen.store(millis_since(opened), Ordering::Relaxed);
-                    let (platform, conn) = (platform.clone(), conn.clone());
-                    async move { Ok::<_, Infallible>(gateway::handle(&platform, &conn, req.map(Body::new)).await) }
-                });
-                self.http(io, h2, service, close, idle, peer).await;
-            }
-        }
+        let conn = Arc::new(Conn { info, control });
+        let app = self.service.clone();
+        let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+            seen.store(millis_since(opened), Ordering::Relaxed);
+            let (app, conn) = (app.clone(), conn.clone());
+            async move { Ok::<_, Infallible>(app.call(&conn, req).await) }
+        });
+        self.http(io, h2, service, close, idle, peer).await;
     }
 
     /// Serves HTTP/2 (ALPN `h2`) or HTTP/1.1 on the TLS stream: the connection, and the future
@@ -224,19 +239,19 @@ impl Connection {
     /// `service` in every connection's task for its whole life. With the state of HTTP/2 and
     /// HTTP/1.1 and the handshake inline, a connection's task took ~9.6 KiB; now the task is ~1.7 KiB
     /// and an HTTP/1.1 connection's box ~1.8 KiB (`tests::a_connection_task_stays_small`).
-    fn http<S, B>(
+    fn http<H, B>(
         self,
         io: TokioIo<TlsStream<TcpStream>>,
         h2: bool,
-        service: S,
+        service: H,
         close: Arc<Notify>,
         idle: Idle,
         peer: SocketAddr,
     ) -> Pin<Box<dyn Future<Output = ()> + Send>>
     where
-        S: hyper::service::HttpService<Incoming, ResBody = B> + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+        H: hyper::service::HttpService<Incoming, ResBody = B> + Send + 'static,
+        H::Future: Send + 'static,
+        H::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
         B: http_body::Body + Send + 'static,
         B::Data: Send,
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
@@ -350,6 +365,19 @@ async fn sleep_until_opt(t: Option<Instant>) {
     }
 }
 
+/// The size of one connection's task for the service `S`: every open connection holds one, so
+/// it is what 1,000 idle connections cost (a test of each service keeps it small).
+#[doc(hidden)]
+pub fn connection_task_size<S: Service>() -> usize {
+    fn size<S: Service, F, Fut>(_: F) -> usize
+    where
+        F: FnOnce(Connection<S>, TcpStream, SocketAddr) -> Fut,
+    {
+        std::mem::size_of::<Fut>()
+    }
+    size::<S, _, _>(Connection::<S>::run)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -358,13 +386,7 @@ mod tests {
     /// (≤ 64 MiB). The HTTP connection and its driver are boxed apart (`Connection::http`).
     #[test]
     fn a_connection_task_stays_small() {
-        fn size<F, Fut>(_: F) -> usize
-        where
-            F: FnOnce(Connection, TcpStream, SocketAddr) -> Fut,
-        {
-            std::mem::size_of::<Fut>()
-        }
-        let size = size(Connection::run);
+        let size = connection_task_size::<RouterService>();
         assert!(size <= 2048, "a connection's task is {size} bytes");
     }
 }

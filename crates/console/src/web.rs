@@ -1,5 +1,5 @@
 //! The web console: sign-in with the admin token into an HttpOnly session cookie, CSRF
-//! protection, the page files, and the request statistics of the overview.
+//! protection, and the page files.
 //!
 //! - `POST /console/login {"token"}` checks the admin token (constant time) and sets
 //!   `intoss_console=<session>; HttpOnly; Secure; SameSite=Strict`. It answers the CSRF token.
@@ -20,17 +20,17 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use intoss_core::unix_now;
+use intoss_http::{ApiError, ApiObject, success};
 use intoss_proto::ErrorCode;
-use serde::Deserialize;
+use intoss_proto::api::console::{LoggedIn, LoggedOut, Login, Session};
 use subtle::ConstantTimeEq;
 
-use crate::error::{ApiError, success};
-use crate::extract::ApiObject;
-use crate::platform::{Platform, unix_now};
+use crate::Console;
 
-const INDEX: &str = include_str!("console/index.html");
-const SCRIPT: &str = include_str!("console/console.js");
-const STYLE: &str = include_str!("console/console.css");
+const INDEX: &str = include_str!("web/index.html");
+const SCRIPT: &str = include_str!("web/console.js");
+const STYLE: &str = include_str!("web/console.css");
 
 /// The session cookie's name.
 pub const COOKIE: &str = "intoss_console";
@@ -119,7 +119,7 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
 /// How a console request is authenticated by its cookie: `Ok(true)` when it is (with a valid
 /// CSRF header for writes), `Ok(false)` when there is no session, `Err` for a write without
 /// the right CSRF header.
-pub fn cookie_auth(p: &Platform, req: &Request) -> Result<bool, ApiError> {
+pub fn cookie_auth(p: &Console, req: &Request) -> Result<bool, ApiError> {
     let Some(id) = session_cookie(req.headers()) else { return Ok(false) };
     if !p.sessions.valid(&id, unix_now()) {
         return Ok(false);
@@ -140,7 +140,7 @@ pub fn cookie_auth(p: &Platform, req: &Request) -> Result<bool, ApiError> {
 }
 
 /// The page and session routes (unauthenticated; the page signs in by itself).
-pub fn router() -> Router<Arc<Platform>> {
+pub fn router() -> Router<Arc<Console>> {
     Router::new()
         .route("/", get(page))
         .route("/login", get(page))
@@ -175,14 +175,8 @@ async fn style() -> Response {
     secure_headers(STYLE.into_response(), "text/css; charset=utf-8")
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Login {
-    token: String,
-}
-
 async fn login(
-    State(p): State<Arc<Platform>>,
+    State(p): State<Arc<Console>>,
     ApiObject(body): ApiObject<Login>,
 ) -> Result<Response, ApiError> {
     if !p.admin_token_matches(body.token.trim()) {
@@ -193,7 +187,7 @@ async fn login(
         ));
     }
     let id = p.sessions.create(unix_now()).ok_or_else(|| ApiError::internal("no randomness"))?;
-    let mut resp = success(StatusCode::OK, serde_json::json!({ "csrf": p.sessions.csrf(&id) }));
+    let mut resp = success(StatusCode::OK, LoggedIn { csrf: p.sessions.csrf(&id) });
     let cookie = format!("{COOKIE}={id}; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age={SESSION_SECS}");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -202,14 +196,14 @@ async fn login(
     Ok(resp)
 }
 
-async fn logout(State(p): State<Arc<Platform>>, req: Request) -> Result<Response, ApiError> {
+async fn logout(State(p): State<Arc<Console>>, req: Request) -> Result<Response, ApiError> {
     if !cookie_auth(&p, &req)? {
         return Err(ApiError::new(ErrorCode::Unauthorized, "not signed in"));
     }
     if let Some(id) = session_cookie(req.headers()) {
         p.sessions.end(&id);
     }
-    let mut resp = success(StatusCode::OK, serde_json::json!({ "signed_out": true }));
+    let mut resp = success(StatusCode::OK, LoggedOut { signed_out: true });
     let cookie = format!("{COOKIE}=; HttpOnly; Secure; SameSite=Strict; Path=/; Max-Age=0");
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
@@ -220,118 +214,24 @@ async fn logout(State(p): State<Arc<Platform>>, req: Request) -> Result<Response
 /// Whether the browser is signed in; when it is, the CSRF token, the listener addresses and the
 /// CA certificate (for the snippets and the ca.pem download). Signed out is a normal answer
 /// (200, `signed_in: false`): the page asks this at every load.
-async fn session(State(p): State<Arc<Platform>>, headers: HeaderMap) -> Response {
+async fn session(State(p): State<Arc<Console>>, headers: HeaderMap) -> Response {
     let Some(id) = session_cookie(&headers).filter(|id| p.sessions.valid(id, unix_now())) else {
-        return success(StatusCode::OK, serde_json::json!({ "signed_in": false }));
+        return success(StatusCode::OK, Session { signed_in: false, csrf: None, endpoints: None, ca_pem: None });
     };
     success(
         StatusCode::OK,
-        serde_json::json!({
-            "signed_in": true,
-            "csrf": p.sessions.csrf(&id),
-            "endpoints": p.endpoints.get(),
-            "ca_pem": p.ca.cert_pem(),
-        }),
+        Session {
+            signed_in: true,
+            csrf: Some(p.sessions.csrf(&id)),
+            endpoints: Some(p.endpoints),
+            ca_pem: Some(p.registry.ca_pem().to_owned()),
+        },
     )
-}
-
-/// Requests and refusals per app per minute, for the last hour (the overview chart).
-#[derive(Debug, Default)]
-pub struct RequestStats {
-    apps: Mutex<foldhash::HashMap<String, Ring>>,
-}
-
-#[derive(Debug, Clone)]
-struct Ring {
-    minute: i64,
-    requests: [u64; 60],
-    limited: [u64; 60],
-}
-
-impl Ring {
-    fn advance(&mut self, minute: i64) {
-        if minute <= self.minute {
-            return;
-        }
-        let steps = (minute - self.minute).min(60);
-        for m in (minute - steps + 1)..=minute {
-            let i = usize::try_from(m.rem_euclid(60)).unwrap_or(0);
-            self.requests[i] = 0;
-            self.limited[i] = 0;
-        }
-        self.minute = minute;
-    }
-
-    fn series(&self, which: &[u64; 60]) -> Vec<u64> {
-        (0..60)
-            .map(|k| {
-                let m = self.minute - 59 + k;
-                which[usize::try_from(m.rem_euclid(60)).unwrap_or(0)]
-            })
-            .collect()
-    }
-}
-
-impl RequestStats {
-    /// Counts one admitted (`limited == false`) or refused request of `app` at `now`.
-    pub fn record(&self, app: &str, limited: bool, now: i64) {
-        let minute = now.div_euclid(60);
-        let mut apps = self.apps.lock().unwrap_or_else(|p| p.into_inner());
-        // No allocation on the request path once the app has a ring.
-        if !apps.contains_key(app) {
-            apps.insert(app.to_owned(), Ring { minute, requests: [0; 60], limited: [0; 60] });
-        }
-        let Some(ring) = apps.get_mut(app) else { return };
-        ring.advance(minute);
-        let i = usize::try_from(minute.rem_euclid(60)).unwrap_or(0);
-        if limited {
-            ring.limited[i] += 1;
-        } else {
-            ring.requests[i] += 1;
-        }
-    }
-
-    /// The last hour per app: 60 values each, oldest minute first.
-    pub fn last_hour(&self, now: i64) -> Vec<serde_json::Value> {
-        let minute = now.div_euclid(60);
-        let mut apps = self.apps.lock().unwrap_or_else(|p| p.into_inner());
-        let mut out: Vec<serde_json::Value> = apps
-            .iter_mut()
-            .map(|(name, ring)| {
-                ring.advance(minute);
-                serde_json::json!({
-                    "app": name,
-                    "requests": ring.series(&ring.requests),
-                    "limited": ring.series(&ring.limited),
-                })
-            })
-            .collect();
-        out.sort_by(|a, b| a["app"].as_str().cmp(&b["app"].as_str()));
-        out
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stats_keep_one_hour_per_app() {
-        let s = RequestStats::default();
-        let t = 1_000_000 * 60;
-        s.record("a", false, t);
-        s.record("a", false, t + 1);
-        s.record("a", true, t + 2);
-        s.record("a", false, t + 120);
-        let h = s.last_hour(t + 120);
-        let req = h[0]["requests"].as_array().unwrap();
-        assert_eq!(req.len(), 60);
-        assert_eq!(req[59], 1, "this minute");
-        assert_eq!(req[57], 2, "two minutes ago");
-        assert_eq!(h[0]["limited"][57], 1);
-        let later = s.last_hour(t + 3600 * 2);
-        assert!(later[0]["requests"].as_array().unwrap().iter().all(|v| v == 0), "an hour later, all gone");
-    }
 
     #[test]
     fn sessions_expire_and_csrf_is_bound() {

@@ -9,24 +9,32 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
-use intoss_server::{Config, DataDir, Platform};
+use intoss_core::{Clock, RequestStats, Snapshots};
+use intoss_gateway::{Gateway, Settings};
 use intoss_store::{CertRecord, NewApp, SqliteStore, Store};
 use intoss_tls::{ClientIdentity, ConnInfo};
 
 /// Stands in for the certificate's DER: the gate matches its SHA-256 only.
 const FAKE_DER: &[u8] = b"the certificate of app";
 
+/// A gateway over a SQLite store holding one app (`app`, `qpm`) and one certificate (`0a`):
+/// no data dir, no keys, no listener.
 struct Fixture {
     _dir: tempfile::TempDir,
-    platform: Arc<Platform>,
+    store: Arc<dyn Store>,
+    snapshots: Arc<Snapshots>,
+    gateway: Arc<Gateway>,
+}
+
+impl Fixture {
+    fn now_ms(&self) -> u64 {
+        self.snapshots.clock().now_ms()
+    }
 }
 
 async fn fixture(qpm: u32) -> Fixture {
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    let dd = DataDir::new(dir.path());
-    let loaded = dd.load_or_init(&[], time::OffsetDateTime::now_utc()).unwrap();
-    let store = Arc::new(SqliteStore::open(&dd.database()).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("t.db")).await.unwrap());
     store
         .create_app(&NewApp { name: "app".into(), qpm, allow_ips: vec![], webhook_url: None, created_at: 0 })
         .await
@@ -45,14 +53,18 @@ async fn fixture(qpm: u32) -> Fixture {
         })
         .await
         .unwrap();
-    let limiter = intoss_server::Limiter::Memory(Arc::new(intoss_ratelimit::MemoryLimiter::new()));
-    let platform = Platform::new(Config::default(), store, loaded, limiter, intoss_idv::IdvConfig::default())
-        .await
-        .unwrap();
-    Fixture { _dir: dir, platform }
+    let snapshots = Arc::new(Snapshots::new(store.clone(), Clock::new()));
+    snapshots.reload().await.unwrap();
+    let gateway = Arc::new(Gateway::new(
+        snapshots.clone(),
+        Arc::new(intoss_ratelimit::MemoryLimiter::new()),
+        Arc::new(RequestStats::default()),
+        Settings { routes: vec![], max_body_bytes: 1024, max_staleness: None },
+    ));
+    Fixture { _dir: dir, store, snapshots, gateway }
 }
 
-async fn whoami(p: &Arc<Platform>) -> (StatusCode, serde_json::Value, Option<String>) {
+async fn whoami(p: &Arc<Gateway>) -> (StatusCode, serde_json::Value, Option<String>) {
     let req = Request::get("/api-partner/v1/whoami").body(Body::empty()).unwrap();
     let info = ConnInfo {
         peer: "127.0.0.1:5000".parse().unwrap(),
@@ -65,8 +77,8 @@ async fn whoami(p: &Arc<Platform>) -> (StatusCode, serde_json::Value, Option<Str
         tls_version: "TLSv1_3",
         cipher_suite: "TLS13_AES_128_GCM_SHA256",
     };
-    let conn = intoss_server::gateway::Conn { info, control: Default::default() };
-    let resp = intoss_server::gateway::handle(p, &conn, req).await;
+    let conn = intoss_http::Conn { info, control: Default::default() };
+    let resp = intoss_gateway::handle(p, &conn, req).await;
     let status = resp.status();
     let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
     let body = resp.into_body().collect().await.unwrap().to_bytes();
@@ -78,12 +90,12 @@ async fn whoami(p: &Arc<Platform>) -> (StatusCode, serde_json::Value, Option<Str
 #[tokio::test]
 async fn rate_limit_is_exact_at_the_window_edge() {
     let f = fixture(10).await;
-    let p = &f.platform;
+    let p = &f.gateway;
     tokio::time::pause();
     // Align to a bucket start so the arithmetic below is exact.
-    let into_bucket = p.now_ms() % intoss_ratelimit::BUCKET_MS;
+    let into_bucket = f.now_ms() % intoss_ratelimit::BUCKET_MS;
     tokio::time::advance(Duration::from_millis(intoss_ratelimit::BUCKET_MS - into_bucket)).await;
-    let burst_at = p.now_ms();
+    let burst_at = f.now_ms();
     for i in 0..10 {
         let (status, body, _) = whoami(p).await;
         assert_eq!(status, StatusCode::OK, "burst request {i}: {body}");
@@ -96,7 +108,7 @@ async fn rate_limit_is_exact_at_the_window_edge() {
 
     // The burst's bucket leaves the window 60.1 s after it started.
     let free_at = burst_at + 60_100;
-    tokio::time::advance(Duration::from_millis(free_at - 1 - p.now_ms())).await;
+    tokio::time::advance(Duration::from_millis(free_at - 1 - f.now_ms())).await;
     assert_eq!(whoami(p).await.0, StatusCode::TOO_MANY_REQUESTS, "1 ms before the edge");
     tokio::time::advance(Duration::from_millis(1)).await;
     for _ in 0..10 {
@@ -110,13 +122,13 @@ async fn rate_limit_is_exact_at_the_window_edge() {
 #[tokio::test]
 async fn sustained_overload_is_held_to_the_limit() {
     let f = fixture(50).await;
-    let p = &f.platform;
+    let p = &f.gateway;
     tokio::time::pause();
     let mut admitted: Vec<u64> = Vec::new();
-    let start = p.now_ms();
-    while p.now_ms() < start + 300_000 {
+    let start = f.now_ms();
+    while f.now_ms() < start + 300_000 {
         if whoami(p).await.0 == StatusCode::OK {
-            admitted.push(p.now_ms());
+            admitted.push(f.now_ms());
         }
         tokio::time::advance(Duration::from_millis(400)).await; // 150 requests/min offered
     }
@@ -134,10 +146,10 @@ async fn sustained_overload_is_held_to_the_limit() {
 #[tokio::test]
 async fn revoked_after_the_handshake_is_refused_per_request() {
     let f = fixture(100).await;
-    assert_eq!(whoami(&f.platform).await.0, StatusCode::OK);
-    f.platform.store.revoke_cert("0a", 1, "test").await.unwrap();
-    f.platform.reload().await.unwrap();
-    let (status, body, _) = whoami(&f.platform).await;
+    assert_eq!(whoami(&f.gateway).await.0, StatusCode::OK);
+    f.store.revoke_cert("0a", 1, "test").await.unwrap();
+    f.snapshots.reload().await.unwrap();
+    let (status, body, _) = whoami(&f.gateway).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["errorCode"], "CERTIFICATE_REVOKED");
 }

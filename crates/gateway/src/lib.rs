@@ -1,27 +1,105 @@
-//! The mTLS partner gateway (`/api-partner/...`).
+//! The mTLS partner gateway (`/api-partner/...`): the gateway listener's service.
 //!
 //! [`handle`] admits every request first: the connection's certificate must map to a known, active
 //! certificate of an existing app (checked again per request, so a revocation reaches open
 //! connections); the peer address must be on the app's allowlist; the app's rate limit must
-//! admit it. Then it reaches a built-in route or a configured proxy route. Every response the
-//! gateway itself makes is an envelope.
+//! admit it. Then it reaches a built-in route or a configured proxy route ([`proxy`]). Every
+//! response the gateway itself makes is an envelope.
+//!
+//! [`Gateway`] holds only what the request path needs: the snapshot of apps and certificates,
+//! the limiter, the request statistics it records, and the routes. [`tls`] builds the
+//! listener's mTLS config, rebuilt whole when the certificates change.
+
+pub mod proxy;
+pub mod tls;
+pub mod upstream;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use hyper::body::Incoming;
+use intoss_core::{AppEntry, RequestStats, Snapshots, rfc3339, unix_now};
+use intoss_http::{ApiError, ApiJson, BodyLimit, Conn, success};
 use intoss_proto::ErrorCode;
-use intoss_ratelimit::Decision;
+use intoss_proto::api::gateway::{Echo, WhoAmI};
+use intoss_ratelimit::{Decision, RateLimiter};
 use intoss_tls::{ClientIdentity, ConnInfo};
-use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::{ApiError, success};
-use crate::extract::ApiJson;
-use crate::listener::ConnControl;
-use crate::platform::{AppEntry, Platform, unix_now};
+pub use proxy::Route;
+
+/// The gateway's state: what admission and the routes need, nothing else.
+pub struct Gateway {
+    snapshots: Arc<Snapshots>,
+    limiter: Arc<dyn RateLimiter>,
+    stats: Arc<RequestStats>,
+    routes: Vec<Route>,
+    upstream: upstream::UpstreamClient,
+    max_body_bytes: usize,
+    max_staleness: Option<Duration>,
+}
+
+impl std::fmt::Debug for Gateway {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Gateway").field("routes", &self.routes).finish_non_exhaustive()
+    }
+}
+
+/// How the gateway is set up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Reverse-proxy routes, longest prefix first.
+    pub routes: Vec<Route>,
+    /// Largest request body read or forwarded.
+    pub max_body_bytes: usize,
+    /// How old the snapshot may get before requests are refused with 503 (a cluster node cut
+    /// off from its database); `None`: no bound.
+    pub max_staleness: Option<Duration>,
+}
+
+impl Gateway {
+    /// The gateway over `snapshots`, admitting with `limiter` and counting into `stats`.
+    pub fn new(
+        snapshots: Arc<Snapshots>,
+        limiter: Arc<dyn RateLimiter>,
+        stats: Arc<RequestStats>,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            upstream: upstream::UpstreamClient::new(&settings.routes),
+            routes: settings.routes,
+            max_body_bytes: settings.max_body_bytes,
+            max_staleness: settings.max_staleness,
+            snapshots,
+            limiter,
+            stats,
+        }
+    }
+}
+
+impl BodyLimit for Gateway {
+    fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+}
+
+/// The gateway as a listener's service.
+#[derive(Debug, Clone)]
+pub struct GatewayService(pub Arc<Gateway>);
+
+impl intoss_http::Service for GatewayService {
+    fn call(
+        &self,
+        conn: &Arc<Conn>,
+        req: http::Request<Incoming>,
+    ) -> impl Future<Output = Response> + Send {
+        handle(&self.0, conn, req.map(Body::new))
+    }
+}
 
 /// Who is calling, established when [`handle`] admits a request. Shares the snapshot's and the connection's entries:
 /// nothing is copied per request.
@@ -42,15 +120,6 @@ pub const WHOAMI: &str = "/api-partner/v1/whoami";
 /// The path of the built-in JSON echo.
 pub const ECHO: &str = "/api-partner/v1/echo";
 
-/// The connection a gateway request arrived on, shared by its requests.
-#[derive(Debug, Clone)]
-pub struct Conn {
-    /// Peer address, client certificate, TLS parameters.
-    pub info: ConnInfo,
-    /// Closes the connection after the current response (a revoked certificate).
-    pub control: ConnControl,
-}
-
 /// Serves one gateway request: admission first (identity, revocation, expiry, allowlist, rate
 /// limit, in that order), then whoami, echo, a proxy route, or 404 — every
 /// answer of the gateway's own an envelope.
@@ -60,7 +129,7 @@ pub struct Conn {
 /// request, a fifth of a whoami request (callgrind, docs/performance.md). What the router did
 /// besides is kept: `HEAD` on whoami (the GET response's headers, with its `content-length`, and
 /// no body), and 405 with `Allow` on a built-in path with another method.
-pub async fn handle(p: &Arc<Platform>, conn: &Conn, req: Request) -> Response {
+pub async fn handle(p: &Arc<Gateway>, conn: &Conn, req: Request) -> Response {
     let caller = match admit(p, &conn.info).await {
         Ok(caller) => caller,
         Err((err, close)) => {
@@ -85,14 +154,14 @@ pub async fn handle(p: &Arc<Platform>, conn: &Conn, req: Request) -> Response {
         }
         // Boxed, like `echo`: hyper keeps one allocation of this future's size per connection,
         // idle or not, and forwarding's state (the upstream exchange) is most of it.
-        _ => Box::pin(crate::proxy::proxy_or_not_found(p, &caller, &conn.info, req)).await,
+        _ => Box::pin(proxy::proxy_or_not_found(p, &caller, &conn.info, req)).await,
     }
 }
 
 /// Echoes a JSON body: lets partners check their client's JSON, body size and mTLS set-up.
-async fn echo(p: &Arc<Platform>, req: Request) -> Response {
+async fn echo(p: &Arc<Gateway>, req: Request) -> Response {
     match ApiJson::<Value>::from_request(req, p).await {
-        Ok(ApiJson(body)) => success(StatusCode::OK, serde_json::json!({ "echo": body })),
+        Ok(ApiJson(echo)) => success(StatusCode::OK, Echo { echo }),
         Err(e) => e.into_response(),
     }
 }
@@ -108,21 +177,21 @@ fn without_body(resp: Response) -> Response {
 
 /// 405 for a built-in path with another method, naming the methods it takes.
 fn not_allowed(req: &Request, allow: &'static str) -> Response {
-    let mut resp = method_not_allowed_error(req).into_response();
+    let mut resp = ApiError::method_not_allowed(req.method(), req.uri().path()).into_response();
     resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
     resp
 }
 
 /// Returns the caller, or the error and whether the connection must be closed.
-async fn admit(p: &Platform, info: &ConnInfo) -> Result<Caller, (ApiError, bool)> {
+async fn admit(p: &Gateway, info: &ConnInfo) -> Result<Caller, (ApiError, bool)> {
     let Some(id) = info.client.as_ref() else {
         // The handshake demands a certificate; reaching here means a wiring bug. Fail closed.
         return Err((ApiError::new(ErrorCode::UnknownCertificate, "no client certificate"), true));
     };
     // Fail closed when this node has lost sight of the database (a cluster node cut off from
     // PostgreSQL): another node may have revoked the certificate since.
-    if let Some(max) = p.config.max_staleness {
-        let age = p.snapshot_age();
+    if let Some(max) = p.max_staleness {
+        let age = p.snapshots.age();
         if age > max {
             return Err((
                 ApiError::new(
@@ -138,7 +207,7 @@ async fn admit(p: &Platform, info: &ConnInfo) -> Result<Caller, (ApiError, bool)
         }
     }
     // `load_full`, not `load`: the guard of `load` must not be held across the await below.
-    let snap = p.snapshot.load_full();
+    let snap = p.snapshots.load_full();
     let Some(cert) = snap.certs.get(&id.serial).filter(|c| c.is(&id.fingerprint)) else {
         return Err((
             ApiError::new(
@@ -185,7 +254,7 @@ async fn admit(p: &Platform, info: &ConnInfo) -> Result<Caller, (ApiError, bool)
             false,
         ));
     }
-    let decision = p.limiter.check(&app.name, app.qpm, p.now_ms()).await.map_err(|e| {
+    let decision = p.limiter.check(&app.name, app.qpm, p.snapshots.clock().now_ms()).await.map_err(|e| {
         tracing::error!(error = %e, "rate limiter failed");
         (ApiError::new(ErrorCode::ServiceUnavailable, "rate limiter unavailable; retry later"), false)
     })?;
@@ -206,42 +275,18 @@ async fn admit(p: &Platform, info: &ConnInfo) -> Result<Caller, (ApiError, bool)
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct WhoAmI<'a> {
-    app: &'a str,
-    cert_serial: &'a str,
-    not_after: String,
-    qpm_limit: u32,
-    remaining: u32,
-    tls_version: &'static str,
-    cipher_suite: &'static str,
-}
-
 fn whoami(caller: &Caller, info: &ConnInfo) -> Response {
     success(
         StatusCode::OK,
         WhoAmI {
-            app: &caller.app.name,
-            cert_serial: &caller.client.serial,
-            not_after: crate::admin::rfc3339(caller.not_after),
+            app: caller.app.name.as_str().into(),
+            cert_serial: caller.client.serial.as_str().into(),
+            not_after: rfc3339(caller.not_after),
             qpm_limit: caller.app.qpm,
             remaining: caller.remaining,
-            tls_version: info.tls_version,
-            cipher_suite: info.cipher_suite,
+            tls_version: info.tls_version.into(),
+            cipher_suite: info.cipher_suite.into(),
         },
-    )
-}
-
-/// 405 for a known path with another method (the console's router fallback).
-pub async fn method_not_allowed(req: Request) -> ApiError {
-    method_not_allowed_error(&req)
-}
-
-fn method_not_allowed_error(req: &Request) -> ApiError {
-    ApiError::new(
-        ErrorCode::MethodNotAllowed,
-        format!("{} is not allowed on {}", req.method(), req.uri().path()),
     )
 }
 
@@ -251,7 +296,7 @@ mod tests {
 
     fn future_size<F, Fut>(_: F) -> usize
     where
-        F: FnOnce(&'static Arc<Platform>, &'static Conn, Request) -> Fut,
+        F: FnOnce(&'static Arc<Gateway>, &'static Conn, Request) -> Fut,
     {
         std::mem::size_of::<Fut>()
     }
@@ -262,5 +307,13 @@ mod tests {
     fn the_request_future_stays_small() {
         let size = future_size(handle);
         assert!(size <= 1024, "gateway::handle's future is {size} bytes; box the large branches");
+    }
+
+    /// Every open connection holds its task's future: 1,000 idle connections is (e) of issue 7
+    /// (≤ 64 MiB). The HTTP connection and its driver are boxed apart (`intoss_http::listener`).
+    #[test]
+    fn a_connection_task_stays_small() {
+        let size = intoss_http::listener::connection_task_size::<GatewayService>();
+        assert!(size <= 2048, "a gateway connection's task is {size} bytes");
     }
 }

@@ -7,7 +7,7 @@
 
 use intoss_store::{CertRecord, CertStatus, Store, StoreError};
 
-use crate::admin::EXPIRY_THRESHOLDS_DAYS;
+use crate::registry::EXPIRY_THRESHOLDS_DAYS;
 
 /// A warning sent by a scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub async fn scan(store: &dyn Store, now: i64) -> Result<Vec<Warning>, StoreErro
                     app = %c.app_name,
                     serial = %c.serial,
                     threshold_days = days,
-                    not_after = %crate::admin::rfc3339(c.not_after),
+                    not_after = %crate::rfc3339(c.not_after),
                     "client certificate expires soon: issue a new one and rotate"
                 );
                 sent.push(Warning {
@@ -56,6 +56,8 @@ fn due(c: &CertRecord, now: i64) -> impl Iterator<Item = i64> + '_ {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used)]
+
     use super::*;
     use intoss_store::{NewApp, SqliteStore};
 

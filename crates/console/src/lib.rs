@@ -1,0 +1,94 @@
+//! The console listener: the admin REST API (`/admin/v1/...`), `/metrics`, and the web console.
+//!
+//! - [`admin`]: apps, certificates, expiry notices, the overview's statistics, `/metrics`;
+//!   authenticated by the admin token or a console session.
+//! - [`admin_idv`]: identity-verification clients, transactions and the user simulator.
+//! - [`web`]: the page, sign-in into an HttpOnly session cookie, CSRF protection.
+//!
+//! Handlers parse the request into the types of `intoss_proto::api`, call `intoss-core`, and
+//! map its errors (in `intoss-http`); the rules are not here.
+
+pub mod admin;
+pub mod admin_idv;
+pub mod web;
+
+use std::sync::Arc;
+
+use intoss_core::{IdvAdmin, Registry, RequestStats};
+use intoss_http::BodyLimit;
+use intoss_proto::api::Endpoints;
+use subtle::ConstantTimeEq;
+
+pub use admin::router;
+
+/// Extra Prometheus text for `/metrics` (the limiter's state, which this crate does not know).
+pub type MetricsSource = Box<dyn Fn() -> String + Send + Sync>;
+
+/// The console listener's state.
+pub struct Console {
+    registry: Arc<Registry>,
+    idv: Arc<IdvAdmin>,
+    stats: Arc<RequestStats>,
+    sessions: web::Sessions,
+    admin_token_digest: [u8; 32],
+    endpoints: Endpoints,
+    metrics: MetricsSource,
+    max_body_bytes: usize,
+}
+
+impl std::fmt::Debug for Console {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Console").field("endpoints", &self.endpoints).finish_non_exhaustive()
+    }
+}
+
+/// What the console is built from.
+pub struct Parts {
+    /// Apps and certificates.
+    pub registry: Arc<Registry>,
+    /// Identity-verification clients and the simulator.
+    pub idv: Arc<IdvAdmin>,
+    /// The gateway's request statistics (the overview chart).
+    pub stats: Arc<RequestStats>,
+    /// The listeners' addresses, for the page's snippets.
+    pub endpoints: Endpoints,
+    /// More `/metrics` text.
+    pub metrics: MetricsSource,
+    /// Largest request body read.
+    pub max_body_bytes: usize,
+}
+
+impl Console {
+    /// The console's state; only a digest of `admin_token` (`DATA_DIR/admin-token`) is kept.
+    pub fn new(parts: Parts, admin_token: &str) -> Self {
+        Self {
+            admin_token_digest: digest(admin_token.trim().as_bytes()),
+            registry: parts.registry,
+            idv: parts.idv,
+            stats: parts.stats,
+            sessions: web::Sessions::new(),
+            endpoints: parts.endpoints,
+            metrics: parts.metrics,
+            max_body_bytes: parts.max_body_bytes,
+        }
+    }
+
+    /// Whether `presented` is the admin token. Constant time: both sides are hashed first, so
+    /// neither the content nor the length leaks through timing.
+    pub fn admin_token_matches(&self, presented: &str) -> bool {
+        digest(presented.as_bytes()).ct_eq(&self.admin_token_digest).into()
+    }
+}
+
+impl BodyLimit for Console {
+    fn max_body_bytes(&self) -> usize {
+        self.max_body_bytes
+    }
+}
+
+fn digest(bytes: &[u8]) -> [u8; 32] {
+    let d = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, bytes);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_ref());
+    out
+}

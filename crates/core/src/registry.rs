@@ -1,0 +1,465 @@
+//! Apps and their certificates: the admin side of the platform.
+//!
+//! Every change is committed to the store first and then applied to the gateway's view with
+//! [`Snapshots::reload`]. If that reload fails, the change stays committed and the caller gets
+//! [`CoreError::NotApplied`]; the periodic reload applies it later.
+
+use std::sync::Arc;
+
+use intoss_pki::{CertificateAuthority, ClientKey, KeyType};
+use intoss_proto::IpAllowlist;
+use intoss_proto::api::admin::{
+    App, AppList, Cert, CertList, CertStatus, CreateApp, ExpiryNotice, IssueCert, IssuedCert, NoticeList,
+    PatchApp, RevokeCert,
+};
+use intoss_store::{AppPatch, CertRecord, NewApp, Store};
+
+use crate::{CoreError, Snapshots, rfc3339, unix_now};
+
+/// Days before `not_after` at which expiry warnings are sent.
+pub const EXPIRY_THRESHOLDS_DAYS: [i64; 3] = [30, 7, 1];
+
+/// Largest QPM an app may be given.
+pub const MAX_QPM: u32 = 10_000_000;
+
+/// Longest revocation reason.
+const MAX_REASON: usize = 200;
+
+/// Apps, certificates and expiry notices.
+pub struct Registry {
+    store: Arc<dyn Store>,
+    ca: Arc<CertificateAuthority>,
+    snapshots: Arc<Snapshots>,
+    default_qpm: u32,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry").field("default_qpm", &self.default_qpm).finish_non_exhaustive()
+    }
+}
+
+impl Registry {
+    /// The registry over `store`, issuing with `ca`, applying changes to `snapshots`. Apps
+    /// created without a QPM get `default_qpm`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        ca: Arc<CertificateAuthority>,
+        snapshots: Arc<Snapshots>,
+        default_qpm: u32,
+    ) -> Self {
+        Self { store, ca, snapshots, default_qpm }
+    }
+
+    /// The platform CA certificate (`ca.pem`).
+    pub fn ca_pem(&self) -> &str {
+        self.ca.cert_pem()
+    }
+
+    /// The gateway's view this registry reloads.
+    pub fn snapshots(&self) -> &Arc<Snapshots> {
+        &self.snapshots
+    }
+
+    async fn apply(&self) -> Result<(), CoreError> {
+        self.snapshots.reload().await.map_err(|e| {
+            tracing::error!(error = %e, "reload after a committed change failed");
+            CoreError::NotApplied
+        })
+    }
+
+    // === apps ===
+
+    /// Every app, by name.
+    pub async fn apps(&self) -> Result<AppList, CoreError> {
+        Ok(AppList { apps: self.store.list_apps().await?.into_iter().map(app_view).collect() })
+    }
+
+    /// One app.
+    pub async fn app(&self, name: &str) -> Result<App, CoreError> {
+        Ok(app_view(self.existing_app(name).await?))
+    }
+
+    async fn existing_app(&self, name: &str) -> Result<intoss_store::App, CoreError> {
+        self.store.app(name).await?.ok_or_else(|| CoreError::NotFound(format!("app `{name}` not found")))
+    }
+
+    /// Creates an app.
+    pub async fn create_app(&self, req: CreateApp) -> Result<App, CoreError> {
+        validate_name(&req.name)?;
+        if let Some(w) = &req.webhook_url {
+            validate_webhook(w)?;
+        }
+        let app = self
+            .store
+            .create_app(&NewApp {
+                qpm: validate_qpm(req.qpm.unwrap_or(self.default_qpm))?,
+                allow_ips: validate_allow_ips(&req.allow_ips)?,
+                name: req.name,
+                webhook_url: req.webhook_url,
+                created_at: unix_now(),
+            })
+            .await?;
+        self.apply().await?;
+        tracing::info!(app = %app.name, qpm = app.qpm, "app created");
+        Ok(app_view(app))
+    }
+
+    /// Changes some settings of an app.
+    pub async fn update_app(&self, name: &str, req: PatchApp) -> Result<App, CoreError> {
+        let webhook_url = match req.webhook_url {
+            Some(w) if w.is_empty() => Some(None),
+            Some(w) => {
+                validate_webhook(&w)?;
+                Some(Some(w))
+            }
+            None => None,
+        };
+        let patch = AppPatch {
+            qpm: req.qpm.map(validate_qpm).transpose()?,
+            allow_ips: req.allow_ips.as_deref().map(validate_allow_ips).transpose()?,
+            webhook_url,
+        };
+        let app = self.store.update_app(name, &patch).await?;
+        self.apply().await?;
+        tracing::info!(app = %app.name, qpm = app.qpm, "app updated");
+        Ok(app_view(app))
+    }
+
+    // === certificates ===
+
+    /// Issues a certificate for an existing app: from a CSR, or with a key generated here and
+    /// handed back once (never stored).
+    pub async fn issue_cert(&self, app: &str, req: IssueCert) -> Result<IssuedCert, CoreError> {
+        let key = match (req.csr, req.key_type) {
+            (Some(_), Some(_)) => return Err(CoreError::invalid_request("send either csr or key_type, not both")),
+            (Some(csr), None) => ClientKey::Csr(csr),
+            (None, kt) => ClientKey::Generate(match kt.as_deref() {
+                None => KeyType::default(),
+                Some(s) => KeyType::from_wire(s)
+                    .ok_or_else(|| CoreError::invalid("key_type", format!("`{s}` is not rsa2048 or p256")))?,
+            }),
+        };
+        self.existing_app(app).await?;
+        // RSA key generation takes tens of milliseconds: keep it off the async workers.
+        let (ca, app_name) = (self.ca.clone(), app.to_owned());
+        let issued = tokio::task::spawn_blocking(move || {
+            ca.issue_client(&app_name, &key, time::OffsetDateTime::now_utc())
+        })
+        .await
+        .map_err(CoreError::internal)??;
+        let record = CertRecord {
+            serial: issued.serial.clone(),
+            app_name: app.to_owned(),
+            cert_pem: issued.cert_pem.clone(),
+            key_source: issued.key_source.to_owned(),
+            not_before: issued.not_before.unix_timestamp(),
+            not_after: issued.not_after.unix_timestamp(),
+            created_at: unix_now(),
+            revoked_at: None,
+            revoke_reason: None,
+        };
+        self.store.insert_cert(&record).await?;
+        self.apply().await?;
+        tracing::info!(app = %record.app_name, serial = %record.serial, source = %record.key_source, "certificate issued");
+        Ok(IssuedCert {
+            certificate: cert_view(record, unix_now()),
+            cert_pem: issued.cert_pem,
+            key_pem: issued.key_pem.as_ref().map(|k| k.expose().to_owned()),
+            ca_pem: self.ca.cert_pem().to_owned(),
+        })
+    }
+
+    /// Certificates, newest first, of every app or of one (which need not exist).
+    pub async fn certs(&self, app: Option<&str>) -> Result<CertList, CoreError> {
+        let now = unix_now();
+        Ok(CertList {
+            certs: self.store.list_certs(app).await?.into_iter().map(|c| cert_view(c, now)).collect(),
+        })
+    }
+
+    /// The certificates of an existing app.
+    pub async fn app_certs(&self, app: &str) -> Result<CertList, CoreError> {
+        self.existing_app(app).await?;
+        self.certs(Some(app)).await
+    }
+
+    /// One certificate, by serial (hex, colons allowed, any case).
+    pub async fn cert(&self, serial: &str) -> Result<Cert, CoreError> {
+        let serial = normalize_serial(serial)?;
+        let c = self
+            .store
+            .cert(&serial)
+            .await?
+            .ok_or_else(|| CoreError::NotFound(format!("certificate {serial} not found")))?;
+        Ok(cert_view(c, unix_now()))
+    }
+
+    /// Revokes a certificate: new handshakes fail and open connections are refused from the
+    /// next request on. Revoking twice keeps the first time and reason.
+    pub async fn revoke_cert(&self, serial: &str, req: RevokeCert) -> Result<Cert, CoreError> {
+        let serial = normalize_serial(serial)?;
+        let reason = req.reason.unwrap_or_else(|| "unspecified".to_owned());
+        if reason.len() > MAX_REASON {
+            return Err(CoreError::invalid("reason", format!("at most {MAX_REASON} characters")));
+        }
+        let record = self.store.revoke_cert(&serial, unix_now(), &reason).await?;
+        self.apply().await?;
+        tracing::warn!(serial = %serial, app = %record.app_name, reason = %reason, "certificate revoked");
+        Ok(cert_view(record, unix_now()))
+    }
+
+    /// Active certificates that reached an expiry threshold at `now`.
+    pub async fn expiring(&self, now: i64) -> Result<Vec<Cert>, CoreError> {
+        Ok(self
+            .store
+            .list_certs(None)
+            .await?
+            .into_iter()
+            .map(|c| cert_view(c, now))
+            .filter(|c| c.expiry_warning.is_some())
+            .collect())
+    }
+
+    /// Every expiry warning sent, newest first.
+    pub async fn expiry_notices(&self) -> Result<NoticeList, CoreError> {
+        Ok(NoticeList {
+            notices: self
+                .store
+                .expiry_notices()
+                .await?
+                .into_iter()
+                .map(|n| ExpiryNotice {
+                    serial: n.serial,
+                    app: n.app_name,
+                    threshold_days: n.threshold_days,
+                    sent_at: rfc3339(n.sent_at),
+                    not_after: rfc3339(n.not_after),
+                })
+                .collect(),
+        })
+    }
+}
+
+fn app_view(a: intoss_store::App) -> App {
+    App {
+        name: a.name,
+        qpm: a.qpm,
+        allow_ips: a.allow_ips,
+        webhook_url: a.webhook_url,
+        created_at: rfc3339(a.created_at),
+    }
+}
+
+/// A certificate as the API shows it at `now`.
+pub(crate) fn cert_view(c: CertRecord, now: i64) -> Cert {
+    let status = match c.status(now) {
+        intoss_store::CertStatus::Active => CertStatus::Active,
+        intoss_store::CertStatus::Revoked => CertStatus::Revoked,
+        intoss_store::CertStatus::Expired => CertStatus::Expired,
+    };
+    let left = c.not_after - now;
+    let expiry_warning = (status == CertStatus::Active)
+        .then(|| EXPIRY_THRESHOLDS_DAYS.iter().rev().find(|&&d| left <= d * 86_400).copied())
+        .flatten();
+    Cert {
+        status,
+        // Rounded up: a certificate issued a second ago has 390 days left, not 389.
+        days_left: (left + 86_399).div_euclid(86_400),
+        expiry_warning,
+        not_before: rfc3339(c.not_before),
+        not_after: rfc3339(c.not_after),
+        created_at: rfc3339(c.created_at),
+        revoked_at: c.revoked_at.map(rfc3339),
+        revoke_reason: c.revoke_reason,
+        key_source: c.key_source,
+        app: c.app_name,
+        serial: c.serial,
+    }
+}
+
+fn validate_name(name: &str) -> Result<(), CoreError> {
+    let ok = (1..=64).contains(&name.len())
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(CoreError::invalid(
+            "name",
+            "1-64 characters of A-Z, a-z, 0-9, `-`, `_`, `.`, starting with a letter or digit",
+        ))
+    }
+}
+
+fn validate_qpm(qpm: u32) -> Result<u32, CoreError> {
+    if qpm > MAX_QPM {
+        return Err(CoreError::invalid("qpm", format!("at most {MAX_QPM}")));
+    }
+    Ok(qpm)
+}
+
+fn validate_allow_ips(entries: &[String]) -> Result<Vec<String>, CoreError> {
+    IpAllowlist::parse(entries).map(|l| l.to_strings()).map_err(|e| CoreError::invalid("allow_ips", e))
+}
+
+fn validate_webhook(url: &str) -> Result<(), CoreError> {
+    let ok = url
+        .parse::<http::Uri>()
+        .is_ok_and(|u| matches!(u.scheme_str(), Some("http" | "https")) && u.authority().is_some());
+    if ok { Ok(()) } else { Err(CoreError::invalid("webhook_url", "must be an http(s):// URL")) }
+}
+
+/// A serial as stored: lowercase hex without colons.
+pub fn normalize_serial(serial: &str) -> Result<String, CoreError> {
+    let s = serial.trim().to_ascii_lowercase().replace(':', "");
+    if s.is_empty() || s.len() > 64 || !s.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(CoreError::invalid("serial", "hexadecimal digits (colons allowed)"));
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::Clock;
+    use intoss_store::SqliteStore;
+
+    struct Fixture {
+        _dir: tempfile::TempDir,
+        registry: Registry,
+    }
+
+    async fn fixture() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("t.db")).await.unwrap());
+        let (ca, _key) = CertificateAuthority::generate("test CA", time::OffsetDateTime::now_utc()).unwrap();
+        let snapshots = Arc::new(Snapshots::new(store.clone(), Clock::new()));
+        Fixture { _dir: dir, registry: Registry::new(store, Arc::new(ca), snapshots, 3000) }
+    }
+
+    fn field(e: &CoreError) -> Option<&str> {
+        match e {
+            CoreError::Invalid { field, .. } => field.as_deref(),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn apps_are_validated_field_by_field() {
+        let f = fixture().await;
+        let r = &f.registry;
+        for (req, expected) in [
+            (CreateApp { name: "".into(), ..Default::default() }, "name"),
+            (CreateApp { name: "-x".into(), ..Default::default() }, "name"),
+            (CreateApp { name: "a b".into(), ..Default::default() }, "name"),
+            (CreateApp { name: "x".repeat(65), ..Default::default() }, "name"),
+            (CreateApp { name: "a".into(), qpm: Some(MAX_QPM + 1), ..Default::default() }, "qpm"),
+            (CreateApp { name: "a".into(), allow_ips: vec!["300.1.1.1".into()], ..Default::default() }, "allow_ips"),
+            (CreateApp { name: "a".into(), webhook_url: Some("ftp://x".into()), ..Default::default() }, "webhook_url"),
+        ] {
+            let e = r.create_app(req.clone()).await.unwrap_err();
+            assert_eq!(field(&e), Some(expected), "{req:?}: {e}");
+            assert!(e.to_string().starts_with(&format!("{expected}: ")), "{e}");
+        }
+        assert!(r.apps().await.unwrap().apps.is_empty(), "nothing invalid was stored");
+
+        let app = r
+            .create_app(CreateApp { name: "a".into(), allow_ips: vec!["10.0.0.80~81".into()], ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!(app.qpm, 3000, "the default QPM");
+        assert_eq!(app.allow_ips, ["10.0.0.80/31"], "stored in canonical form");
+        assert!(r.snapshots().load_full().apps.contains_key("a"), "the gateway sees it at once");
+        let dup = r.create_app(CreateApp { name: "a".into(), ..Default::default() }).await.unwrap_err();
+        assert!(matches!(dup, CoreError::AlreadyExists(_)), "{dup:?}");
+
+        let patched = r
+            .update_app("a", PatchApp { qpm: Some(5), webhook_url: Some("https://h/x".into()), ..Default::default() })
+            .await
+            .unwrap();
+        assert_eq!((patched.qpm, patched.webhook_url.as_deref()), (5, Some("https://h/x")));
+        let cleared = r.update_app("a", PatchApp { webhook_url: Some(String::new()), ..Default::default() }).await.unwrap();
+        assert_eq!(cleared.webhook_url, None, "an empty string clears the webhook");
+        assert!(matches!(r.update_app("nope", PatchApp::default()).await, Err(CoreError::NotFound(_))));
+        assert!(matches!(r.app("nope").await, Err(CoreError::NotFound(_))));
+    }
+
+    #[tokio::test]
+    async fn certificates_are_issued_listed_and_revoked() {
+        let f = fixture().await;
+        let r = &f.registry;
+        r.create_app(CreateApp { name: "a".into(), ..Default::default() }).await.unwrap();
+
+        let e = r.issue_cert("a", IssueCert { key_type: Some("dsa".into()), csr: None }).await.unwrap_err();
+        assert_eq!(field(&e), Some("key_type"), "{e}");
+        let e = r.issue_cert("a", IssueCert { key_type: Some("p256".into()), csr: Some("x".into()) }).await.unwrap_err();
+        assert!(matches!(e, CoreError::Invalid { field: None, .. }), "{e:?}");
+        let e = r.issue_cert("a", IssueCert { key_type: None, csr: Some("not a CSR".into()) }).await.unwrap_err();
+        assert_eq!(field(&e), Some("csr"), "{e}");
+        let e = r.issue_cert("nope", IssueCert { key_type: Some("p256".into()), csr: None }).await.unwrap_err();
+        assert!(matches!(e, CoreError::NotFound(_)), "{e:?}");
+
+        let issued = r.issue_cert("a", IssueCert { key_type: Some("p256".into()), csr: None }).await.unwrap();
+        let serial = issued.certificate.serial.clone();
+        assert!(issued.key_pem.as_deref().is_some_and(|k| k.contains("BEGIN PRIVATE KEY")));
+        assert_eq!(issued.ca_pem, r.ca_pem());
+        assert_eq!((issued.certificate.status, issued.certificate.days_left), (CertStatus::Active, 390));
+        let snap = r.snapshots().load_full();
+        let entry = snap.certs.get(&serial).expect("in the gateway's view");
+        assert!(!entry.revoked);
+        assert!(entry.is(&crate::snapshot::sha256(&intoss_pki::cert_pem_to_der(&issued.cert_pem).unwrap())));
+
+        assert_eq!(r.certs(None).await.unwrap().certs.len(), 1);
+        assert_eq!(r.app_certs("a").await.unwrap().certs.len(), 1);
+        assert!(r.certs(Some("other")).await.unwrap().certs.is_empty());
+        assert!(matches!(r.app_certs("other").await, Err(CoreError::NotFound(_))));
+
+        // Serials are found in any case, with colons.
+        let colons: Vec<String> = serial.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).to_uppercase()).collect();
+        assert_eq!(r.cert(&colons.join(":")).await.unwrap().serial, serial);
+        assert_eq!(field(&r.cert("xyz").await.unwrap_err()), Some("serial"));
+
+        let e = r.revoke_cert(&serial, RevokeCert { reason: Some("x".repeat(201)) }).await.unwrap_err();
+        assert_eq!(field(&e), Some("reason"));
+        let revoked = r.revoke_cert(&serial, RevokeCert { reason: Some("key leaked".into()) }).await.unwrap();
+        assert_eq!((revoked.status, revoked.revoke_reason.as_deref()), (CertStatus::Revoked, Some("key leaked")));
+        assert!(r.snapshots().load_full().certs[&serial].revoked, "the gateway sees the revocation at once");
+        let again = r.revoke_cert(&serial, RevokeCert::default()).await.unwrap();
+        assert_eq!(again.revoke_reason.as_deref(), Some("key leaked"), "the first reason is kept");
+        assert!(matches!(r.revoke_cert("ab", RevokeCert::default()).await, Err(CoreError::NotFound(_))));
+    }
+
+    #[test]
+    fn expiry_warnings_and_days_left_follow_the_thresholds() {
+        let day = 86_400;
+        let rec = |not_after: i64, revoked: bool| CertRecord {
+            serial: "01".into(),
+            app_name: "a".into(),
+            cert_pem: String::new(),
+            key_source: "p256".into(),
+            not_before: 0,
+            not_after,
+            created_at: 0,
+            revoked_at: revoked.then_some(1),
+            revoke_reason: None,
+        };
+        let now = 1_000 * day;
+        for (left, warning, days) in [
+            (31 * day, None, 31),
+            (30 * day, Some(30), 30),
+            (7 * day + 1, Some(30), 8),
+            (7 * day, Some(7), 7),
+            (day, Some(1), 1),
+            (1, Some(1), 1),
+        ] {
+            let v = cert_view(rec(now + left, false), now);
+            assert_eq!((v.expiry_warning, v.days_left), (warning, days), "{left} s left");
+        }
+        assert_eq!(cert_view(rec(now + day, true), now).expiry_warning, None, "revoked: no warning");
+        let expired = cert_view(rec(now - 1, false), now);
+        assert_eq!((expired.status, expired.expiry_warning), (CertStatus::Expired, None));
+    }
+}

@@ -1,0 +1,40 @@
+//! Request and response bodies of every intoss API, in one place.
+//!
+//! The platform serialises these, the SDK and the CLI deserialise them, and the OpenAPI
+//! documents are generated from them (feature `openapi`). A field renamed here changes all
+//! sides at once: the CLI no longer compiles against a name the server stopped sending.
+//!
+//! - [`admin`]: the admin API on the console listener (`/admin/v1/...`): apps, certificates,
+//!   expiry notices, the overview's statistics, identity-verification clients and the
+//!   transactions of its user simulator.
+//! - [`console`]: the web console's sign-in.
+//! - [`gateway`]: the gateway's built-in routes (`whoami`, `echo`).
+//! - [`idv`]: identity verification (토스 인증) on the cert listener, as partners call it.
+//!
+//! Every response body is the `success` of an [`crate::Envelope`] except the token endpoint's
+//! (RFC 6749) and the public key in PEM form.
+
+pub mod admin;
+pub mod console;
+pub mod gateway;
+pub mod idv;
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+/// The bound addresses, as written to `DATA_DIR/endpoints.json`: how the CLI and tests find a
+/// running platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Endpoints {
+    /// mTLS gateway.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "127.0.0.1:8443"))]
+    pub gateway: SocketAddr,
+    /// Identity verification.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "127.0.0.1:9443"))]
+    pub cert: SocketAddr,
+    /// Admin API and console.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, example = "127.0.0.1:9000"))]
+    pub console: SocketAddr,
+}
