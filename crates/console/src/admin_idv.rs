@@ -44,7 +44,10 @@ async fn delete_client(State(c): State<Arc<Console>>, Path(id): Path<String>) ->
     Ok(success(StatusCode::OK, c.idv.delete_client(&id).await?))
 }
 
-async fn list_txs(State(c): State<Arc<Console>>, ApiQuery(q): ApiQuery<TxQuery>) -> Result<Response, ApiError> {
+async fn list_txs(
+    State(c): State<Arc<Console>>,
+    ApiQuery(q): ApiQuery<TxQuery>,
+) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, c.idv.transactions(q).await?))
 }
 

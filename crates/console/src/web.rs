@@ -216,7 +216,10 @@ async fn logout(State(p): State<Arc<Console>>, req: Request) -> Result<Response,
 /// (200, `signed_in: false`): the page asks this at every load.
 async fn session(State(p): State<Arc<Console>>, headers: HeaderMap) -> Response {
     let Some(id) = session_cookie(&headers).filter(|id| p.sessions.valid(id, unix_now())) else {
-        return success(StatusCode::OK, Session { signed_in: false, csrf: None, endpoints: None, ca_pem: None });
+        return success(
+            StatusCode::OK,
+            Session { signed_in: false, csrf: None, endpoints: None, ca_pem: None },
+        );
     };
     success(
         StatusCode::OK,

@@ -37,7 +37,10 @@ pub fn unix_now() -> i64 {
 
 /// RFC 3339 UTC form of Unix seconds (empty for a time out of range).
 pub fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t).ok().and_then(|d| d.format(&Rfc3339).ok()).unwrap_or_default()
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| d.format(&Rfc3339).ok())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -132,7 +132,9 @@ impl Registry {
     /// handed back once (never stored).
     pub async fn issue_cert(&self, app: &str, req: IssueCert) -> Result<IssuedCert, CoreError> {
         let key = match (req.csr, req.key_type) {
-            (Some(_), Some(_)) => return Err(CoreError::invalid_request("send either csr or key_type, not both")),
+            (Some(_), Some(_)) => {
+                return Err(CoreError::invalid_request("send either csr or key_type, not both"));
+            }
             (Some(csr), None) => ClientKey::Csr(csr),
             (None, kt) => ClientKey::Generate(match kt.as_deref() {
                 None => KeyType::default(),
@@ -357,8 +359,14 @@ mod tests {
             (CreateApp { name: "a b".into(), ..Default::default() }, "name"),
             (CreateApp { name: "x".repeat(65), ..Default::default() }, "name"),
             (CreateApp { name: "a".into(), qpm: Some(MAX_QPM + 1), ..Default::default() }, "qpm"),
-            (CreateApp { name: "a".into(), allow_ips: vec!["300.1.1.1".into()], ..Default::default() }, "allow_ips"),
-            (CreateApp { name: "a".into(), webhook_url: Some("ftp://x".into()), ..Default::default() }, "webhook_url"),
+            (
+                CreateApp { name: "a".into(), allow_ips: vec!["300.1.1.1".into()], ..Default::default() },
+                "allow_ips",
+            ),
+            (
+                CreateApp { name: "a".into(), webhook_url: Some("ftp://x".into()), ..Default::default() },
+                "webhook_url",
+            ),
         ] {
             let e = r.create_app(req.clone()).await.unwrap_err();
             assert_eq!(field(&e), Some(expected), "{req:?}: {e}");
@@ -367,21 +375,31 @@ mod tests {
         assert!(r.apps().await.unwrap().apps.is_empty(), "nothing invalid was stored");
 
         let app = r
-            .create_app(CreateApp { name: "a".into(), allow_ips: vec!["10.0.0.80~81".into()], ..Default::default() })
+            .create_app(CreateApp {
+                name: "a".into(),
+                allow_ips: vec!["10.0.0.80/32".into(), "10.0.0.90~91".into()],
+                ..Default::default()
+            })
             .await
             .unwrap();
         assert_eq!(app.qpm, 3000, "the default QPM");
-        assert_eq!(app.allow_ips, ["10.0.0.80/31"], "stored in canonical form");
+        assert_eq!(app.allow_ips, ["10.0.0.80", "10.0.0.90~91"], "stored in canonical form");
         assert!(r.snapshots().load_full().apps.contains_key("a"), "the gateway sees it at once");
         let dup = r.create_app(CreateApp { name: "a".into(), ..Default::default() }).await.unwrap_err();
         assert!(matches!(dup, CoreError::AlreadyExists(_)), "{dup:?}");
 
         let patched = r
-            .update_app("a", PatchApp { qpm: Some(5), webhook_url: Some("https://h/x".into()), ..Default::default() })
+            .update_app(
+                "a",
+                PatchApp { qpm: Some(5), webhook_url: Some("https://h/x".into()), ..Default::default() },
+            )
             .await
             .unwrap();
         assert_eq!((patched.qpm, patched.webhook_url.as_deref()), (5, Some("https://h/x")));
-        let cleared = r.update_app("a", PatchApp { webhook_url: Some(String::new()), ..Default::default() }).await.unwrap();
+        let cleared = r
+            .update_app("a", PatchApp { webhook_url: Some(String::new()), ..Default::default() })
+            .await
+            .unwrap();
         assert_eq!(cleared.webhook_url, None, "an empty string clears the webhook");
         assert!(matches!(r.update_app("nope", PatchApp::default()).await, Err(CoreError::NotFound(_))));
         assert!(matches!(r.app("nope").await, Err(CoreError::NotFound(_))));
@@ -395,11 +413,16 @@ mod tests {
 
         let e = r.issue_cert("a", IssueCert { key_type: Some("dsa".into()), csr: None }).await.unwrap_err();
         assert_eq!(field(&e), Some("key_type"), "{e}");
-        let e = r.issue_cert("a", IssueCert { key_type: Some("p256".into()), csr: Some("x".into()) }).await.unwrap_err();
+        let e = r
+            .issue_cert("a", IssueCert { key_type: Some("p256".into()), csr: Some("x".into()) })
+            .await
+            .unwrap_err();
         assert!(matches!(e, CoreError::Invalid { field: None, .. }), "{e:?}");
-        let e = r.issue_cert("a", IssueCert { key_type: None, csr: Some("not a CSR".into()) }).await.unwrap_err();
+        let e =
+            r.issue_cert("a", IssueCert { key_type: None, csr: Some("not a CSR".into()) }).await.unwrap_err();
         assert_eq!(field(&e), Some("csr"), "{e}");
-        let e = r.issue_cert("nope", IssueCert { key_type: Some("p256".into()), csr: None }).await.unwrap_err();
+        let e =
+            r.issue_cert("nope", IssueCert { key_type: Some("p256".into()), csr: None }).await.unwrap_err();
         assert!(matches!(e, CoreError::NotFound(_)), "{e:?}");
 
         let issued = r.issue_cert("a", IssueCert { key_type: Some("p256".into()), csr: None }).await.unwrap();
@@ -418,14 +441,18 @@ mod tests {
         assert!(matches!(r.app_certs("other").await, Err(CoreError::NotFound(_))));
 
         // Serials are found in any case, with colons.
-        let colons: Vec<String> = serial.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).to_uppercase()).collect();
+        let colons: Vec<String> =
+            serial.as_bytes().chunks(2).map(|c| String::from_utf8_lossy(c).to_uppercase()).collect();
         assert_eq!(r.cert(&colons.join(":")).await.unwrap().serial, serial);
         assert_eq!(field(&r.cert("xyz").await.unwrap_err()), Some("serial"));
 
         let e = r.revoke_cert(&serial, RevokeCert { reason: Some("x".repeat(201)) }).await.unwrap_err();
         assert_eq!(field(&e), Some("reason"));
         let revoked = r.revoke_cert(&serial, RevokeCert { reason: Some("key leaked".into()) }).await.unwrap();
-        assert_eq!((revoked.status, revoked.revoke_reason.as_deref()), (CertStatus::Revoked, Some("key leaked")));
+        assert_eq!(
+            (revoked.status, revoked.revoke_reason.as_deref()),
+            (CertStatus::Revoked, Some("key leaked"))
+        );
         assert!(r.snapshots().load_full().certs[&serial].revoked, "the gateway sees the revocation at once");
         let again = r.revoke_cert(&serial, RevokeCert::default()).await.unwrap();
         assert_eq!(again.revoke_reason.as_deref(), Some("key leaked"), "the first reason is kept");

@@ -92,11 +92,7 @@ impl BodyLimit for Gateway {
 pub struct GatewayService(pub Arc<Gateway>);
 
 impl intoss_http::Service for GatewayService {
-    fn call(
-        &self,
-        conn: &Arc<Conn>,
-        req: http::Request<Incoming>,
-    ) -> impl Future<Output = Response> + Send {
+    fn call(&self, conn: &Arc<Conn>, req: http::Request<Incoming>) -> impl Future<Output = Response> + Send {
         handle(&self.0, conn, req.map(Body::new))
     }
 }

@@ -76,7 +76,8 @@ impl GatewayTls {
 
 impl SnapshotObserver for GatewayTls {
     fn certs_changed(&self) -> Result<(), String> {
-        let tls = build(self.session_cache, &self.ca_der, &self.live, &self.resolver).map_err(|e| e.to_string())?;
+        let tls =
+            build(self.session_cache, &self.ca_der, &self.live, &self.resolver).map_err(|e| e.to_string())?;
         self.current.store(Arc::new(tls));
         Ok(())
     }

@@ -194,7 +194,9 @@ async fn token(
         .and_then(|v| v.split(';').next())
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
     if !is_form {
-        return Err(OAuthError::InvalidRequest("Content-Type must be application/x-www-form-urlencoded").into());
+        return Err(
+            OAuthError::InvalidRequest("Content-Type must be application/x-www-form-urlencoded").into()
+        );
     }
     if body.len() > MAX_BODY {
         return Err(OAuthError::InvalidRequest("body too large").into());
@@ -206,7 +208,9 @@ async fn token(
     }
     if let Some((id, secret)) = basic_credentials(&headers) {
         if form.client_id.is_some() || form.client_secret.is_some() {
-            return Err(OAuthError::InvalidRequest("send client credentials once: in the body or as Basic").into());
+            return Err(
+                OAuthError::InvalidRequest("send client credentials once: in the body or as Basic").into()
+            );
         }
         form.client_id = Some(id);
         form.client_secret = Some(secret);

@@ -132,7 +132,9 @@ impl OAuthError {
         match self {
             Self::InvalidRequest(d) => (400, "invalid_request", d),
             Self::InvalidClient => (401, "invalid_client", "client authentication failed"),
-            Self::UnsupportedGrantType => (400, "unsupported_grant_type", "only client_credentials is supported"),
+            Self::UnsupportedGrantType => {
+                (400, "unsupported_grant_type", "only client_credentials is supported")
+            }
             Self::InvalidScope => (400, "invalid_scope", "the only scope is `ca`"),
             Self::ServerError => (500, "server_error", "temporary failure"),
         }

@@ -10,12 +10,12 @@ use arc_swap::ArcSwap;
 use aws_lc_rs::hmac;
 use base64::Engine as _;
 use intoss_pki::CertificateAuthority;
-use intoss_proto::fieldcrypto::{FieldCryptoError, Session, SessionKeyDecrypter};
 use intoss_proto::api::admin::{self, CompleteTx, IdvEnv, IdvTransaction, NewIdvClient, RequestedPerson};
 use intoss_proto::api::idv::{
-    AccessToken, AuthRequest, AuthRequested, AuthResult, AuthStatus, PersonalData, ResultRequest, StatusRequest,
-    Validated,
+    AccessToken, AuthRequest, AuthRequested, AuthResult, AuthStatus, PersonalData, ResultRequest,
+    StatusRequest, Validated,
 };
+use intoss_proto::fieldcrypto::{FieldCryptoError, Session, SessionKeyDecrypter};
 use intoss_store::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim, Store};
 use serde::Deserialize;
 use serde_json::json;
@@ -303,7 +303,12 @@ impl IdvService {
         let jti = uuid_v4().map_err(|_| OAuthError::ServerError)?;
         let token =
             self.tokens.issue(&client.client_id, ttl, now, jti).map_err(|_| OAuthError::ServerError)?;
-        Ok(AccessToken { access_token: token, scope: "ca".into(), token_type: "Bearer".into(), expires_in: ttl })
+        Ok(AccessToken {
+            access_token: token,
+            scope: "ca".into(),
+            token_type: "Bearer".into(),
+            expires_in: ttl,
+        })
     }
 
     /// The client behind an `Authorization` header value.
@@ -538,7 +543,11 @@ impl IdvService {
     }
 
     /// The newest transactions.
-    pub async fn list_txs(&self, client_id: Option<&str>, limit: i64) -> Result<Vec<IdvTransaction>, IdvError> {
+    pub async fn list_txs(
+        &self,
+        client_id: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<IdvTransaction>, IdvError> {
         Ok(self.store.list_idv_txs(client_id, limit).await?.iter().map(|t| self.tx_view(t)).collect())
     }
 
@@ -589,7 +598,12 @@ impl IdvService {
     }
 
     /// The user authenticated: → COMPLETED, as `who` (test clients: always the virtual person).
-    pub async fn complete(&self, tx_id: &str, who: &CompleteTx, now: i64) -> Result<IdvTransaction, IdvError> {
+    pub async fn complete(
+        &self,
+        tx_id: &str,
+        who: &CompleteTx,
+        now: i64,
+    ) -> Result<IdvTransaction, IdvError> {
         let tx = self.sim_tx(tx_id, now).await?;
         if !matches!(tx.status, IdvStatus::Requested | IdvStatus::InProgress) {
             return Err(IdvError::InvalidState(format!(
@@ -622,8 +636,11 @@ impl IdvService {
 
     fn live_person(&self, tx: &IdvTx, who: &CompleteTx, now: i64) -> Result<Person, IdvError> {
         let asked = requested_person(tx);
-        let name =
-            who.name.clone().or_else(|| asked.as_ref().map(|a| a.name.clone())).unwrap_or_else(|| "홍길동".into());
+        let name = who
+            .name
+            .clone()
+            .or_else(|| asked.as_ref().map(|a| a.name.clone()))
+            .unwrap_or_else(|| "홍길동".into());
         let birthday = who
             .birthday
             .clone()
@@ -633,7 +650,15 @@ impl IdvService {
         let gender = who.gender.clone().unwrap_or_else(|| "MALE".into());
         let nationality = who.nationality.clone().unwrap_or_else(|| "LOCAL".into());
         let at = OffsetDateTime::from_unix_timestamp(now).map_err(|_| IdvError::Internal)?;
-        Ok(person::live_person(&name, &birthday, &gender, &nationality, phone.as_deref(), &self.person_key, at)?)
+        Ok(person::live_person(
+            &name,
+            &birthday,
+            &gender,
+            &nationality,
+            phone.as_deref(),
+            &self.person_key,
+            at,
+        )?)
     }
 
     /// `POST /api/v1/certificate/validate`: whether a certificate was issued by the sandbox Toss

@@ -101,7 +101,8 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
 
     // The gateway's view: empty (admitting nothing) until the first reload fills it.
     let snapshots = Arc::new(Snapshots::new(store.clone(), Clock::new()));
-    let gateway_tls = Arc::new(GatewayTls::new(config.session_cache, ca.cert_der(), &snapshots, resolver.clone())?);
+    let gateway_tls =
+        Arc::new(GatewayTls::new(config.session_cache, ca.cert_der(), &snapshots, resolver.clone())?);
     snapshots.observe(gateway_tls.clone());
     snapshots.reload().await?;
 
@@ -119,7 +120,12 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
     let metrics_limiter = limiter.clone();
     let console_state = Arc::new(intoss_console::Console::new(
         intoss_console::Parts {
-            registry: Arc::new(Registry::new(store.clone(), ca.clone(), snapshots.clone(), config.default_qpm)),
+            registry: Arc::new(Registry::new(
+                store.clone(),
+                ca.clone(),
+                snapshots.clone(),
+                config.default_qpm,
+            )),
             idv: Arc::new(IdvAdmin::new(store.clone(), idv.clone())),
             stats,
             endpoints,
@@ -348,7 +354,11 @@ pub fn renew_listener_certs(
     // written is tried again at the next scan).
     let renewed = issued || !resolver.serves(&ecdsa.0);
     if renewed {
-        resolver.replace(&intoss_tls::policy_provider(), (&ecdsa.0, ecdsa.1.expose()), (&rsa.0, rsa.1.expose()))?;
+        resolver.replace(
+            &intoss_tls::policy_provider(),
+            (&ecdsa.0, ecdsa.1.expose()),
+            (&rsa.0, rsa.1.expose()),
+        )?;
     }
     Ok(renewed)
 }
