@@ -1,4 +1,4 @@
-//! The cert listener (`intoss_idv::api::router`): the JSON request bodies of `…/request`,
+//! The cert listener (`intoss_idv_api::router`): the JSON request bodies of `…/request`,
 //! `…/status`, `…/result` and `/api/v1/certificate/validate`, the `/token` form with HTTP Basic,
 //! the bearer token check, and the envelope every answer is written in (`intoss_proto::Envelope`).
 //!
@@ -35,7 +35,7 @@ use axum::http::{Request, StatusCode, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use intoss_fuzz::Input;
-use intoss_idv::api::parse_form;
+use intoss_idv_api::parse_form;
 use intoss_idv::service::TokenForm;
 use intoss_idv::{IdvConfig, IdvKeys, IdvService};
 use intoss_pki::CertificateAuthority;
@@ -91,11 +91,11 @@ static FIXTURE: LazyLock<Fixture> = LazyLock::new(|| {
             client_secret: Some(client.client_secret.clone()),
         };
         let answer = svc.issue_token(&form, now.unix_timestamp()).unwrap();
-        let token = answer["access_token"].as_str().unwrap().to_owned();
+        let token = answer.access_token;
         (svc, client.client_id, client.client_secret, token)
     });
     let spki = svc.public_key_der();
-    let router = intoss_idv::api::router(Arc::new(svc));
+    let router = intoss_idv_api::router(Arc::new(svc));
     Fixture { rt, router, spki, client_id, client_secret, token }
 });
 

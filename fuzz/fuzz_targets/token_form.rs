@@ -1,4 +1,4 @@
-//! The `/token` form body parser (`intoss_idv::api::parse_form`,
+//! The `/token` form body parser (`intoss_idv_api::parse_form`,
 //! `application/x-www-form-urlencoded`, RFC 6749 §4.4).
 //!
 //! Input: the request body. The parser must agree exactly with a strict reference written here
@@ -8,7 +8,7 @@
 //! reads the same, and re-encoding the parsed values gives a body that parses to them again.
 #![no_main]
 
-use intoss_idv::api::parse_form;
+use intoss_idv_api::parse_form;
 use intoss_idv::service::TokenForm;
 use libfuzzer_sys::fuzz_target;
 

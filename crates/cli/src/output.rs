@@ -1,9 +1,7 @@
 //! Printing: aligned tables for people, JSON for scripts.
 
-use serde_json::Value;
-
 /// Prints `value` as pretty JSON.
-pub(crate) fn json(value: &Value) {
+pub(crate) fn json<T: serde::Serialize + ?Sized>(value: &T) {
     println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
 }
 
@@ -29,17 +27,12 @@ pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) {
     }
 }
 
-/// A field of a JSON object as display text (`-` when absent or null).
-pub(crate) fn field(v: &Value, key: &str) -> String {
-    match v.get(key) {
-        None | Some(Value::Null) => "-".to_owned(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(a)) if a.is_empty() => "any".to_owned(),
-        Some(Value::Array(a)) => a
-            .iter()
-            .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_owned))
-            .collect::<Vec<_>>()
-            .join(","),
-        Some(other) => other.to_string(),
-    }
+/// An allowlist as display text: `any` when empty.
+pub(crate) fn list(entries: &[String]) -> String {
+    if entries.is_empty() { "any".to_owned() } else { entries.join(",") }
+}
+
+/// An optional value as display text (`-` when absent).
+pub(crate) fn opt(v: Option<&str>) -> String {
+    v.unwrap_or("-").to_owned()
 }

@@ -1,9 +1,16 @@
-//! The intoss admin API.
+//! The intoss admin API, typed by [`intoss_proto::api::admin`]: the same structs the platform
+//! serialises, so a field renamed on one side is a compile error on the other.
 
 use hyper::http::Method;
-use serde_json::{Value, json};
+use intoss_proto::api::admin::{
+    AgeTx, App, AppList, Cert, CertList, CompleteTx, CreateApp, CreateIdvClient, DeletedIdvClient,
+    IdvClientList, IdvEnv, IdvTransaction, IdvTransactionList, IssueCert, IssuedCert, NewIdvClient,
+    NoticeList, PatchApp, RevokeCert, Stats,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
-use crate::{ClientError, HttpsClient, decode_envelope};
+use crate::{ClientError, HttpsClient, decode_envelope, percent_encode};
 
 /// A client of `/admin/v1/...` on an intoss console listener.
 #[derive(Debug, Clone)]
@@ -23,74 +30,161 @@ impl AdminClient {
         }
     }
 
-    /// Any admin call; returns the `success` payload.
-    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, ClientError> {
+    /// Any admin call with a typed body and answer; the typed methods below are built on it.
+    pub async fn send<B: Serialize, R: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&B>,
+    ) -> Result<R, ClientError> {
         let url = format!("{}{path}", self.base);
-        let body = body.map(|b| b.to_string().into_bytes());
+        let body = body
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| ClientError::Config(format!("cannot encode the request body: {e}")))?;
         let resp = self.http.send(method, &url, &[("authorization", &self.auth)], body).await?;
         decode_envelope(&resp)
     }
 
-    /// `POST /admin/v1/apps`.
-    pub async fn create_app(
+    /// Any admin call, untyped: the `success` payload as JSON (for routes newer than this SDK).
+    pub async fn call(
         &self,
-        name: &str,
-        qpm: Option<u32>,
-        allow_ips: &[String],
-    ) -> Result<Value, ClientError> {
-        let mut body = json!({ "name": name, "allow_ips": allow_ips });
-        if let Some(q) = qpm {
-            body["qpm"] = json!(q);
-        }
-        self.call(Method::POST, "/admin/v1/apps", Some(body)).await
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<serde_json::Value, ClientError> {
+        self.send(method, path, body.as_ref()).await
+    }
+
+    async fn get<R: DeserializeOwned>(&self, path: &str) -> Result<R, ClientError> {
+        self.send::<(), R>(Method::GET, path, None).await
+    }
+
+    /// `POST /admin/v1/apps`.
+    pub async fn create_app(&self, app: &CreateApp) -> Result<App, ClientError> {
+        self.send(Method::POST, "/admin/v1/apps", Some(app)).await
     }
 
     /// `GET /admin/v1/apps`.
-    pub async fn list_apps(&self) -> Result<Value, ClientError> {
-        self.call(Method::GET, "/admin/v1/apps", None).await
+    pub async fn list_apps(&self) -> Result<AppList, ClientError> {
+        self.get("/admin/v1/apps").await
+    }
+
+    /// `GET /admin/v1/apps/{name}`.
+    pub async fn app(&self, name: &str) -> Result<App, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}", percent_encode(name))).await
     }
 
     /// `PATCH /admin/v1/apps/{name}`.
-    pub async fn update_app(&self, name: &str, patch: Value) -> Result<Value, ClientError> {
-        self.call(Method::PATCH, &format!("/admin/v1/apps/{}", crate::percent_encode(name)), Some(patch))
-            .await
+    pub async fn update_app(&self, name: &str, patch: &PatchApp) -> Result<App, ClientError> {
+        self.send(Method::PATCH, &format!("/admin/v1/apps/{}", percent_encode(name)), Some(patch)).await
     }
 
     /// `POST /admin/v1/apps/{name}/certs`: a generated key (`key_type`) or a CSR.
-    pub async fn issue_cert(
-        &self,
-        app: &str,
-        key_type: Option<&str>,
-        csr: Option<&str>,
-    ) -> Result<Value, ClientError> {
-        let mut body = json!({});
-        if let Some(k) = key_type {
-            body["key_type"] = json!(k);
-        }
-        if let Some(c) = csr {
-            body["csr"] = json!(c);
-        }
-        self.call(Method::POST, &format!("/admin/v1/apps/{}/certs", crate::percent_encode(app)), Some(body))
-            .await
+    pub async fn issue_cert(&self, app: &str, req: &IssueCert) -> Result<IssuedCert, ClientError> {
+        self.send(Method::POST, &format!("/admin/v1/apps/{}/certs", percent_encode(app)), Some(req)).await
     }
 
     /// `GET /admin/v1/certs[?app=]`.
-    pub async fn list_certs(&self, app: Option<&str>) -> Result<Value, ClientError> {
-        let path = match app {
-            Some(a) => format!("/admin/v1/certs?app={}", crate::percent_encode(a)),
-            None => "/admin/v1/certs".to_owned(),
-        };
-        self.call(Method::GET, &path, None).await
+    pub async fn list_certs(&self, app: Option<&str>) -> Result<CertList, ClientError> {
+        match app {
+            Some(a) => self.get(&format!("/admin/v1/certs?app={}", percent_encode(a))).await,
+            None => self.get("/admin/v1/certs").await,
+        }
+    }
+
+    /// `GET /admin/v1/certs/{serial}`.
+    pub async fn cert(&self, serial: &str) -> Result<Cert, ClientError> {
+        self.get(&format!("/admin/v1/certs/{}", percent_encode(serial))).await
     }
 
     /// `POST /admin/v1/certs/{serial}/revoke`.
-    pub async fn revoke_cert(&self, serial: &str, reason: Option<&str>) -> Result<Value, ClientError> {
-        let body = reason.map_or_else(|| json!({}), |r| json!({ "reason": r }));
-        self.call(
-            Method::POST,
-            &format!("/admin/v1/certs/{}/revoke", crate::percent_encode(serial)),
-            Some(body),
+    pub async fn revoke_cert(&self, serial: &str, reason: Option<&str>) -> Result<Cert, ClientError> {
+        let body = RevokeCert { reason: reason.map(str::to_owned) };
+        self.send(Method::POST, &format!("/admin/v1/certs/{}/revoke", percent_encode(serial)), Some(&body))
+            .await
+    }
+
+    /// `GET /admin/v1/expiry-notices`.
+    pub async fn expiry_notices(&self) -> Result<NoticeList, ClientError> {
+        self.get("/admin/v1/expiry-notices").await
+    }
+
+    /// `GET /admin/v1/stats`: per-app traffic over the last hour and expiring certificates.
+    pub async fn stats(&self) -> Result<Stats, ClientError> {
+        self.get("/admin/v1/stats").await
+    }
+
+    /// `POST /admin/v1/idv/clients`: the secret is in the answer once.
+    pub async fn create_idv_client(
+        &self,
+        app: &str,
+        env: Option<IdvEnv>,
+    ) -> Result<NewIdvClient, ClientError> {
+        let body = CreateIdvClient { app: app.to_owned(), env };
+        self.send(Method::POST, "/admin/v1/idv/clients", Some(&body)).await
+    }
+
+    /// `GET /admin/v1/idv/clients[?app=]`.
+    pub async fn idv_clients(&self, app: Option<&str>) -> Result<IdvClientList, ClientError> {
+        match app {
+            Some(a) => self.get(&format!("/admin/v1/idv/clients?app={}", percent_encode(a))).await,
+            None => self.get("/admin/v1/idv/clients").await,
+        }
+    }
+
+    /// `DELETE /admin/v1/idv/clients/{client_id}`.
+    pub async fn delete_idv_client(&self, client_id: &str) -> Result<DeletedIdvClient, ClientError> {
+        self.send::<(), _>(
+            Method::DELETE,
+            &format!("/admin/v1/idv/clients/{}", percent_encode(client_id)),
+            None,
         )
         .await
     }
+
+    /// `GET /admin/v1/idv/transactions[?client_id=]`, newest first.
+    pub async fn idv_transactions(&self, client_id: Option<&str>) -> Result<IdvTransactionList, ClientError> {
+        match client_id {
+            Some(c) => self.get(&format!("/admin/v1/idv/transactions?client_id={}", percent_encode(c))).await,
+            None => self.get("/admin/v1/idv/transactions").await,
+        }
+    }
+
+    /// `GET /admin/v1/idv/transactions/{tx_id}`.
+    pub async fn idv_transaction(&self, tx_id: &str) -> Result<IdvTransaction, ClientError> {
+        self.get(&tx_path(tx_id, "")).await
+    }
+
+    /// `POST …/{tx_id}/open`: the user opened the request in the Toss app.
+    pub async fn open_idv_transaction(&self, tx_id: &str) -> Result<IdvTransaction, ClientError> {
+        self.send(Method::POST, &tx_path(tx_id, "/open"), Some(&serde_json::json!({}))).await
+    }
+
+    /// `POST …/{tx_id}/complete`: the user authenticated as `who`.
+    pub async fn complete_idv_transaction(
+        &self,
+        tx_id: &str,
+        who: &CompleteTx,
+    ) -> Result<IdvTransaction, ClientError> {
+        self.send(Method::POST, &tx_path(tx_id, "/complete"), Some(who)).await
+    }
+
+    /// `POST …/{tx_id}/expire`.
+    pub async fn expire_idv_transaction(&self, tx_id: &str) -> Result<IdvTransaction, ClientError> {
+        self.send(Method::POST, &tx_path(tx_id, "/expire"), Some(&serde_json::json!({}))).await
+    }
+
+    /// `POST …/{tx_id}/age`: moves the transaction's times `seconds` into the past.
+    pub async fn age_idv_transaction(
+        &self,
+        tx_id: &str,
+        seconds: i64,
+    ) -> Result<IdvTransaction, ClientError> {
+        self.send(Method::POST, &tx_path(tx_id, "/age"), Some(&AgeTx { seconds })).await
+    }
+}
+
+fn tx_path(tx_id: &str, action: &str) -> String {
+    format!("/admin/v1/idv/transactions/{}{action}", percent_encode(tx_id))
 }

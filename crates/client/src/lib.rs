@@ -8,12 +8,17 @@
 //! - [`PartnerClient`]: the Apps-in-Toss API over mTLS from certificate files that are reloaded
 //!   when they are replaced, with client-side QPM pacing and retries.
 //! - [`idv::IdvClient`]: identity verification (토스 인증) with token caching and field crypto.
-//! - [`callback`]: a tower layer admitting inbound callbacks only from Toss's addresses.
-//! - [`AdminClient`]: the intoss admin API, used by the `intoss` CLI.
+//! - `callback` (feature `callback`): a tower layer admitting inbound callbacks only from
+//!   Toss's addresses.
+//! - `AdminClient` (feature `admin`): the intoss admin API, used by the `intoss` CLI.
+//!
+//! With default features the SDK depends on no server crate, no Redis client and no axum.
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "admin")]
 mod admin;
+#[cfg(feature = "callback")]
 pub mod callback;
 mod http;
 pub mod identity;
@@ -21,6 +26,7 @@ pub mod idv;
 pub mod partner;
 pub mod tls;
 
+#[cfg(feature = "admin")]
 pub use admin::AdminClient;
 pub use http::{HttpsClient, Response, decode_envelope};
 pub use hyper::http::Method;

@@ -285,9 +285,7 @@ async fn main() -> anyhow::Result<()> {
             let mut txs = Vec::new();
             for _ in 0..transactions {
                 let tx = target.request_personal().await?;
-                admin
-                    .call(Method::POST, &format!("/admin/v1/idv/transactions/{tx}/complete"), Some(json!({})))
-                    .await?;
+                admin.complete_idv_transaction(&tx, &Default::default()).await?;
                 txs.push(tx.clone());
                 txs.push(tx);
             }

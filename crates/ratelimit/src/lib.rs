@@ -17,12 +17,15 @@
 //! [`MemoryLimiter::sweep`].
 //!
 //! The [`RateLimiter`] trait lets a shared implementation (Redis, for several nodes) stand in
-//! for [`MemoryLimiter`].
+//! for [`MemoryLimiter`]: `RedisLimiter` behind the feature `redis`, so the partner SDK, which
+//! paces itself with [`MemoryLimiter`], does not build a Redis client.
 
 use std::sync::{Arc, Mutex, RwLock};
 
+#[cfg(feature = "redis")]
 mod redis;
 
+#[cfg(feature = "redis")]
 pub use crate::redis::RedisLimiter;
 
 /// Length of the window, in milliseconds.

@@ -6,7 +6,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use serde_json::{Value, json};
+use intoss_proto::api::admin::{CreateApp, IssueCert};
+use serde_json::Value;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partner_backend_end_to_end() {
@@ -27,14 +28,11 @@ async fn partner_backend_end_to_end() {
         &format!("https://{}", ep.console),
         &token,
     );
-    admin.create_app("example", None, &[]).await.unwrap();
-    let issued = admin.issue_cert("example", None, None).await.unwrap();
-    std::fs::write(dir.path().join("cert.pem"), issued["cert_pem"].as_str().unwrap()).unwrap();
-    std::fs::write(dir.path().join("key.pem"), issued["key_pem"].as_str().unwrap()).unwrap();
-    let client = admin
-        .call(intoss_client::Method::POST, "/admin/v1/idv/clients", Some(json!({"app": "example"})))
-        .await
-        .unwrap();
+    admin.create_app(&CreateApp::named("example")).await.unwrap();
+    let issued = admin.issue_cert("example", &IssueCert::default()).await.unwrap();
+    std::fs::write(dir.path().join("cert.pem"), &issued.cert_pem).unwrap();
+    std::fs::write(dir.path().join("key.pem"), issued.key_pem.unwrap()).unwrap();
+    let client = admin.create_idv_client("example", None).await.unwrap();
 
     let mut child = Command::new(env!("CARGO_BIN_EXE_partner-backend"))
         .args(["--gateway", &format!("https://{}", ep.gateway)])
@@ -47,8 +45,8 @@ async fn partner_backend_end_to_end() {
         .arg(dir.path().join("key.pem"))
         .arg("--idv-public-key")
         .arg(data.join("idv-public-key.pem"))
-        .args(["--client-id", client["client_id"].as_str().unwrap()])
-        .args(["--client-secret", client["client_secret"].as_str().unwrap()])
+        .args(["--client-id", &client.client_id])
+        .args(["--client-secret", &client.client_secret])
         .args(["--listen", "127.0.0.1:0"])
         .stdout(Stdio::piped())
         .spawn()
@@ -74,14 +72,7 @@ async fn partner_backend_end_to_end() {
     let tx = started["txId"].as_str().unwrap().to_owned();
     let (p, _) = http("GET", format!("/verify/{tx}"), addr.clone()).await.unwrap();
     assert_eq!(p["status"], "REQUESTED");
-    admin
-        .call(
-            intoss_client::Method::POST,
-            &format!("/admin/v1/idv/transactions/{tx}/complete"),
-            Some(json!({})),
-        )
-        .await
-        .unwrap();
+    admin.complete_idv_transaction(&tx, &Default::default()).await.unwrap();
     let (p, _) = http("GET", format!("/verify/{tx}"), addr.clone()).await.unwrap();
     assert_eq!(
         (p["status"].as_str(), p["name"].as_str(), p["adult"].as_bool()),

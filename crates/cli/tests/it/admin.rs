@@ -67,22 +67,27 @@ async fn admin_api_requires_the_token() {
 async fn admin_errors_are_envelopes() {
     let s = Server::start();
     let admin = s.admin();
-    admin.create_app("dup", None, &[]).await.unwrap();
-    let err = admin.create_app("dup", None, &[]).await.unwrap_err().to_string();
+    admin.create_app(&CreateApp::named("dup")).await.unwrap();
+    let err = admin.create_app(&CreateApp::named("dup")).await.unwrap_err().to_string();
     assert!(err.contains("ALREADY_EXISTS") && err.contains("409"), "{err}");
-    let err = admin.create_app("bad name!", None, &[]).await.unwrap_err().to_string();
+    let err = admin.create_app(&CreateApp::named("bad name!")).await.unwrap_err().to_string();
     assert!(err.contains("INVALID_PARAMETER"), "{err}");
-    let err = admin.create_app("x", Some(20_000_000), &[]).await.unwrap_err().to_string();
+    let err = admin
+        .create_app(&CreateApp { qpm: Some(20_000_000), ..CreateApp::named("x") })
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("INVALID_PARAMETER") && err.contains("qpm"), "{err}");
-    let err = admin.issue_cert("ghost", None, None).await.unwrap_err().to_string();
+    let err = admin.issue_cert("ghost", &IssueCert::default()).await.unwrap_err().to_string();
     assert!(err.contains("NOT_FOUND"), "{err}");
-    let err = admin.issue_cert("dup", Some("dsa"), None).await.unwrap_err().to_string();
+    let err = admin.issue_cert("dup", &IssueCert::generated("dsa")).await.unwrap_err().to_string();
     assert!(err.contains("INVALID_PARAMETER") && err.contains("key_type"), "{err}");
     let err = admin
         .issue_cert(
             "dup",
-            None,
-            Some("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n"),
+            &IssueCert::from_csr(
+                "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n",
+            ),
         )
         .await
         .unwrap_err()

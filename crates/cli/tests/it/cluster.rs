@@ -209,8 +209,8 @@ async fn killing_one_node_under_load_loses_no_acknowledged_write() {
         if i == 15 {
             c.a.kill9();
         }
-        if let Ok(app) = admin_a.create_app(&format!("w{i}"), None, &[]).await {
-            acknowledged.push(app["name"].as_str().unwrap().to_owned());
+        if let Ok(app) = admin_a.create_app(&CreateApp::named(format!("w{i}"))).await {
+            acknowledged.push(app.name);
         }
         assert_eq!(whoami(&c.b, &traffic).await.unwrap().status, 200, "B keeps serving");
     }

@@ -7,6 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use intoss_client::{AdminClient, HttpsClient, Response};
+pub use intoss_proto::api::admin::{CreateApp, IssueCert, PatchApp};
 use serde_json::Value;
 
 /// The `intoss` binary under test.

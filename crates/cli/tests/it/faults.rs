@@ -47,10 +47,10 @@ async fn writer(admin: AdminClient, w: usize, acked: Arc<std::sync::Mutex<Acked>
             return;
         }
         let app = format!("load-{w}-{i}");
-        attempt!(admin.create_app(&app, None, &[]));
+        attempt!(admin.create_app(&CreateApp::named(&app)));
         acked.lock().unwrap().apps.push(app.clone());
-        let issued = attempt!(admin.issue_cert(&app, Some("p256"), None));
-        let serial = issued["certificate"]["serial"].as_str().unwrap().to_owned();
+        let issued = attempt!(admin.issue_cert(&app, &IssueCert::generated("p256")));
+        let serial = issued.certificate.serial;
         acked.lock().unwrap().certs.push(serial.clone());
         if i % 3 == 2 {
             attempt!(admin.revoke_cert(&serial, Some("load")));
@@ -130,19 +130,10 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write() {
 
     s.spawn();
     let admin = s.admin();
-    let apps: BTreeSet<String> = admin.list_apps().await.unwrap()["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["name"].as_str().unwrap().to_owned())
-        .collect();
+    let apps: BTreeSet<String> = admin.list_apps().await.unwrap().apps.into_iter().map(|a| a.name).collect();
     let certs = admin.list_certs(None).await.unwrap();
-    let status: std::collections::HashMap<String, String> = certs["certs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| (c["serial"].as_str().unwrap().to_owned(), c["status"].as_str().unwrap().to_owned()))
-        .collect();
+    let status: std::collections::HashMap<String, String> =
+        certs.certs.into_iter().map(|c| (c.serial, c.status.as_str().to_owned())).collect();
     let lost_apps: Vec<_> = acked.apps.iter().filter(|a| !apps.contains(*a)).collect();
     let lost_certs: Vec<_> = acked.certs.iter().filter(|c| !status.contains_key(*c)).collect();
     let lost_revocations: Vec<_> =
@@ -251,7 +242,7 @@ async fn bounded<T>(what: &str, fut: impl std::future::Future<Output = T>) -> T 
         .unwrap_or_else(|_| panic!("{what}: no answer within 30 s"))
 }
 
-fn api_failure(r: Result<Value, ClientError>) -> intoss_client::ApiFailure {
+fn api_failure<T: std::fmt::Debug>(r: Result<T, ClientError>) -> intoss_client::ApiFailure {
     match r {
         Err(ClientError::Api(f)) => *f,
         other => panic!("expected a FAIL envelope, got {other:?}"),
@@ -286,8 +277,8 @@ async fn a_full_disk_refuses_writes_cleanly_and_recovers_without_restart() {
     let Some(mut t) = server_on_tmpfs("4m") else { return };
     let s = &mut t.server;
     let admin = s.admin();
-    admin.create_app("before", None, &[]).await.unwrap();
-    let before_cert = admin.issue_cert("before", Some("p256"), None).await.unwrap();
+    admin.create_app(&CreateApp::named("before")).await.unwrap();
+    let before_cert = admin.issue_cert("before", &IssueCert::generated("p256")).await.unwrap();
     let (http, base, token) = idv_token(s, "before", "test").await;
     let pid = s.child.as_ref().unwrap().id();
 
@@ -305,7 +296,7 @@ async fn a_full_disk_refuses_writes_cleanly_and_recovers_without_restart() {
         attempts += 1;
         assert!(attempts <= 100, "writes kept succeeding on a full disk: refused {refused:?}");
         let name = format!("during-{attempts}");
-        match bounded("create app", admin.create_app(&name, None, &[])).await {
+        match bounded("create app", admin.create_app(&CreateApp::named(&name))).await {
             Ok(_) => apps.push(name),
             r => {
                 let f = api_failure(r);
@@ -313,8 +304,8 @@ async fn a_full_disk_refuses_writes_cleanly_and_recovers_without_restart() {
                 refused[0] += 1;
             }
         }
-        match bounded("issue cert", admin.issue_cert("before", Some("p256"), None)).await {
-            Ok(v) => certs.push(v["certificate"]["serial"].as_str().unwrap().to_owned()),
+        match bounded("issue cert", admin.issue_cert("before", &IssueCert::generated("p256"))).await {
+            Ok(v) => certs.push(v.certificate.serial),
             r => {
                 let f = api_failure(r);
                 assert_eq!((f.status, f.code.as_str()), (503, "SERVICE_UNAVAILABLE"), "{f:?}");
@@ -343,20 +334,22 @@ async fn a_full_disk_refuses_writes_cleanly_and_recovers_without_restart() {
 
     // Reads work, and show exactly what was acknowledged.
     let listed = admin.list_apps().await.unwrap();
-    let names: BTreeSet<&str> =
-        listed["apps"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    let names: BTreeSet<&str> = listed.apps.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, apps.iter().map(String::as_str).collect());
     let listed = admin.list_certs(Some("before")).await.unwrap();
-    let serials: BTreeSet<&str> =
-        listed["certs"].as_array().unwrap().iter().map(|c| c["serial"].as_str().unwrap()).collect();
-    let before_serial = before_cert["certificate"]["serial"].as_str().unwrap();
+    let serials: BTreeSet<&str> = listed.certs.iter().map(|c| c.serial.as_str()).collect();
+    let before_serial = before_cert.certificate.serial.as_str();
     assert_eq!(serials, certs.iter().map(String::as_str).chain([before_serial]).collect());
 
     // Space comes back: writes succeed on the same process, and nothing acknowledged is lost.
     std::fs::remove_file(&filler).unwrap();
     let log = |e: &dyn std::fmt::Debug| panic!("after freeing space: {e:?}\n--- log ---\n{}", s.log());
-    bounded("create app", admin.create_app("after", None, &[])).await.unwrap_or_else(|e| log(&e));
-    bounded("issue cert", admin.issue_cert("after", Some("p256"), None)).await.unwrap_or_else(|e| log(&e));
+    if let Err(e) = bounded("create app", admin.create_app(&CreateApp::named("after"))).await {
+        log(&e);
+    }
+    if let Err(e) = bounded("issue cert", admin.issue_cert("after", &IssueCert::generated("p256"))).await {
+        log(&e);
+    }
     let r = idv_request(&http, &base, &token).await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert!(s.child.as_mut().unwrap().try_wait().unwrap().is_none(), "the server kept running");
@@ -367,8 +360,8 @@ async fn a_full_disk_refuses_writes_cleanly_and_recovers_without_restart() {
     }
     let id = Identity::write(
         &s.dir.path().join("before-id"),
-        before_cert["cert_pem"].as_str().unwrap(),
-        before_cert["key_pem"].as_str().unwrap(),
+        &before_cert.cert_pem,
+        before_cert.key_pem.as_deref().unwrap(),
     );
     let r = get(&s.client(Some(&id)), &s.gateway_url("/api-partner/v1/whoami")).await.unwrap();
     assert_eq!(r.status, 200, "the earlier certificate still works");

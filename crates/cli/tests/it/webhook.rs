@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::common::*;
 
@@ -69,7 +69,10 @@ async fn an_expiry_warning_is_posted_once_to_the_app_webhook_with_a_retry() {
     let id = s.app_with_cert("hooked", &[]);
     let quiet = s.app_with_cert("quiet", &[]);
     let url = format!("http://{addr}/hooks/secret-token");
-    s.admin().update_app("hooked", json!({ "webhook_url": url })).await.unwrap();
+    s.admin()
+        .update_app("hooked", &PatchApp { webhook_url: Some(url), ..PatchApp::default() })
+        .await
+        .unwrap();
     expire_in(&s, &id.serial, 20);
     expire_in(&s, &quiet.serial, 20);
 
@@ -111,7 +114,13 @@ async fn an_unreachable_webhook_is_given_up_with_a_warning() {
     let s = Server::start_with("[expiry]\nscan_interval_ms = 200\n");
     let id = s.app_with_cert("down", &[]);
     s.admin()
-        .update_app("down", json!({ "webhook_url": format!("http://{addr}/hooks/secret-token") }))
+        .update_app(
+            "down",
+            &PatchApp {
+                webhook_url: Some(format!("http://{addr}/hooks/secret-token")),
+                ..PatchApp::default()
+            },
+        )
         .await
         .unwrap();
     expire_in(&s, &id.serial, 5);
