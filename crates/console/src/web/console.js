@@ -106,11 +106,13 @@ function showErr(e, prefix) {
 
 // ---------- API ----------
 class ApiError extends Error {
-  constructor(code, reason, status) {
+  constructor(code, reason, status, field) {
     super(reason);
     this.code = code;
     this.reason = reason;
     this.status = status;
+    // The request field at fault (error.field), when the platform names one.
+    this.field = field || null;
   }
 }
 
@@ -128,7 +130,7 @@ async function api(method, path, body, retried) {
   try { data = await res.json(); } catch (_) { data = null; }
   if (res.ok && data && data.resultType === 'SUCCESS') return data.success;
   const err = (data && data.error) || {};
-  const e = new ApiError(err.errorCode || 'HTTP_' + res.status, err.reason || `HTTP ${res.status} ${res.statusText || ''}`.trim(), res.status);
+  const e = new ApiError(err.errorCode || 'HTTP_' + res.status, err.reason || `HTTP ${res.status} ${res.statusText || ''}`.trim(), res.status, err.field);
   const own = path.startsWith('/console/login') || path.startsWith('/console/session');
   if (res.status === 403 && err.errorCode === 'FORBIDDEN' && !retried && !own && method !== 'GET') {
     // A stale CSRF token (for example after a server restart): fetch it again, retry once.
@@ -156,12 +158,13 @@ function sessionLost() {
   showLogin('로그인이 만료되었어요. 다시 로그인해 주세요.');
 }
 
-// Applies a FAIL reason to the field it names ("qpm: ..."), or to the form-level error.
+// Shows an error next to the field it names (`error.field` from the platform, or `field` of a
+// check done here), else as the form-level error.
 function applyFieldError(e, fields, formErr) {
   const reason = (e && e.reason) || errText(e);
-  const m = /^\s*([A-Za-z_]+)\s*:/.exec(reason);
-  // The identity check names the request's fields (userBirthday: ...); the form calls it birthday.
-  const f = m && (fields[m[1]] || fields[m[1].replace(/^user([A-Z])/, (_, c) => c.toLowerCase())]);
+  const name = e && e.field;
+  // Identity verification names the request's fields (userBirthday); the form calls it birthday.
+  const f = name && (fields[name] || fields[name.replace(/^user([A-Z])/, (_, c) => c.toLowerCase())]);
   if (f) {
     f.err.textContent = reason;
     const input = f.row.querySelector('input, textarea, select');
@@ -184,7 +187,7 @@ const lines = (text) => String(text || '').split(/[\r\n,]+/).map((x) => x.trim()
 function parseQpm(v) {
   const t = String(v || '').trim();
   if (t === '') return { empty: true };
-  if (!/^\d+$/.test(t)) return { error: 'qpm: 0 이상의 정수를 입력해 주세요' };
+  if (!/^\d+$/.test(t)) return { field: 'qpm', error: 'qpm: 0 이상의 정수를 입력해 주세요' };
   return { value: Number(t) };
 }
 
@@ -540,7 +543,7 @@ async function viewApps(main, alive) {
     const body = { name: name.value.trim() };
     const q = parseQpm(qpm.value);
     if (q.error) {
-      applyFieldError({ reason: q.error }, fields, formErr);
+      applyFieldError({ field: q.field, reason: q.error }, fields, formErr);
       return;
     }
     if (!q.empty) body.qpm = q.value;
@@ -614,7 +617,7 @@ async function viewApp(main, alive, r) {
     clearFieldErrors(fields, formErr);
     const q = parseQpm(qpm.value);
     if (q.error || q.empty) {
-      applyFieldError({ reason: q.error || 'qpm: 값을 입력해 주세요' }, fields, formErr);
+      applyFieldError({ field: 'qpm', reason: q.error || 'qpm: 값을 입력해 주세요' }, fields, formErr);
       return;
     }
     save.disabled = true;
@@ -1023,7 +1026,7 @@ async function viewSim(main, alive, r) {
     if (name) body.name = name;
     if (fBirth.value.trim()) {
       if (!/^\d{8}$/.test(birthday)) {
-        applyFieldError({ reason: 'birthday: YYYYMMDD 형식(예: 19900101)으로 입력해 주세요' }, fields);
+        applyFieldError({ field: 'birthday', reason: 'birthday: YYYYMMDD 형식(예: 19900101)으로 입력해 주세요' }, fields);
         return;
       }
       body.birthday = birthday;
@@ -1032,7 +1035,7 @@ async function viewSim(main, alive, r) {
     if (fNat.value) body.nationality = fNat.value;
     if (fPhone.value.trim()) {
       if (!/^01\d{8,9}$/.test(phone)) {
-        applyFieldError({ reason: 'phone: 01012345678처럼 숫자만 입력해 주세요' }, fields);
+        applyFieldError({ field: 'phone', reason: 'phone: 01012345678처럼 숫자만 입력해 주세요' }, fields);
         return;
       }
       body.phone = phone;

@@ -1,5 +1,5 @@
 // The intoss web console in headless Chromium (Playwright, playwright-core only: the browser is
-// Debian's /usr/bin/chromium). Run by crates/cli/tests/it/browser.rs against a fresh
+// Debian's /usr/bin/chromium). Run by crates/integration/tests/it/browser.rs against a fresh
 // `intoss serve`; every step asserts and the first failure exits 1 with the step's name, a
 // screenshot (failure.png) and the page's status line.
 //

@@ -10,9 +10,26 @@ use intoss_client::{AdminClient, HttpsClient, Response};
 pub use intoss_proto::api::admin::{CreateApp, IssueCert, PatchApp};
 use serde_json::Value;
 
-/// The `intoss` binary under test.
+/// The `intoss` binary under test: `$INTOSS_BIN`, else `intoss` in the target directory this
+/// test binary was built in (`target/<profile>/deps/it-…` → `target/<profile>/intoss`).
+/// `cargo test --workspace` and `cargo test -p intoss-cli -p intoss-integration` build it.
 pub fn bin() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_intoss"))
+    static BIN: std::sync::LazyLock<PathBuf> = std::sync::LazyLock::new(|| {
+        if let Some(p) = std::env::var_os("INTOSS_BIN") {
+            return PathBuf::from(p);
+        }
+        let exe = std::env::current_exe().expect("the test binary's path");
+        let profile_dir = exe.parent().and_then(Path::parent).expect("target/<profile>/deps");
+        let bin = profile_dir.join(format!("intoss{}", std::env::consts::EXE_SUFFIX));
+        assert!(
+            bin.is_file(),
+            "{} is missing: run `cargo test -p intoss-cli -p intoss-integration` (or --workspace), \
+             which builds it, or set INTOSS_BIN",
+            bin.display()
+        );
+        bin
+    });
+    BIN.clone()
 }
 
 pub fn install_provider() {
@@ -23,7 +40,7 @@ pub fn install_provider() {
 pub struct Server {
     pub child: Option<Child>,
     pub dir: tempfile::TempDir,
-    pub endpoints: intoss_server::Endpoints,
+    pub endpoints: intoss_proto::api::Endpoints,
     pub extra_config: String,
 }
 
@@ -34,7 +51,7 @@ impl Server {
         let mut s = Self {
             child: None,
             dir,
-            endpoints: intoss_server::Endpoints {
+            endpoints: intoss_proto::api::Endpoints {
                 gateway: "127.0.0.1:1".parse().unwrap(),
                 cert: "127.0.0.1:1".parse().unwrap(),
                 console: "127.0.0.1:1".parse().unwrap(),

@@ -218,7 +218,7 @@ fn unstarted(dir: tempfile::TempDir, extra: &str) -> Server {
     Server {
         child: None,
         dir,
-        endpoints: intoss_server::Endpoints { gateway: nowhere, cert: nowhere, console: nowhere },
+        endpoints: intoss_proto::api::Endpoints { gateway: nowhere, cert: nowhere, console: nowhere },
         extra_config: extra.to_owned(),
     }
 }
