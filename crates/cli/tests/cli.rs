@@ -14,7 +14,10 @@ fn intoss(args: &[&str]) -> std::process::Output {
 fn version_is_the_crate_version() {
     let out = intoss(&["--version"]);
     assert!(out.status.success());
-    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), format!("intoss {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        format!("intoss {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]

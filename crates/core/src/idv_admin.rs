@@ -88,3 +88,86 @@ impl IdvAdmin {
         Ok(self.idv.age(tx_id, req.seconds, unix_now()).await?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use aws_lc_rs::encoding::AsDer;
+    use intoss_pki::CertificateAuthority;
+    use intoss_store::{NewApp, SqliteStore};
+
+    async fn fixture() -> (tempfile::TempDir, IdvAdmin) {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&dir.path().join("t.db")).await.unwrap());
+        let app = NewApp { name: "a".into(), qpm: 10, allow_ips: vec![], webhook_url: None, created_at: 0 };
+        store.create_app(&app).await.unwrap();
+        // RSA-2048 rather than the platform's 4096 for the field key: the same code, faster.
+        let rsa = || {
+            let key = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+            key.as_der().unwrap().as_ref().to_vec()
+        };
+        let now = time::OffsetDateTime::now_utc();
+        let keys = intoss_idv::IdvKeys {
+            token_key_pkcs8: rsa(),
+            field_key_pkcs8: rsa(),
+            secret_key: vec![7; 32],
+            sandbox_ca: CertificateAuthority::generate("test sandbox Toss CA", now).unwrap().0,
+        };
+        let idv = IdvService::new(store.clone(), intoss_idv::IdvConfig::default(), keys).await.unwrap();
+        (dir, IdvAdmin::new(store, Arc::new(idv)))
+    }
+
+    #[tokio::test]
+    async fn clients_belong_to_existing_apps_and_show_their_secret_once() {
+        let (_dir, admin) = fixture().await;
+        let ghost =
+            admin.create_client(CreateIdvClient { app: "ghost".into(), env: None }).await.unwrap_err();
+        assert!(matches!(ghost, CoreError::NotFound(_)), "{ghost:?}");
+
+        let test = admin.create_client(CreateIdvClient { app: "a".into(), env: None }).await.unwrap();
+        assert_eq!(test.env, IdvEnv::Test, "test is the default");
+        assert!(test.client_id.starts_with("test_") && test.client_secret.starts_with("test_"));
+        let live =
+            admin.create_client(CreateIdvClient { app: "a".into(), env: Some(IdvEnv::Live) }).await.unwrap();
+        assert!(!live.client_id.starts_with("test_"));
+
+        let listed = admin.clients(Some("a")).await.unwrap().clients;
+        let mut ids: Vec<&str> = listed.iter().map(|c| c.client_id.as_str()).collect();
+        ids.sort_unstable();
+        let mut want = [test.client_id.as_str(), live.client_id.as_str()];
+        want.sort_unstable();
+        assert_eq!(ids, want);
+        assert!(admin.clients(Some("other")).await.unwrap().clients.is_empty());
+
+        let deleted = admin.delete_client(&test.client_id).await.unwrap();
+        assert!(deleted.deleted);
+        assert_eq!(admin.clients(None).await.unwrap().clients.len(), 1, "the deleted client is gone");
+        let again = admin.delete_client(&test.client_id).await.unwrap_err();
+        assert!(matches!(again, CoreError::NotFound(_)), "{again:?}");
+    }
+
+    #[tokio::test]
+    async fn simulator_calls_on_unknown_transactions_and_bad_ages_are_errors() {
+        let (_dir, admin) = fixture().await;
+        for e in [
+            admin.transaction("nope").await.unwrap_err(),
+            admin.open("nope").await.unwrap_err(),
+            admin.complete("nope", CompleteTx::default()).await.unwrap_err(),
+            admin.expire("nope").await.unwrap_err(),
+            admin.age("nope", AgeTx { seconds: 60 }).await.unwrap_err(),
+        ] {
+            assert!(matches!(e, CoreError::NotFound(_)), "{e:?}");
+        }
+        for seconds in [0, -1, 366 * 86_400 + 1] {
+            let e = admin.age("nope", AgeTx { seconds }).await.unwrap_err();
+            assert!(
+                matches!(&e, CoreError::Invalid { field: Some(f), .. } if f == "seconds"),
+                "{seconds}: {e:?}"
+            );
+        }
+        let q = TxQuery { client_id: None, limit: Some(100_000) };
+        assert!(admin.transactions(q).await.unwrap().transactions.is_empty(), "a huge limit is clamped");
+    }
+}
