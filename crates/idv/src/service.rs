@@ -583,7 +583,7 @@ impl IdvService {
     /// Moves the transaction's clock back by `secs` (to test expiry and the result window).
     pub async fn age(&self, tx_id: &str, secs: i64, now: i64) -> Result<IdvTransaction, IdvError> {
         if !(1..=366 * 86_400).contains(&secs) {
-            return Err(IdvError::InvalidField { field: "seconds", reason: "1 to 31622400".into() });
+            return Err(IdvError::InvalidField { field: "seconds", reason: "1 to 31622400" });
         }
         self.store.age_idv_tx(tx_id, secs).await.map_err(|e| match e {
             intoss_store::StoreError::NotFound(_) => IdvError::UnknownTransaction,
