@@ -1,7 +1,8 @@
 //! The admin REST API (`/admin/v1/...`) on the console listener.
 //!
 //! Authenticated with `Authorization: Bearer <DIR/admin-token>` or a console session; every
-//! answer is an envelope. Documented in `openapi.json`, served at `/admin/v1/openapi.json`.
+//! answer is an envelope. Each handler's `#[utoipa::path]` is its part of the OpenAPI document
+//! ([`crate::openapi`]), served at `/admin/v1/openapi.json`.
 
 use std::sync::Arc;
 
@@ -15,12 +16,17 @@ use intoss_core::unix_now;
 use intoss_http::extract::read_body;
 use intoss_http::{ApiError, ApiObject, ApiQuery, BodyLimit, success};
 use intoss_proto::ErrorCode;
-use intoss_proto::api::admin::{CertQuery, CreateApp, IssueCert, PatchApp, RevokeCert, Stats};
+use intoss_proto::api::admin::{
+    App, AppList, Cert, CertList, CertQuery, CreateApp, IssueCert, IssuedCert, NoticeList, PatchApp,
+    RevokeCert, Stats,
+};
+use intoss_proto::envelope::schema::{Fail, Success};
 
 use crate::Console;
+use crate::openapi::{AlreadyExists, Authenticated, InvalidParameter, JsonBody, NotFound, Unauthorized};
 
-/// The OpenAPI description of this API.
-pub const OPENAPI: &str = include_str!("openapi.json");
+/// The description of the path parameter `{serial}`.
+const SERIAL: &str = "Serial number, hexadecimal (colons and upper case are accepted)";
 
 /// The console listener's router: the admin API (authenticated), the public OpenAPI document,
 /// and the web console's page and sign-in.
@@ -46,8 +52,20 @@ pub fn router(state: Arc<Console>) -> Router {
         .with_state(state)
 }
 
-async fn openapi() -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], OPENAPI).into_response()
+/// This document.
+///
+/// The OpenAPI 3.1 description of the admin API, generated from the platform's types. Public:
+/// no token needed.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/openapi.json",
+    tag = "meta",
+    operation_id = "openapi",
+    security(),
+    responses((status = 200, description = "The OpenAPI 3.1 document", body = Object, content_type = "application/json"))
+)]
+pub(crate) async fn openapi() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], crate::openapi::DOCUMENT.as_str()).into_response()
 }
 
 async fn not_found(req: Request) -> ApiError {
@@ -87,22 +105,81 @@ async fn require_admin(State(c): State<Arc<Console>>, req: Request, next: Next) 
 
 // === apps ===
 
-async fn list_apps(State(c): State<Arc<Console>>) -> Result<Response, ApiError> {
+/// List apps.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/apps",
+    tag = "apps",
+    operation_id = "listApps",
+    responses((status = 200, description = "Every app, by name", body = Success<AppList>), Authenticated)
+)]
+pub(crate) async fn list_apps(State(c): State<Arc<Console>>) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, c.registry.apps().await?))
 }
 
-async fn create_app(
+/// Create an app.
+///
+/// Its certificates are issued with `POST /admin/v1/apps/{name}/certs`; the gateway admits them
+/// at once.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/apps",
+    tag = "apps",
+    operation_id = "createApp",
+    request_body = CreateApp,
+    responses(
+        (status = 201, description = "Created", body = Success<App>),
+        (status = 409, description = "An app of that name exists (ALREADY_EXISTS)", body = Fail<AlreadyExists>),
+        JsonBody,
+        Authenticated,
+    )
+)]
+pub(crate) async fn create_app(
     State(c): State<Arc<Console>>,
     ApiObject(body): ApiObject<CreateApp>,
 ) -> Result<Response, ApiError> {
     Ok(success(StatusCode::CREATED, c.registry.create_app(body).await?))
 }
 
-async fn get_app(State(c): State<Arc<Console>>, Path(name): Path<String>) -> Result<Response, ApiError> {
+/// One app.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/apps/{name}",
+    tag = "apps",
+    operation_id = "getApp",
+    params(("name" = String, Path, description = "The app's name", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", example = "my-app")),
+    responses(
+        (status = 200, description = "The app", body = Success<App>),
+        (status = 404, description = "No such app (NOT_FOUND)", body = Fail<NotFound>),
+        Authenticated,
+    )
+)]
+pub(crate) async fn get_app(
+    State(c): State<Arc<Console>>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, c.registry.app(&name).await?))
 }
 
-async fn patch_app(
+/// Change an app's QPM, allowlist or webhook.
+///
+/// Absent fields are left as they are. The gateway applies the change at its next snapshot
+/// (at once on a single node).
+#[utoipa::path(
+    patch,
+    path = "/admin/v1/apps/{name}",
+    tag = "apps",
+    operation_id = "updateApp",
+    params(("name" = String, Path, description = "The app's name", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", example = "my-app")),
+    request_body = PatchApp,
+    responses(
+        (status = 200, description = "Updated", body = Success<App>),
+        (status = 404, description = "No such app (NOT_FOUND)", body = Fail<NotFound>),
+        JsonBody,
+        Authenticated,
+    )
+)]
+pub(crate) async fn patch_app(
     State(c): State<Arc<Console>>,
     Path(name): Path<String>,
     ApiObject(body): ApiObject<PatchApp>,
@@ -112,7 +189,25 @@ async fn patch_app(
 
 // === certificates ===
 
-async fn issue_cert(
+/// Issue a client certificate (390 days).
+///
+/// Without `csr`, the platform generates the key (`rsa2048` by default, or `p256`) and returns
+/// it once as PKCS#8 PEM; it is never stored. With `csr`, only the CSR's public key is used.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/apps/{name}/certs",
+    tag = "certificates",
+    operation_id = "issueCert",
+    params(("name" = String, Path, description = "The app's name", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", example = "my-app")),
+    request_body = IssueCert,
+    responses(
+        (status = 201, description = "Issued: the record, `client-cert.pem`, the key when generated, `ca.pem`", body = Success<IssuedCert>),
+        (status = 404, description = "No such app (NOT_FOUND)", body = Fail<NotFound>),
+        JsonBody,
+        Authenticated,
+    )
+)]
+pub(crate) async fn issue_cert(
     State(c): State<Arc<Console>>,
     Path(name): Path<String>,
     ApiObject(body): ApiObject<IssueCert>,
@@ -120,25 +215,88 @@ async fn issue_cert(
     Ok(success(StatusCode::CREATED, c.registry.issue_cert(&name, body).await?))
 }
 
-async fn list_certs(
+/// All certificates, newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/certs",
+    tag = "certificates",
+    operation_id = "listCerts",
+    params(CertQuery),
+    responses(
+        (status = 200, description = "Certificates", body = Success<CertList>),
+        (status = 400, description = "An unknown or ill-typed query parameter (INVALID_PARAMETER)", body = Fail<InvalidParameter>),
+        Authenticated,
+    )
+)]
+pub(crate) async fn list_certs(
     State(c): State<Arc<Console>>,
     ApiQuery(q): ApiQuery<CertQuery>,
 ) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, c.registry.certs(q.app.as_deref()).await?))
 }
 
-async fn list_app_certs(
+/// Certificates of one app, newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/apps/{name}/certs",
+    tag = "certificates",
+    operation_id = "listAppCerts",
+    params(("name" = String, Path, description = "The app's name", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", example = "my-app")),
+    responses(
+        (status = 200, description = "Certificates", body = Success<CertList>),
+        (status = 404, description = "No such app (NOT_FOUND)", body = Fail<NotFound>),
+        Authenticated,
+    )
+)]
+pub(crate) async fn list_app_certs(
     State(c): State<Arc<Console>>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, c.registry.app_certs(&name).await?))
 }
 
-async fn get_cert(State(c): State<Arc<Console>>, Path(serial): Path<String>) -> Result<Response, ApiError> {
+/// One certificate.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/certs/{serial}",
+    tag = "certificates",
+    operation_id = "getCert",
+    params(("serial" = String, Path, description = SERIAL, pattern = "^[0-9A-Fa-f:]{1,64}$", example = "5f1c0e9a2b7d4c3e")),
+    responses(
+        (status = 200, description = "The certificate", body = Success<Cert>),
+        (status = 400, description = "Not a serial (INVALID_PARAMETER)", body = Fail<InvalidParameter>),
+        (status = 404, description = "No such certificate (NOT_FOUND)", body = Fail<NotFound>),
+        Authenticated,
+    )
+)]
+pub(crate) async fn get_cert(
+    State(c): State<Arc<Console>>,
+    Path(serial): Path<String>,
+) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, c.registry.cert(&serial).await?))
 }
 
-async fn revoke_cert(
+/// Revoke a certificate at once.
+///
+/// New handshakes with it fail; requests on connections already open get
+/// `CERTIFICATE_REVOKED` and the connections are closed. Revoking again keeps the first time
+/// and reason. The body is optional: `{"reason": ...}`, `{}` or nothing (any content type).
+#[utoipa::path(
+    post,
+    path = "/admin/v1/certs/{serial}/revoke",
+    tag = "certificates",
+    operation_id = "revokeCert",
+    params(("serial" = String, Path, description = SERIAL, pattern = "^[0-9A-Fa-f:]{1,64}$", example = "5f1c0e9a2b7d4c3e")),
+    request_body(content = Option<RevokeCert>, description = "Why; optional"),
+    responses(
+        (status = 200, description = "Revoked (revoking again keeps the first time and reason)", body = Success<Cert>),
+        (status = 400, description = "Not a serial, or a bad body (INVALID_PARAMETER)", body = Fail<InvalidParameter>),
+        (status = 404, description = "No such certificate (NOT_FOUND)", body = Fail<NotFound>),
+        (status = 413, description = "Body too large (PAYLOAD_TOO_LARGE)", body = Fail<crate::openapi::PayloadTooLarge>),
+        Authenticated,
+    )
+)]
+pub(crate) async fn revoke_cert(
     State(c): State<Arc<Console>>,
     Path(serial): Path<String>,
     req: Request,
@@ -155,8 +313,22 @@ async fn revoke_cert(
 
 // === monitoring ===
 
-/// Prometheus text: the limiter's state, the numbers of apps and certificates, the snapshot's age.
-async fn metrics(State(c): State<Arc<Console>>) -> Response {
+/// Prometheus metrics.
+///
+/// Text exposition format 0.0.4 (`text/plain; version=0.0.4`): the rate limiter's state (its
+/// fallback when Redis is away), the numbers of apps and certificates, and the age of the
+/// gateway's snapshot of them.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "monitoring",
+    operation_id = "metrics",
+    responses(
+        (status = 200, description = "Prometheus text", body = String, content_type = "text/plain"),
+        (status = 401, description = "Missing or wrong admin token (UNAUTHORIZED)", body = Fail<Unauthorized>),
+    )
+)]
+pub(crate) async fn metrics(State(c): State<Arc<Console>>) -> Response {
     let snapshots = c.registry.snapshots();
     let snap = snapshots.load_full();
     let body = format!(
@@ -172,14 +344,33 @@ async fn metrics(State(c): State<Arc<Console>>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
-/// The console's overview: requests per app over the last hour, and certificates reaching an
-/// expiry threshold.
-async fn stats(State(c): State<Arc<Console>>) -> Result<Response, ApiError> {
+/// The console's overview.
+///
+/// Requests per app over the last hour (admitted and refused by the rate limit, per minute),
+/// and the active certificates that reached an expiry threshold.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/stats",
+    tag = "monitoring",
+    operation_id = "stats",
+    responses((status = 200, description = "The overview", body = Success<Stats>), Authenticated)
+)]
+pub(crate) async fn stats(State(c): State<Arc<Console>>) -> Result<Response, ApiError> {
     let now = unix_now();
     let expiring = c.registry.expiring(now).await?;
     Ok(success(StatusCode::OK, Stats { apps: c.stats.last_hour(now), expiring }))
 }
 
-async fn expiry_notices(State(c): State<Arc<Console>>) -> Result<Response, ApiError> {
+/// Expiry warnings sent.
+///
+/// Sent to an app's webhook 30, 7 and 1 days before a certificate's `not_after`; newest first.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/expiry-notices",
+    tag = "certificates",
+    operation_id = "listExpiryNotices",
+    responses((status = 200, description = "Notices", body = Success<NoticeList>), Authenticated)
+)]
+pub(crate) async fn expiry_notices(State(c): State<Arc<Console>>) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, c.registry.expiry_notices().await?))
 }

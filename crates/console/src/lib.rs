@@ -4,12 +4,14 @@
 //!   authenticated by the admin token or a console session.
 //! - [`admin_idv`]: identity-verification clients, transactions and the user simulator.
 //! - [`web`]: the page, sign-in into an HttpOnly session cookie, CSRF protection.
+//! - [`openapi`]: the admin API's OpenAPI document, generated from the handlers and the types.
 //!
 //! Handlers parse the request into the types of `intoss_proto::api`, call `intoss-core`, and
 //! map its errors (in `intoss-http`); the rules are not here.
 
 pub mod admin;
 pub mod admin_idv;
+pub mod openapi;
 pub mod web;
 
 use std::sync::Arc;

@@ -40,8 +40,50 @@ struct ClientFiles {
     key: std::path::PathBuf,
 }
 
+mod script;
+
+/// JSON reads and edits for the scripts. A document is an argument, or standard input when
+/// absent.
+#[derive(Debug, Subcommand)]
+enum JsonOp {
+    /// Prints the value at a dotted path (`summary.requestsPerSec`); floats rounded to 2 decimals.
+    Get {
+        path: String,
+        doc: Option<String>,
+        /// Numbers unrounded.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Prints the document with `key` set to a number.
+    Set { key: String, value: f64, doc: Option<String> },
+    /// Prints the document whose number at `path` is the median.
+    Median {
+        path: String,
+        #[arg(required = true)]
+        docs: Vec<String>,
+    },
+    /// Sums the number at `path` over JSON lines on standard input (0 for no lines).
+    Sum { path: String },
+    /// Fails unless an oha report holds only 200s (requests cut by the deadline aside).
+    CheckOha { label: String, doc: Option<String> },
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// `host:port` of a listener of a running platform, from DATA_DIR/endpoints.json.
+    Endpoint {
+        data_dir: std::path::PathBuf,
+        #[arg(value_enum)]
+        listener: script::Listener,
+        /// Only the port.
+        #[arg(long)]
+        port: bool,
+    },
+    /// A free TCP port on 127.0.0.1.
+    Port,
+    /// JSON for the scripts (no inline Python).
+    #[command(subcommand)]
+    Json(JsonOp),
     /// Gateway requests/s: keep-alive mTLS connections calling GET /api-partner/v1/whoami.
     Gateway {
         /// https://host:port of the gateway.
@@ -199,6 +241,15 @@ async fn main() -> anyhow::Result<()> {
     let command = Cli::parse().command;
     let (call, cert_url, admin_url, data_dir, client_id, client_secret, concurrency, seconds, transactions) =
         match command {
+            Command::Endpoint { data_dir, listener, port } => {
+                println!("{}", script::endpoint(&data_dir, listener, port)?);
+                return Ok(());
+            }
+            Command::Port => {
+                println!("{}", script::free_port()?);
+                return Ok(());
+            }
+            Command::Json(op) => return json_op(op),
             Command::Limiter { redis, decisions, concurrency } => {
                 return limiter(&redis, decisions, concurrency).await;
             }
@@ -567,5 +618,38 @@ async fn idle(tls: &RawTls, n: usize, path: &str, pids: &[u32]) -> anyhow::Resul
         "{{\"call\":\"idle\",\"connections\":{},\"rss_before_kib\":{before},\"rss_kib\":{with}}}",
         open.len()
     );
+    Ok(())
+}
+
+fn json_op(op: JsonOp) -> anyhow::Result<()> {
+    let read = |doc: Option<String>| -> anyhow::Result<Value> {
+        let text = match doc {
+            Some(t) => t,
+            None => std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?,
+        };
+        script::parse(&text)
+    };
+    match op {
+        JsonOp::Get { path, doc, raw } => {
+            let d = read(doc)?;
+            let v = script::get(&d, &path)?;
+            println!("{}", if raw { v.to_string() } else { script::display(v) });
+        }
+        JsonOp::Set { key, value, doc } => {
+            let mut d = read(doc)?;
+            let Some(obj) = d.as_object_mut() else { bail!("not a JSON object") };
+            obj.insert(key, json!(value));
+            println!("{d}");
+        }
+        JsonOp::Median { path, docs } => {
+            let docs = docs.iter().map(|d| script::parse(d)).collect::<anyhow::Result<Vec<_>>>()?;
+            println!("{}", script::median(&docs, &path)?);
+        }
+        JsonOp::CheckOha { label, doc } => script::check_oha_ok(&read(doc)?, &label)?,
+        JsonOp::Sum { path } => {
+            let text = std::io::read_to_string(std::io::stdin()).context("cannot read standard input")?;
+            println!("{}", script::round(script::sum_lines(&text, &path)?, 2));
+        }
+    }
     Ok(())
 }

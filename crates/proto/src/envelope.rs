@@ -13,6 +13,7 @@ use serde_json::Value;
 /// The API reference also lists transport-level outcomes (`HTTP_TIMEOUT`, `NETWORK_ERROR`, ...);
 /// they are kept so that an envelope carrying one still parses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum ResultType {
@@ -34,6 +35,7 @@ pub enum ResultType {
 
 /// The `error` object of a FAIL envelope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ErrorBody {
     /// Numeric error category (identity verification only).
@@ -56,7 +58,11 @@ pub struct ErrorBody {
 }
 
 /// A whole envelope, generic over the success payload.
+///
+/// It reads every shape; the OpenAPI documents describe each answer more precisely with the
+/// types of `envelope::schema` (feature `openapi`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope<T> {
     /// SUCCESS or FAIL (or one of the transport outcomes).
@@ -93,6 +99,128 @@ impl<T> Envelope<T> {
                 field: None,
             }),
         }
+    }
+}
+
+/// The envelope as the OpenAPI documents describe each answer: a SUCCESS with exactly its
+/// payload, a FAIL with exactly the error codes its HTTP status can carry.
+///
+/// These types are never built; they exist for their schemas (`Success<App>` becomes the
+/// component `Success_App`, `Fail<NotFound>` the component `Fail_NotFound`). The code
+/// parameters (`C`) are one-variant or few-variant enums whose schema is the set of
+/// `errorCode` strings, declared next to the documents that use them.
+#[cfg(feature = "openapi")]
+pub mod schema {
+    use utoipa::ToSchema;
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+    /// `"SUCCESS"`.
+    #[derive(Debug, ToSchema)]
+    #[schema(rename_all = "SCREAMING_SNAKE_CASE")]
+    pub enum SuccessTag {
+        /// The only value.
+        Success,
+    }
+
+    /// `"FAIL"`.
+    #[derive(Debug, ToSchema)]
+    #[schema(rename_all = "SCREAMING_SNAKE_CASE")]
+    pub enum FailTag {
+        /// The only value.
+        Fail,
+    }
+
+    /// A SUCCESS envelope: `{"resultType":"SUCCESS","success":...}`.
+    #[derive(Debug, ToSchema)]
+    #[schema(rename_all = "camelCase")]
+    pub struct Success<T> {
+        // `SUCCESS` (no doc comment: it would wrap the inlined enum in a `oneOf`).
+        #[schema(inline)]
+        pub result_type: SuccessTag,
+        /// The payload.
+        pub success: T,
+    }
+
+    /// A FAIL envelope of the admin API and the gateway:
+    /// `{"resultType":"FAIL","error":{"errorCode":...,"reason":...}}`.
+    #[derive(Debug, ToSchema)]
+    #[schema(rename_all = "camelCase")]
+    pub struct Fail<C> {
+        // `FAIL` (no doc comment: it would wrap the inlined enum in a `oneOf`).
+        #[schema(inline)]
+        pub result_type: FailTag,
+        /// What went wrong.
+        pub error: FailError<C>,
+    }
+
+    /// The `error` of a FAIL envelope of the admin API or the gateway.
+    #[derive(Debug, ToSchema)]
+    #[schema(rename_all = "camelCase")]
+    pub struct FailError<C> {
+        /// Stable and machine-readable: act on this, not on `reason`.
+        pub error_code: C,
+        /// For people; its wording may change.
+        #[schema(min_length = 1)]
+        pub reason: String,
+        /// The request field at fault, when one is (`qpm`, `allow_ips[0]`, `seconds`, or the
+        /// unknown field of a body): forms highlight it.
+        #[schema(value_type = String, required = false)]
+        pub field: Option<String>,
+    }
+
+    /// A FAIL envelope of identity verification, as the real service sends it (seed 001 §5):
+    /// `{"resultType":"FAIL","error":{"errorType":0,"errorCode":"CE....","reason":...,"data":{},"title":null},"success":null}`.
+    #[derive(Debug, ToSchema)]
+    #[schema(rename_all = "camelCase")]
+    pub struct IdvFail<C> {
+        // `FAIL` (no doc comment: it would wrap the inlined enum in a `oneOf`).
+        #[schema(inline)]
+        pub result_type: FailTag,
+        /// What went wrong.
+        pub error: IdvFailError<C>,
+        /// Always `null`.
+        #[schema(schema_with = null)]
+        pub success: (),
+    }
+
+    /// The `error` of a FAIL envelope of identity verification.
+    #[derive(Debug, ToSchema)]
+    #[schema(rename_all = "camelCase")]
+    pub struct IdvFailError<C> {
+        /// Always `0`.
+        #[schema(schema_with = zero)]
+        pub error_type: (),
+        /// The `CE....` code: act on this, not on `reason`.
+        pub error_code: C,
+        /// Korean, for people.
+        #[schema(min_length = 1)]
+        pub reason: String,
+        /// Always `{}`.
+        #[schema(schema_with = empty_object)]
+        pub data: (),
+        /// Always `null`.
+        #[schema(schema_with = null)]
+        pub title: (),
+    }
+
+    fn null() -> Schema {
+        ObjectBuilder::new().schema_type(Type::Null).description(Some("Always `null`.")).into()
+    }
+
+    fn zero() -> Schema {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .enum_values(Some([0]))
+            .description(Some("Always `0`."))
+            .into()
+    }
+
+    fn empty_object() -> Schema {
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .max_properties(Some(0))
+            .description(Some("Always `{}`."))
+            .into()
     }
 }
 

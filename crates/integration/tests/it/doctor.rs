@@ -488,7 +488,7 @@ WARN  api envelope   GET /api-partner/v1/no-such-api: HTTP 404, resultType FAIL:
         "\
 WARN  tls handshake  TLS 1.3, TLS_AES_128_GCM_SHA256, the server did not ask for a client certificate
                      fix: point --url at the platform's mTLS gateway: it always asks for the client certificate
-FAIL  api envelope   GET /admin/v1/openapi.json: HTTP 200, not an Apps-in-Toss envelope: { \"openapi\": \"3.0.3\", \"info\": { \"title\": \"intoss admin API\", ...
+FAIL  api envelope   GET /admin/v1/openapi.json: HTTP 200, not an Apps-in-Toss envelope: { \"openapi\": \"3.1.0\", \"info\": { \"title\": \"intoss admin API\", ...
                      fix: point --url at an Apps-in-Toss API path on the gateway (e.g. /api-partner/v1/whoami); a proxy or load balancer in between may be answering instead
 8 checks: 6 OK, 1 WARN, 1 FAIL, 0 SKIP"
     );

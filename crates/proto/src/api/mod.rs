@@ -38,3 +38,30 @@ pub struct Endpoints {
     #[cfg_attr(feature = "openapi", schema(value_type = String, example = "127.0.0.1:9000"))]
     pub console: SocketAddr,
 }
+
+/// `schema_with` helpers for what the derive cannot say: closed sets of strings or numbers.
+/// The description is given again because `schema_with` replaces the whole field schema.
+#[cfg(feature = "openapi")]
+pub(crate) mod closed {
+    use utoipa::openapi::schema::{ObjectBuilder, Schema, SchemaType, Type};
+
+    /// A string among `values` (or `null`, when `nullable`).
+    pub(crate) fn strings(description: &str, values: &[&str], nullable: bool) -> Schema {
+        one_of(Type::String, description, values.iter().map(|v| (*v).into()).collect(), nullable)
+    }
+
+    /// An integer among `values` (or `null`, when `nullable`).
+    pub(crate) fn integers(description: &str, values: &[i64], nullable: bool) -> Schema {
+        one_of(Type::Integer, description, values.iter().map(|v| (*v).into()).collect(), nullable)
+    }
+
+    fn one_of(ty: Type, description: &str, mut values: Vec<serde_json::Value>, nullable: bool) -> Schema {
+        let ty = if nullable {
+            values.push(serde_json::Value::Null);
+            SchemaType::from_iter([ty, Type::Null])
+        } else {
+            SchemaType::Type(ty)
+        };
+        ObjectBuilder::new().schema_type(ty).enum_values(Some(values)).description(Some(description)).into()
+    }
+}
