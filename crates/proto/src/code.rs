@@ -27,6 +27,10 @@ pub enum ErrorCode {
     Forbidden,
     /// No such resource or route. HTTP 404.
     NotFound,
+    /// Toss Login: the userKey is not one of the app's linked users. HTTP 404.
+    UserKeyNotFound,
+    /// Toss Login: the token's user no longer exists (left Toss). HTTP 404.
+    UserNotFound,
     /// The route exists but not for this method. HTTP 405.
     MethodNotAllowed,
     /// The resource already exists (an app name in use). HTTP 409.
@@ -62,6 +66,8 @@ impl ErrorCode {
         Self::IpNotAllowed,
         Self::Forbidden,
         Self::NotFound,
+        Self::UserKeyNotFound,
+        Self::UserNotFound,
         Self::MethodNotAllowed,
         Self::AlreadyExists,
         Self::InvalidState,
@@ -86,6 +92,8 @@ impl ErrorCode {
             Self::IpNotAllowed => "IP_NOT_ALLOWED",
             Self::Forbidden => "FORBIDDEN",
             Self::NotFound => "NOT_FOUND",
+            Self::UserKeyNotFound => "USER_KEY_NOT_FOUND",
+            Self::UserNotFound => "USER_NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::AlreadyExists => "ALREADY_EXISTS",
             Self::InvalidState => "INVALID_STATE",
@@ -109,7 +117,7 @@ impl ErrorCode {
             | Self::CertificateExpired
             | Self::Unauthorized => 401,
             Self::IpNotAllowed | Self::Forbidden => 403,
-            Self::NotFound => 404,
+            Self::NotFound | Self::UserKeyNotFound | Self::UserNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::AlreadyExists | Self::InvalidState => 409,
             Self::PayloadTooLarge => 413,

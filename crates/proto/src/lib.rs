@@ -8,6 +8,7 @@
 //!   status, so that the mapping lives in exactly one place;
 //! - [`fieldcrypto`]: the field encryption of Toss identity verification (토스 인증): sessions,
 //!   `sessionKey`s (RSA-OAEP) and AES-256-GCM fields, pinned to the official test vector;
+//! - [`logincrypto`]: the AES-256-GCM fields of Toss Login's `login-me`;
 //! - [`ip`]: the source-IP allowlist syntax of the seeds (CIDRs and `117.52.3.80~87` ranges);
 //! - [`network`]: the seeds' firewall tables: Toss's inbound and outbound addresses and domains.
 
@@ -16,6 +17,7 @@ pub mod code;
 pub mod envelope;
 pub mod fieldcrypto;
 pub mod ip;
+pub mod logincrypto;
 pub mod network;
 
 pub use code::ErrorCode;

@@ -8,6 +8,7 @@
 //! processes share one database.
 
 mod idv;
+mod login;
 mod model;
 mod postgres;
 mod sql;
@@ -16,6 +17,7 @@ mod sqlite;
 pub mod suite;
 
 pub use idv::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim};
+pub use login::{LoginCode, LoginLink, LoginSettings, LoginStore, LoginToken, SandboxUser, TokenKind};
 pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
@@ -47,9 +49,9 @@ impl From<sqlx::Error> for StoreError {
 /// Result of a storage operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// The platform's durable state.
+/// The platform's durable state (Toss Login's part is [`LoginStore`]).
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: LoginStore + Send + Sync + 'static {
     /// Creates an app. [`StoreError::Conflict`] if the name is taken.
     async fn create_app(&self, app: &NewApp) -> Result<App>;
     /// Every app, by name.

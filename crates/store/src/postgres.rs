@@ -42,3 +42,4 @@ impl PgStore {
 }
 
 crate::sql::impl_store!(PgStore);
+crate::login::impl_login_store!(PgStore);

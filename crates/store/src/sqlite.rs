@@ -57,6 +57,7 @@ impl SqliteStore {
 }
 
 crate::sql::impl_store!(SqliteStore);
+crate::login::impl_login_store!(SqliteStore);
 
 #[cfg(test)]
 mod tests {

@@ -10,14 +10,17 @@
 //! - [`console`]: the web console's sign-in.
 //! - [`gateway`]: the gateway's built-in routes (`whoami`, `echo`).
 //! - [`idv`]: identity verification (토스 인증) on the cert listener, as partners call it.
+//! - [`login`]: Toss Login (토스 로그인) on the gateway, and its admin side (sandbox users,
+//!   each app's decryption key, the simulator).
 //!
 //! Every response body is the `success` of an [`crate::Envelope`] except the token endpoint's
-//! (RFC 6749) and the public key in PEM form.
+//! (RFC 6749), Toss Login's `invalid_grant` body, and the public key in PEM form.
 
 pub mod admin;
 pub mod console;
 pub mod gateway;
 pub mod idv;
+pub mod login;
 
 use std::net::SocketAddr;
 
