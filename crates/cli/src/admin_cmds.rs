@@ -14,7 +14,7 @@ use crate::output::{list, opt, table};
 
 /// Finds the admin API: `--server/--token` if given, else the data dir's endpoints.json,
 /// admin-token and ca.pem.
-fn connect(g: &Global) -> anyhow::Result<AdminClient> {
+pub(crate) fn connect(g: &Global) -> anyhow::Result<AdminClient> {
     let dir = g.data_dir();
     let base = match &g.server {
         Some(url) => url.clone(),
@@ -94,6 +94,8 @@ pub(crate) async fn app(g: &Global, cmd: AppCmd) -> anyhow::Result<ExitCode> {
             let app = client.update_app(&name, &patch).await?;
             show_app(&app, json);
         }
+        AppCmd::Show { name, json } => return crate::login_cmds::app_show(g, &name, json).await,
+        AppCmd::Login(args) => return crate::login_cmds::app_login(g, args).await,
     }
     Ok(ExitCode::SUCCESS)
 }

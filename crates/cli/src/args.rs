@@ -58,6 +58,12 @@ pub(crate) enum Command {
     /// Identity verification (토스 인증): clients, transactions, and the user simulator.
     #[command(subcommand)]
     Idv(IdvCmd),
+    /// Sandbox users: the people who log in to apps in the simulator (토스 로그인).
+    #[command(subcommand)]
+    User(crate::login_cmds::UserCmd),
+    /// The Toss-app simulator: act as a user (log in to an app, unlink it).
+    #[command(subcommand)]
+    Sim(crate::login_cmds::SimCmd),
     /// Partner side: send one mTLS request and pretty-print the envelope.
     Call(crate::call::CallArgs),
     /// Partner side: check a certificate, its key, its chain, its expiry and a TLS connection.
@@ -210,6 +216,16 @@ pub(crate) enum AppCmd {
         #[arg(long)]
         json: bool,
     },
+    /// An app with its Toss Login settings and field-decryption key (and AAD).
+    Show {
+        /// App name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change an app's Toss Login settings (test mode, return URL, unlink callback, key).
+    Login(crate::login_cmds::AppLoginArgs),
 }
 
 #[derive(Debug, Subcommand)]

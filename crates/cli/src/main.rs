@@ -12,6 +12,7 @@ mod args;
 mod call;
 mod doctor;
 mod firewall;
+mod login_cmds;
 mod output;
 
 // malloc/free were ~18 % of the instructions of a gateway request with glibc's allocator
@@ -52,6 +53,8 @@ async fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::App(cmd) => admin_cmds::app(&cli.global, cmd).await,
         args::Command::Cert(cmd) => admin_cmds::cert(&cli.global, cmd).await,
         args::Command::Idv(cmd) => admin_cmds::idv(&cli.global, cmd).await,
+        args::Command::User(cmd) => login_cmds::user(&cli.global, cmd).await,
+        args::Command::Sim(cmd) => login_cmds::sim(&cli.global, cmd).await,
         args::Command::Call(a) => call::run(a).await,
         args::Command::Doctor(a) => doctor::run(a).await,
         args::Command::Firewall(a) => firewall::run(a),

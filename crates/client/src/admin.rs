@@ -7,6 +7,10 @@ use intoss_proto::api::admin::{
     IdvClientList, IdvEnv, IdvTransaction, IdvTransactionList, IssueCert, IssuedCert, NewIdvClient,
     NoticeList, PatchApp, RevokeCert, Stats,
 };
+use intoss_proto::api::login::{
+    CreateUser, LinkList, LoginSettings, PatchLoginSettings, SandboxUser, SimLogin, SimLoginCode, SimUnlink,
+    SimUnlinked, UserList,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -182,6 +186,52 @@ impl AdminClient {
         seconds: i64,
     ) -> Result<IdvTransaction, ClientError> {
         self.send(Method::POST, &tx_path(tx_id, "/age"), Some(&AgeTx { seconds })).await
+    }
+
+    // === Toss Login ===
+
+    /// `GET /admin/v1/users`.
+    pub async fn list_users(&self) -> Result<UserList, ClientError> {
+        self.get("/admin/v1/users").await
+    }
+
+    /// `POST /admin/v1/users`.
+    pub async fn create_user(&self, user: &CreateUser) -> Result<SandboxUser, ClientError> {
+        self.send(Method::POST, "/admin/v1/users", Some(user)).await
+    }
+
+    /// `GET /admin/v1/users/{id}`.
+    pub async fn user(&self, id: &str) -> Result<SandboxUser, ClientError> {
+        self.get(&format!("/admin/v1/users/{}", percent_encode(id))).await
+    }
+
+    /// `GET /admin/v1/users/{id}/links`.
+    pub async fn user_links(&self, id: &str) -> Result<LinkList, ClientError> {
+        self.get(&format!("/admin/v1/users/{}/links", percent_encode(id))).await
+    }
+
+    /// `GET /admin/v1/apps/{name}/login`: the app's settings and decryption key.
+    pub async fn login_settings(&self, app: &str) -> Result<LoginSettings, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}/login", percent_encode(app))).await
+    }
+
+    /// `PATCH /admin/v1/apps/{name}/login`.
+    pub async fn update_login_settings(
+        &self,
+        app: &str,
+        patch: &PatchLoginSettings,
+    ) -> Result<LoginSettings, ClientError> {
+        self.send(Method::PATCH, &format!("/admin/v1/apps/{}/login", percent_encode(app)), Some(patch)).await
+    }
+
+    /// `POST /admin/v1/sim/login`: the user logs in to the app; a fresh authorization code.
+    pub async fn sim_login(&self, login: &SimLogin) -> Result<SimLoginCode, ClientError> {
+        self.send(Method::POST, "/admin/v1/sim/login", Some(login)).await
+    }
+
+    /// `POST /admin/v1/sim/unlink`: the user unlinks the app or leaves Toss.
+    pub async fn sim_unlink(&self, unlink: &SimUnlink) -> Result<SimUnlinked, ClientError> {
+        self.send(Method::POST, "/admin/v1/sim/unlink", Some(unlink)).await
     }
 }
 

@@ -8,6 +8,8 @@
 //! - [`PartnerClient`]: the Apps-in-Toss API over mTLS from certificate files that are reloaded
 //!   when they are replaced, with client-side QPM pacing and retries.
 //! - [`idv::IdvClient`]: identity verification (토스 인증) with token caching and field crypto.
+//! - [`login::LoginClient`]: Toss Login (토스 로그인): code exchange, single-flight refresh,
+//!   `login-me` decrypted into a typed user.
 //! - `callback` (feature `callback`): a tower layer admitting inbound callbacks only from
 //!   Toss's addresses.
 //! - `AdminClient` (feature `admin`): the intoss admin API, used by the `intoss` CLI.
@@ -23,6 +25,7 @@ pub mod callback;
 mod http;
 pub mod identity;
 pub mod idv;
+pub mod login;
 pub mod partner;
 pub mod tls;
 
@@ -70,6 +73,10 @@ pub enum ClientError {
     /// The platform answered with a FAIL envelope.
     #[error("{}: {} (HTTP {})", .0.code, .0.reason, .0.status)]
     Api(Box<ApiFailure>),
+    /// Toss Login refused a code or token as expired, used, revoked or another app's
+    /// (`{"error":"invalid_grant"}`, with this HTTP status): the user must log in again.
+    #[error("invalid_grant (HTTP {0}): the code or token is expired, used, revoked or not this app's")]
+    InvalidGrant(u16),
     /// The answer was not an envelope.
     #[error("unexpected response (HTTP {status}): {detail}")]
     Protocol {

@@ -3,6 +3,7 @@
 //! - [`admin`]: apps, certificates, expiry notices, the overview's statistics, `/metrics`;
 //!   authenticated by the admin token or a console session.
 //! - [`admin_idv`]: identity-verification clients, transactions and the user simulator.
+//! - [`admin_login`]: Toss Login's sandbox users, app settings and the simulator's login/unlink.
 //! - [`web`]: the page, sign-in into an HttpOnly session cookie, CSRF protection.
 //! - [`openapi`]: the admin API's OpenAPI document, generated from the handlers and the types.
 //!
@@ -11,6 +12,7 @@
 
 pub mod admin;
 pub mod admin_idv;
+pub mod admin_login;
 pub mod openapi;
 pub mod web;
 
@@ -18,6 +20,7 @@ use std::sync::Arc;
 
 use intoss_core::{IdvAdmin, Registry, RequestStats};
 use intoss_http::BodyLimit;
+use intoss_login::LoginService;
 use intoss_proto::api::Endpoints;
 use subtle::ConstantTimeEq;
 
@@ -30,6 +33,7 @@ pub type MetricsSource = Box<dyn Fn() -> String + Send + Sync>;
 pub struct Console {
     registry: Arc<Registry>,
     idv: Arc<IdvAdmin>,
+    login: Arc<LoginService>,
     stats: Arc<RequestStats>,
     sessions: web::Sessions,
     admin_token_digest: [u8; 32],
@@ -50,6 +54,8 @@ pub struct Parts {
     pub registry: Arc<Registry>,
     /// Identity-verification clients and the simulator.
     pub idv: Arc<IdvAdmin>,
+    /// Toss Login: users, settings, the simulator.
+    pub login: Arc<LoginService>,
     /// The gateway's request statistics (the overview chart).
     pub stats: Arc<RequestStats>,
     /// The listeners' addresses, for the page's snippets.
@@ -67,6 +73,7 @@ impl Console {
             admin_token_digest: digest(admin_token.trim().as_bytes()),
             registry: parts.registry,
             idv: parts.idv,
+            login: parts.login,
             stats: parts.stats,
             sessions: web::Sessions::new(),
             endpoints: parts.endpoints,

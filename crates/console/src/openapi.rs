@@ -18,7 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Required};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
-use crate::{admin, admin_idv};
+use crate::{admin, admin_idv, admin_login};
 
 /// The document as served: pretty-printed JSON, built on first use.
 pub static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
@@ -74,6 +74,14 @@ have 405 `METHOD_NOT_ALLOWED`.";
         admin_idv::complete,
         admin_idv::expire,
         admin_idv::age,
+        admin_login::list_users,
+        admin_login::create_user,
+        admin_login::get_user,
+        admin_login::user_links,
+        admin_login::get_settings,
+        admin_login::patch_settings,
+        admin_login::sim_login,
+        admin_login::sim_unlink,
     ),
     // The schemas of the shared error responses ([`Authenticated`], [`JsonBody`]): schemas
     // named in a handler's own `responses` are collected by themselves, these are not.
@@ -89,7 +97,8 @@ have 405 `METHOD_NOT_ALLOWED`.";
         (name = "certificates", description = "mTLS client certificates (390 days), revocation and expiry warnings"),
         (name = "monitoring", description = "The console's overview and Prometheus metrics"),
         (name = "identity verification", description = "OAuth clients of the cert listener (토스 인증) and their transactions"),
-        (name = "simulator", description = "The user's side of a verification, in place of the Toss app"),
+        (name = "toss login", description = "Sandbox users and each app's Toss Login settings and decryption key (토스 로그인)"),
+        (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks"),
         (name = "meta", description = "This document"),
     )
 )]

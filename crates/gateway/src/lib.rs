@@ -10,6 +10,7 @@
 //! the limiter, the request statistics it records, and the routes. [`tls`] builds the
 //! listener's mTLS config, rebuilt whole when the certificates change.
 
+mod login;
 pub mod proxy;
 pub mod tls;
 pub mod upstream;
@@ -41,6 +42,7 @@ pub struct Gateway {
     upstream: upstream::UpstreamClient,
     max_body_bytes: usize,
     max_staleness: Option<Duration>,
+    login: Option<Arc<intoss_login::LoginService>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -77,7 +79,15 @@ impl Gateway {
             snapshots,
             limiter,
             stats,
+            login: None,
         }
+    }
+
+    /// Serves Toss Login (`/api-partner/v1/apps-in-toss/user/oauth2/...`) with `login`; without
+    /// it those paths go to the proxy routes like any other.
+    pub fn with_login(mut self, login: Arc<intoss_login::LoginService>) -> Self {
+        self.login = Some(login);
+        self
     }
 }
 
@@ -117,7 +127,7 @@ pub const WHOAMI: &str = "/api-partner/v1/whoami";
 pub const ECHO: &str = "/api-partner/v1/echo";
 
 /// Serves one gateway request: admission first (identity, revocation, expiry, allowlist, rate
-/// limit, in that order), then whoami, echo, a proxy route, or 404 — every
+/// limit, in that order), then whoami, echo, Toss Login, a proxy route, or 404 — every
 /// answer of the gateway's own an envelope.
 ///
 /// Dispatched by hand rather than through an axum `Router` with a `from_fn` layer: the router,
@@ -148,9 +158,14 @@ pub async fn handle(p: &Arc<Gateway>, conn: &Conn, req: Request) -> Response {
                 not_allowed(&req, "POST")
             }
         }
-        // Boxed, like `echo`: hyper keeps one allocation of this future's size per connection,
-        // idle or not, and forwarding's state (the upstream exchange) is most of it.
-        _ => Box::pin(proxy::proxy_or_not_found(p, &caller, &conn.info, req)).await,
+        _ => match &p.login {
+            Some(login) if req.uri().path().starts_with(intoss_proto::api::login::BASE) => {
+                Box::pin(login::handle(p, login, &caller, req)).await
+            }
+            // Boxed, like `echo`: hyper keeps one allocation of this future's size per
+            // connection, idle or not, and forwarding's state (the upstream exchange) is most of it.
+            _ => Box::pin(proxy::proxy_or_not_found(p, &caller, &conn.info, req)).await,
+        },
     }
 }
 
@@ -172,7 +187,7 @@ fn without_body(resp: Response) -> Response {
 }
 
 /// 405 for a built-in path with another method, naming the methods it takes.
-fn not_allowed(req: &Request, allow: &'static str) -> Response {
+pub(crate) fn not_allowed(req: &Request, allow: &'static str) -> Response {
     let mut resp = ApiError::method_not_allowed(req.method(), req.uri().path()).into_response();
     resp.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
     resp

@@ -9,6 +9,7 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use intoss_core::CoreError;
+use intoss_login::LoginError;
 use intoss_proto::{Envelope, ErrorCode};
 
 /// A failed request, as the caller will see it: an errorCode (which fixes the HTTP status), a
@@ -85,6 +86,24 @@ impl From<CoreError> for ApiError {
             CoreError::InvalidState(reason) => Self::new(ErrorCode::InvalidState, reason),
             e @ CoreError::NotApplied => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
             CoreError::Unavailable(reason) => Self::new(ErrorCode::ServiceUnavailable, reason),
+            // Logged where it arose.
+            e => Self::new(ErrorCode::InternalError, e.to_string()),
+        }
+    }
+}
+
+impl From<LoginError> for ApiError {
+    /// The envelope of a Toss Login failure. `InvalidGrant` has its own OAuth body (not an
+    /// envelope), written by the gateway; should it reach here it is a refusal without detail.
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Invalid { field, reason } => Self { field, ..Self::invalid(reason) },
+            LoginError::UserKeyNotFound(reason) => Self::new(ErrorCode::UserKeyNotFound, reason),
+            LoginError::UserNotFound(reason) => Self::new(ErrorCode::UserNotFound, reason),
+            LoginError::NotFound(reason) => Self::not_found(reason),
+            LoginError::AlreadyExists(reason) => Self::new(ErrorCode::AlreadyExists, reason),
+            e @ LoginError::InvalidGrant => Self::new(ErrorCode::Unauthorized, e.to_string()),
+            e @ LoginError::Unavailable => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
             // Logged where it arose.
             e => Self::new(ErrorCode::InternalError, e.to_string()),
         }

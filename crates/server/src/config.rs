@@ -37,6 +37,9 @@
 //! request_expiry_secs = 600      # an uncompleted 토스 인증 request expires after this
 //! live_token_ttl_secs = 3600     # access-token lifetime of live clients (test: one year)
 //!
+//! [webhooks]
+//! ca_file = "partner-ca.pem"     # also trust this CA (PEM) for expiry webhooks and unlink callbacks
+//!
 //! [[route]]
 //! prefix = "/api-partner/v1/x/"
 //! upstream = "http://127.0.0.1:7000"
@@ -99,7 +102,15 @@ struct RawConfig {
     #[serde(default)]
     cluster: RawCluster,
     #[serde(default)]
+    webhooks: RawWebhooks,
+    #[serde(default)]
     route: Vec<RawRoute>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhooks {
+    ca_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -216,6 +227,8 @@ pub struct Config {
     /// may have revoked since. `None`: no bound (the default with SQLite, which only this node
     /// writes).
     pub max_staleness: Option<Duration>,
+    /// Extra trust anchors (PEM file) for outbound deliveries: expiry webhooks, unlink callbacks.
+    pub webhook_ca_file: Option<std::path::PathBuf>,
 }
 
 /// Where rate-limit counters live.
@@ -417,6 +430,7 @@ impl RawConfig {
             max_staleness,
             storage,
             idv,
+            webhook_ca_file: self.webhooks.ca_file,
             gateway_addr: addr("listen.gateway", self.listen.gateway, "127.0.0.1:8443")?,
             cert_addr: addr("listen.cert", self.listen.cert, "127.0.0.1:9443")?,
             console_addr: addr("listen.console", self.listen.console, "127.0.0.1:9000")?,

@@ -27,6 +27,7 @@ use intoss_gateway::tls::GatewayTls;
 use intoss_gateway::{Gateway, GatewayService};
 use intoss_http::{Listener, RouterService, Service};
 use intoss_idv::IdvService;
+use intoss_login::{LoginConfig, LoginService};
 use intoss_pki::CertificateAuthority;
 use intoss_ratelimit::MemoryLimiter;
 use intoss_store::{SqliteStore, Store};
@@ -87,11 +88,24 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         simulator_url: format!("https://{}/simulator/", endpoints.console),
         ..config.idv.clone()
     };
+    let login_master = loaded.idv.secret_key.clone();
     let idv = Arc::new(
         IdvService::new(store.clone(), idv_config, loaded.idv)
             .await
             .map_err(|detail| StartError::DataDir { path: "identity-verification keys".into(), detail })?,
     );
+    // Outbound deliveries (expiry webhooks, unlink callbacks): one client.
+    let notifier = webhook_notifier(&config)?;
+    let unlink_sink: Arc<dyn intoss_login::UnlinkSink> = match &notifier {
+        Some(n) => Arc::new(webhook::UnlinkSender(n.clone())),
+        None => Arc::new(intoss_login::NoSink),
+    };
+    let login =
+        Arc::new(LoginService::new(store.clone(), &login_master, LoginConfig::default(), unlink_sink));
+    login
+        .ensure_seed_user(intoss_core::unix_now())
+        .await
+        .map_err(|e| StartError::DataDir { path: "the sandbox's seed user".into(), detail: e.to_string() })?;
     let resolver = Arc::new(DualCertResolver::from_pem(
         &intoss_tls::policy_provider(),
         (&loaded.server_ecdsa.0, loaded.server_ecdsa.1.expose()),
@@ -107,16 +121,19 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
     snapshots.reload().await?;
 
     let stats = Arc::new(RequestStats::default());
-    let gateway = Arc::new(Gateway::new(
-        snapshots.clone(),
-        limiter.shared(),
-        stats.clone(),
-        intoss_gateway::Settings {
-            routes: config.routes.clone(),
-            max_body_bytes: config.max_body_bytes,
-            max_staleness: config.max_staleness,
-        },
-    ));
+    let gateway = Arc::new(
+        Gateway::new(
+            snapshots.clone(),
+            limiter.shared(),
+            stats.clone(),
+            intoss_gateway::Settings {
+                routes: config.routes.clone(),
+                max_body_bytes: config.max_body_bytes,
+                max_staleness: config.max_staleness,
+            },
+        )
+        .with_login(login.clone()),
+    );
     let metrics_limiter = limiter.clone();
     let console_state = Arc::new(intoss_console::Console::new(
         intoss_console::Parts {
@@ -127,6 +144,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
                 config.default_qpm,
             )),
             idv: Arc::new(IdvAdmin::new(store.clone(), idv.clone())),
+            login,
             stats,
             endpoints,
             metrics: Box::new(move || metrics_limiter.metrics()),
@@ -148,7 +166,8 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         listener(console, server_tls, RouterService(intoss_console::router(console_state)), c, "console")
             .serve(rx.clone()),
     );
-    let timers = Timers { snapshots, idv, store: store.clone(), limiter, ca, resolver, dir: dir.clone() };
+    let timers =
+        Timers { snapshots, idv, store: store.clone(), limiter, ca, resolver, dir: dir.clone(), notifier };
     tasks.spawn(timers.run(config, rx));
 
     let json = serde_json::to_string_pretty(&endpoints).unwrap_or_default();
@@ -157,6 +176,28 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         detail: e.to_string(),
     })?;
     Ok(Running { endpoints, shutdown, tasks, store })
+}
+
+/// The delivery client, trusting `[webhooks] ca_file` too. An unreadable or invalid CA file
+/// stops the start; a platform without a TLS client (none of its roots load) runs on and logs.
+fn webhook_notifier(config: &Config) -> Result<Option<webhook::Notifier>, StartError> {
+    let extra = match &config.webhook_ca_file {
+        Some(path) => Some(std::fs::read(path).map_err(|e| StartError::DataDir {
+            path: path.display().to_string(),
+            detail: format!("webhooks.ca_file: {e}"),
+        })?),
+        None => None,
+    };
+    match webhook::Notifier::new(extra.as_deref()) {
+        Ok(n) => Ok(Some(n)),
+        Err(e) if extra.is_some() => {
+            Err(StartError::DataDir { path: "webhooks.ca_file".into(), detail: e.to_string() })
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "no TLS client for webhooks; expiry warnings and unlink callbacks will not be delivered");
+            Ok(None)
+        }
+    }
 }
 
 fn listener<S: Service>(
@@ -263,6 +304,7 @@ struct Timers {
     ca: Arc<CertificateAuthority>,
     resolver: Arc<DualCertResolver>,
     dir: DataDir,
+    notifier: Option<webhook::Notifier>,
 }
 
 impl Timers {
@@ -275,13 +317,6 @@ impl Timers {
         // (and retries a reload that failed after its change was saved).
         let mut reload = tokio::time::interval(config.poll_interval);
         reload.reset();
-        let notifier = match webhook::Notifier::new() {
-            Ok(n) => Some(n),
-            Err(e) => {
-                tracing::error!(error = %e, "no TLS client for expiry webhooks; they will not be delivered");
-                None
-            }
-        };
         let names = Arc::new(config.server_names);
         loop {
             tokio::select! {
@@ -299,7 +334,7 @@ impl Timers {
                         Err(e) => tracing::error!(error = %e, "listener certificate renewal did not finish"),
                     }
                     match expiry::scan(self.store.as_ref(), intoss_core::unix_now()).await {
-                        Ok(warnings) if !warnings.is_empty() => self.notify(&notifier, warnings).await,
+                        Ok(warnings) if !warnings.is_empty() => self.notify(&self.notifier, warnings).await,
                         Ok(_) => {}
                         Err(e) => tracing::error!(error = %e, "expiry scan failed"),
                     }

@@ -1,4 +1,5 @@
-//! Delivery of certificate expiry warnings to an app's `webhook_url`.
+//! Delivery of certificate expiry warnings to an app's `webhook_url`, and of Toss Login's unlink
+//! callbacks to an app's `unlink_url` (same client, same retries).
 //!
 //! Each warning the expiry scan records is POSTed once as JSON to the app's webhook, if it has
 //! one, over HTTPS (public roots, the platform's TLS policy) or plain HTTP:
@@ -23,7 +24,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use intoss_core::expiry::Warning;
+use intoss_login::{UnlinkDelivery, UnlinkSink};
 
 /// Time allowed for one delivery attempt, connect to answer.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -43,10 +47,16 @@ impl std::fmt::Debug for Notifier {
 }
 
 impl Notifier {
-    /// A client trusting the public web PKI (webpki-roots), with the platform's TLS policy.
-    pub fn new() -> Result<Self, rustls::Error> {
+    /// A client trusting the public web PKI (webpki-roots) and `extra_ca` (PEM, from
+    /// `[webhooks] ca_file`: a partner's private CA, or a test's), with the platform's TLS policy.
+    pub fn new(extra_ca: Option<&[u8]>) -> Result<Self, rustls::Error> {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(pem) = extra_ca {
+            for cert in rustls_pemfile_certs(pem)? {
+                roots.add(cert)?;
+            }
+        }
         let tls = rustls::ClientConfig::builder_with_provider(intoss_tls::policy_provider())
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
             .with_root_certificates(roots)
@@ -61,8 +71,6 @@ impl Notifier {
 
     /// Delivers `warning` to `url`, retrying as described above; returns whether it was delivered.
     pub async fn deliver(&self, url: &str, warning: &Warning) -> bool {
-        let host =
-            url.parse::<http::Uri>().ok().and_then(|u| u.host().map(str::to_owned)).unwrap_or_default();
         let body = Bytes::from(
             serde_json::json!({
                 "type": "CERTIFICATE_EXPIRING",
@@ -73,34 +81,101 @@ impl Notifier {
             })
             .to_string(),
         );
+        let request = || {
+            http::Request::post(url)
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .header(http::header::USER_AGENT, USER_AGENT)
+                .body(Full::new(body.clone()))
+        };
+        self.with_retries("expiry warning", &warning.app, url, request).await
+    }
+
+    /// Delivers a Toss Login unlink callback: `GET url?userKey=…&referrer=…` or a POST of
+    /// `{"userKey":…,"referrer":"…"}`, with `Authorization: Basic base64(user:password)` when
+    /// configured; retried as expiry warnings are.
+    pub async fn deliver_unlink(&self, d: &UnlinkDelivery) -> bool {
+        let auth = d.basic_auth.as_ref().map(|a| format!("Basic {}", BASE64.encode(a)));
+        let get_url = {
+            let sep = if d.url.contains('?') { '&' } else { '?' };
+            format!("{}{sep}userKey={}&referrer={}", d.url, d.body.user_key, d.body.referrer)
+        };
+        let body = Bytes::from(serde_json::to_vec(&d.body).unwrap_or_default());
+        let request = || {
+            let builder = if d.method == "GET" {
+                http::Request::get(get_url.as_str())
+            } else {
+                http::Request::post(d.url.as_str()).header(http::header::CONTENT_TYPE, "application/json")
+            };
+            let builder = match &auth {
+                Some(a) => builder.header(http::header::AUTHORIZATION, a.as_str()),
+                None => builder,
+            };
+            let body = if d.method == "GET" { Bytes::new() } else { body.clone() };
+            builder.header(http::header::USER_AGENT, USER_AGENT).body(Full::new(body))
+        };
+        self.with_retries("unlink callback", &d.app, &d.url, request).await
+    }
+
+    /// Sends the request `make` builds until a 2xx, after each of [`RETRY_DELAYS`].
+    async fn with_retries<F>(&self, what: &str, app: &str, url: &str, make: F) -> bool
+    where
+        F: Fn() -> Result<http::Request<Full<Bytes>>, http::Error>,
+    {
+        // URLs often carry a secret in their path: the log names only the host.
+        let host =
+            url.parse::<http::Uri>().ok().and_then(|u| u.host().map(str::to_owned)).unwrap_or_default();
         let mut delays = RETRY_DELAYS.iter();
         loop {
-            let outcome = match tokio::time::timeout(ATTEMPT_TIMEOUT, self.attempt(url, body.clone())).await {
-                Ok(Ok(status)) if status.is_success() => return true,
-                Ok(Ok(status)) => format!("answered {status}"),
-                Ok(Err(e)) => e,
-                Err(_) => format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs()),
+            let outcome = match make() {
+                Err(_) => "the URL is not usable".to_owned(),
+                Ok(req) => match tokio::time::timeout(ATTEMPT_TIMEOUT, self.attempt(req)).await {
+                    Ok(Ok(status)) if status.is_success() => return true,
+                    Ok(Ok(status)) => format!("answered {status}"),
+                    Ok(Err(e)) => e,
+                    Err(_) => format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs()),
+                },
             };
             let Some(delay) = delays.next() else {
-                tracing::warn!(app = %warning.app, serial = %warning.serial, webhook_host = %host, %outcome,
-                    "expiry warning not delivered to the app's webhook; giving up");
+                tracing::warn!(%app, webhook_host = %host, %outcome, "{what} not delivered; giving up");
                 return false;
             };
-            tracing::info!(app = %warning.app, webhook_host = %host, %outcome, "expiry webhook failed; retrying");
+            tracing::info!(%app, webhook_host = %host, %outcome, "{what} delivery failed; retrying");
             tokio::time::sleep(*delay).await;
         }
     }
 
-    async fn attempt(&self, url: &str, body: Bytes) -> Result<http::StatusCode, String> {
-        let req = http::Request::post(url)
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .header(http::header::USER_AGENT, concat!("intoss/", env!("CARGO_PKG_VERSION")))
-            .body(Full::new(body))
-            .map_err(|_| "the webhook URL is not usable".to_owned())?;
+    async fn attempt(&self, req: http::Request<Full<Bytes>>) -> Result<http::StatusCode, String> {
         let resp = self.0.request(req).await.map_err(|e| format!("request failed: {e}"))?;
         let status = resp.status();
         // Read (and drop) the answer so the connection can be reused.
         let _ = resp.into_body().collect().await;
         Ok(status)
+    }
+}
+
+const USER_AGENT: &str = concat!("intoss/", env!("CARGO_PKG_VERSION"));
+
+/// The certificates of a PEM bundle.
+fn rustls_pemfile_certs(
+    pem: &[u8],
+) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, rustls::Error> {
+    use rustls::pki_types::pem::PemObject as _;
+    let certs: Vec<_> = rustls::pki_types::CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<_, _>>()
+        .map_err(|e| rustls::Error::General(format!("webhooks.ca_file: {e}")))?;
+    if certs.is_empty() {
+        return Err(rustls::Error::General("webhooks.ca_file holds no certificate".into()));
+    }
+    Ok(certs)
+}
+
+/// The platform's unlink callbacks, delivered in the background by a [`Notifier`].
+#[derive(Debug, Clone)]
+pub struct UnlinkSender(pub Notifier);
+
+impl UnlinkSink for UnlinkSender {
+    fn deliver(&self, d: UnlinkDelivery) {
+        let notifier = self.0.clone();
+        tokio::spawn(async move { notifier.deliver_unlink(&d).await });
     }
 }
