@@ -15,6 +15,8 @@
 //!   dying mid-response, slowloris clients;
 //! - `interop`: the seed's clients (curl, Python requests, Node https, Java);
 //! - `idv`: identity verification (토스 인증) end to end, with the independent Python client;
+//! - `login`: Toss Login (토스 로그인) with the simulator, the SDK and the Python client, the
+//!   unlink callback;
 //! - `webhook`: expiry warnings delivered to an app's webhook.
 
 #![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
@@ -33,6 +35,7 @@ mod handshake;
 mod idv;
 mod interop;
 mod lifecycle;
+mod login;
 mod mtls;
 mod postgres;
 mod proxy;
