@@ -110,6 +110,12 @@ pub(crate) async fn run(args: CallArgs) -> anyhow::Result<ExitCode> {
             eprintln!("error: HTTP {}: {code}: {reason}", resp.status.as_u16());
             Ok(ExitCode::FAILURE)
         }
+        // The OAuth error body of Toss Login and the token endpoint (`{"error":"invalid_grant"}`).
+        None if parsed.as_ref().and_then(|v| v.get("error")).and_then(Value::as_str).is_some() => {
+            let error = parsed.as_ref().and_then(|v| v["error"].as_str()).unwrap_or_default();
+            eprintln!("error: HTTP {}: {error}", resp.status.as_u16());
+            Ok(ExitCode::FAILURE)
+        }
         None => {
             eprintln!("error: HTTP {}: the answer is not an Apps-in-Toss envelope", resp.status.as_u16());
             Ok(ExitCode::FAILURE)

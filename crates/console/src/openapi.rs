@@ -296,6 +296,12 @@ mod tests {
         ("/admin/v1/idv/transactions/{tx_id}/complete", &["post"]),
         ("/admin/v1/idv/transactions/{tx_id}/expire", &["post"]),
         ("/admin/v1/idv/transactions/{tx_id}/age", &["post"]),
+        ("/admin/v1/users", &["get", "post"]),
+        ("/admin/v1/users/{id}", &["get"]),
+        ("/admin/v1/users/{id}/links", &["get"]),
+        ("/admin/v1/apps/{name}/login", &["get", "patch"]),
+        ("/admin/v1/sim/login", &["post"]),
+        ("/admin/v1/sim/unlink", &["post"]),
     ];
 
     /// Every route of the admin router is in `paths`, with exactly its methods.

@@ -325,6 +325,7 @@ function route() {
   if (parts[0] === 'apps' && parts[1]) return { name: 'app', app: parts[1], section: parts[2] || '' };
   if (parts[0] === 'apps') return { name: 'apps' };
   if (parts[0] === 'idv') return { name: 'idv' };
+  if (parts[0] === 'simulator') return { name: 'toss' };
   return { name: 'overview' };
 }
 function every(ms, fn) {
@@ -369,9 +370,9 @@ function render() {
   if (!main) return;
   setStatus('');
   setNav(r.name === 'app' ? 'apps' : r.name, true);
-  const titles = { overview: '개요', apps: '앱', app: r.app, idv: '토스 인증', sim: '토스 앱 시뮬레이터' };
+  const titles = { overview: '개요', apps: '앱', app: r.app, idv: '토스 인증', sim: '토스 앱 시뮬레이터', toss: '토스 앱 시뮬레이터' };
   document.title = `${titles[r.name] || ''} · intoss 콘솔`;
-  const views = { overview: viewOverview, apps: viewApps, app: viewApp, idv: viewIdv, sim: viewSim };
+  const views = { overview: viewOverview, apps: viewApps, app: viewApp, idv: viewIdv, sim: viewSim, toss: viewToss };
   Promise.resolve()
     .then(() => views[r.name](main, alive, r))
     .catch((e) => {
@@ -580,10 +581,11 @@ async function viewApp(main, alive, r) {
   const path = '/admin/v1/apps/' + enc(appName);
   const tabSettings = h('a', T('tab-settings', { href: `#/apps/${enc(appName)}/settings`, class: 'tab' }), '설정');
   const tabCerts = h('a', T('tab-certs', { href: `#/apps/${enc(appName)}/certs`, class: 'tab' }), 'mTLS 인증서');
+  const tabLogin = h('a', T('tab-login', { href: `#/apps/${enc(appName)}/login`, class: 'tab' }), '토스 로그인');
   main.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/apps' }, '앱'), ' › ', appName),
     h('h1', null, appName),
-    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts));
+    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin));
 
   let app;
   try {
@@ -792,14 +794,296 @@ async function viewApp(main, alive, r) {
       h('div', { class: 'field' }, h('label', { for: 'cert-csr-file' }, '또는 CSR 파일'), csrFile),
       csrErr, h('div', { class: 'actions' }, csrBtn)));
 
-  main.append(settings, certs, usage);
+  const login = loginSection(appName, alive);
+  main.append(settings, certs, login, usage);
   renderNotice();
   renderUsage();
   await refreshCerts();
   if (!alive()) return;
-  const target = r.section === 'certs' ? certs : r.section === 'settings' ? settings : null;
-  (target === certs ? tabCerts : tabSettings).classList.add('active');
+  const target = { certs, settings, login }[r.section] || null;
+  ({ [certs.id]: tabCerts, [login.id]: tabLogin }[target && target.id] || tabSettings).classList.add('active');
   if (target && typeof target.scrollIntoView === 'function') target.scrollIntoView({ block: 'start' });
+}
+
+// ---------- 토스 로그인 (app page section) ----------
+const SCOPES = [
+  ['USER_NAME', '이름'], ['USER_PHONE', '휴대폰 번호'], ['USER_BIRTHDAY', '생년월일'], ['USER_GENDER', '성별'],
+  ['USER_NATIONALITY', '국적'], ['USER_EMAIL', '이메일'], ['USER_CI', 'CI (연계정보)'],
+];
+function loginSection(appName, alive) {
+  const path = `/admin/v1/apps/${enc(appName)}/login`;
+  const keyBox = h('dl', T('login-key', { class: 'kv' }), h('dt', null, '불러오는 중…'));
+  const inp = (id, attrs) => h('input', T(id, Object.assign({ type: 'text', autocomplete: 'off' }, attrs)));
+  const testMode = h('input', T('login-test-mode', { type: 'checkbox' }));
+  const defaultUser = inp('login-default-user', { placeholder: 'kim-toss' });
+  const returnUrl = inp('login-return-url', { placeholder: 'https://partner.example/login/callback' });
+  const unlinkUrl = inp('login-unlink-url', { placeholder: 'https://partner.example/toss/unlink' });
+  const unlinkMethod = h('select', T('login-unlink-method'), h('option', { value: 'POST' }, 'POST (JSON)'), h('option', { value: 'GET' }, 'GET (쿼리)'));
+  const basicAuth = inp('login-basic-auth', { placeholder: '바꿀 때만 입력 (user:password)', autocomplete: 'new-password' });
+  const fields = {
+    default_user: field('기본 사용자 (mock 코드)', defaultUser, '비워 두면 첫 번째 사용자예요.', 'login-error-default_user'),
+    return_url: field('돌아갈 URL', returnUrl, '시뮬레이터 로그인 뒤 ?code=…&referrer=… 를 붙여 보내요.', 'login-error-return_url'),
+    unlink_url: field('연결 끊기 콜백 URL', unlinkUrl, '사용자가 연결을 끊으면 호출돼요. 파트너가 remove API를 부를 때는 보내지 않아요.', 'login-error-unlink_url'),
+    unlink_method: field('콜백 방식', unlinkMethod, null, 'login-error-unlink_method'),
+    unlink_basic_auth: field('Basic Auth', basicAuth, null, 'login-error-unlink_basic_auth'),
+  };
+  const formErr = h('p', T('login-save-error', { class: 'field-error', role: 'alert' }));
+  const save = h('button', T('login-save', { type: 'submit', class: 'primary' }), '저장');
+  const rotate = h('button', T('login-rotate', { type: 'button', class: 'danger' }), '복호화 키 교체');
+  const show = (l) => {
+    keyBox.replaceChildren(
+      h('dt', null, '복호화 키 (AES-256, base64)'), h('dd', null, h('code', T('login-decryption-key'), l.decryption_key), copyButton(() => l.decryption_key, '키 복사')),
+      h('dt', null, 'AAD'), h('dd', null, h('code', T('login-aad'), l.aad), copyButton(() => l.aad, 'AAD 복사')),
+      h('dt', null, '콜백 Basic Auth'), h('dd', T('login-basic-auth-set'), l.unlink_basic_auth_set ? '설정됨' : '없음'));
+    testMode.checked = !!l.test_mode;
+    defaultUser.value = l.default_user || '';
+    returnUrl.value = l.return_url || '';
+    unlinkUrl.value = l.unlink_url || '';
+    unlinkMethod.value = l.unlink_method || 'POST';
+    basicAuth.value = '';
+  };
+  const form = h('form', { class: 'card', id: 'section-login', method: 'post', action: '/' },
+    h('div', { class: 'card-head' }, h('h2', null, '토스 로그인'), rotate),
+    h('p', { class: 'hint' }, 'login-me 응답의 개인정보는 이 키와 AAD로 AES-256-GCM 복호화해요 (base64(IV 12바이트 || 암호문 || 태그)).'),
+    keyBox,
+    h('div', { class: 'field' }, h('label', { for: 'login-test-mode' }, testMode, ' 테스트 모드: mock-auth-<uuid> 코드(referrer SANDBOX)를 받아요')),
+    Object.values(fields).map((f) => f.row), formErr, h('div', { class: 'actions' }, save));
+  const load = async () => {
+    try {
+      const l = await api('GET', path);
+      if (alive()) show(l);
+    } catch (e) {
+      if (alive()) showErr(e);
+    }
+  };
+  const patch = async (body, btn, message) => {
+    clearFieldErrors(fields, formErr);
+    btn.disabled = true;
+    try {
+      const l = await api('PATCH', path, body);
+      if (!alive()) return;
+      show(l);
+      setStatus(message, 'ok');
+    } catch (e) {
+      if (alive()) applyFieldError(e, fields, formErr);
+    } finally {
+      btn.disabled = false;
+    }
+  };
+  const orNull = (v) => (v.trim() ? v.trim() : null);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const body = {
+      test_mode: testMode.checked,
+      default_user: orNull(defaultUser.value),
+      return_url: orNull(returnUrl.value),
+      unlink_url: orNull(unlinkUrl.value),
+      unlink_method: unlinkMethod.value,
+    };
+    if (basicAuth.value.trim()) body.unlink_basic_auth = basicAuth.value.trim();
+    patch(body, save, '토스 로그인 설정을 저장했어요.');
+  });
+  rotate.addEventListener('click', async () => {
+    if (await confirmDialog('복호화 키를 교체할까요? 이전 키로는 새 응답을 복호화할 수 없어요.', '교체')) {
+      patch({ rotate_key: true }, rotate, '새 복호화 키를 만들었어요.');
+    }
+  });
+  load();
+  return form;
+}
+
+// ---------- 토스 앱 시뮬레이터 ----------
+const UNLINK_LABEL = { UNLINK: '연결 끊기', WITHDRAWAL_TERMS: '약관 동의 철회', WITHDRAWAL_TOSS: '토스 탈퇴' };
+async function viewToss(main, alive) {
+  const userSel = h('select', T('toss-user'));
+  const appSel = h('select', T('toss-app'));
+  const checks = SCOPES.map(([scope, label]) => {
+    const box = h('input', T(`toss-scope-${scope}`, { type: 'checkbox', value: scope }));
+    if (scope === 'USER_NAME' || scope === 'USER_PHONE') box.checked = true;
+    return h('label', { class: 'check' }, box, ` ${label}`);
+  });
+  const loginBtn = h('button', T('toss-login', { type: 'button', class: 'primary' }), '토스로 로그인');
+  const result = h('div', T('toss-result', { class: 'sim-result', hidden: true }));
+  const loginErr = h('p', T('toss-error', { class: 'field-error', role: 'alert' }));
+  const links = h('div', T('toss-links'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const leaveBtn = h('button', T('toss-leave', { type: 'button', class: 'danger' }), '토스 탈퇴 (WITHDRAWAL_TOSS)');
+  const idvList = h('div', T('toss-idv'), h('p', { class: 'muted' }, '불러오는 중…'));
+
+  // New user.
+  const inp = (id, attrs) => h('input', T(id, Object.assign({ type: 'text', autocomplete: 'off' }, attrs)));
+  const nu = {
+    name: inp('toss-new-name', { placeholder: '이토스' }),
+    phone: inp('toss-new-phone', { placeholder: '01012345678', inputmode: 'numeric', maxlength: 11 }),
+    birthday: inp('toss-new-birthday', { placeholder: '19900101', inputmode: 'numeric', maxlength: 8 }),
+    gender: h('select', T('toss-new-gender'), h('option', { value: 'FEMALE' }, 'FEMALE (여성)'), h('option', { value: 'MALE' }, 'MALE (남성)')),
+    nationality: h('select', T('toss-new-nationality'), h('option', { value: 'LOCAL' }, 'LOCAL (내국인)'), h('option', { value: 'FOREIGNER' }, 'FOREIGNER (외국인)')),
+    email: inp('toss-new-email', { placeholder: 'lee@example.com', inputmode: 'email' }),
+  };
+  const nuFields = {
+    name: field('이름', nu.name, null, 'toss-new-error-name'),
+    phone: field('휴대폰 번호', nu.phone, null, 'toss-new-error-phone'),
+    birthday: field('생년월일 (YYYYMMDD)', nu.birthday, null, 'toss-new-error-birthday'),
+    gender: field('성별', nu.gender, null, 'toss-new-error-gender'),
+    nationality: field('국적', nu.nationality, null, 'toss-new-error-nationality'),
+    email: field('이메일 (선택)', nu.email, null, 'toss-new-error-email'),
+  };
+  const nuErr = h('p', T('toss-new-error', { class: 'field-error', role: 'alert' }));
+  const nuSubmit = h('button', T('toss-new-submit', { type: 'submit', class: 'primary' }), '사용자 추가');
+  const nuForm = h('form', T('toss-new-form', { class: 'sim-form', method: 'post', action: '/' }),
+    h('h3', null, '새 사용자'), Object.values(nuFields).map((f) => f.row), nuErr, h('div', { class: 'actions' }, nuSubmit));
+
+  main.append(h('h1', null, '토스 앱 시뮬레이터'),
+    h('p', { class: 'hint' }, '토스 앱 대신 사용자로 행동해요: 앱에 로그인해 인가 코드를 받고, 연결을 끊고, 본인확인 요청을 처리해요.'),
+    h('div', { class: 'sim-wrap' },
+      h('div', { class: 'phone' },
+        h('div', { class: 'phone-bar' }, h('span', null, '토스')),
+        h('div', { class: 'phone-body' },
+          h('div', { class: 'field' }, h('label', { for: 'toss-user' }, '사용자'), userSel),
+          h('div', { class: 'field' }, h('label', { for: 'toss-app' }, '로그인할 앱'), appSel),
+          h('fieldset', { class: 'checks' }, h('legend', null, '동의 항목'), checks),
+          loginBtn, loginErr, result,
+          h('h3', null, '연결된 앱'), links, leaveBtn,
+          h('h3', null, '본인확인 요청 (토스 인증)'), idvList))),
+    h('section', { class: 'card' }, nuForm));
+
+  let users = [];
+  const current = () => users.find((u) => u.id === userSel.value);
+  const loadUsers = async (select) => {
+    const r = await api('GET', '/admin/v1/users');
+    if (!alive()) return;
+    users = r.users || [];
+    const keep = select || userSel.value;
+    userSel.replaceChildren(...users.map((u) => h('option', { value: u.id }, `${u.name} (${u.id})${u.withdrawn_at ? ' · 탈퇴' : ''}`)));
+    if (keep && users.some((u) => u.id === keep)) userSel.value = keep;
+  };
+  const loadApps = async () => {
+    const r = await api('GET', '/admin/v1/apps');
+    if (!alive()) return;
+    const apps = r.apps || [];
+    appSel.replaceChildren(...apps.map((a) => h('option', { value: a.name }, a.name)));
+    loginBtn.disabled = apps.length === 0;
+    if (!apps.length) loginErr.textContent = '먼저 앱을 만들어 주세요.';
+  };
+  const unlink = async (app, reason, btn) => {
+    const u = current();
+    if (!u) return;
+    if (btn) btn.disabled = true;
+    try {
+      const r = await api('POST', '/admin/v1/sim/unlink', app ? { app, user: u.id, reason } : { user: u.id, reason });
+      if (!alive()) return;
+      const told = (r.unlinked || []).map((x) => `${x.app}${x.callback ? ' (콜백 보냄)' : ''}`).join(', ');
+      setStatus(`${UNLINK_LABEL[reason]}: ${told || '연결된 앱 없음'}`, 'ok');
+      await loadUsers();
+      await loadLinks();
+    } catch (e) {
+      if (alive()) showErr(e);
+    } finally {
+      if (btn) btn.disabled = false;
+    }
+  };
+  const loadLinks = async () => {
+    const u = current();
+    if (!u) {
+      links.replaceChildren(h('p', { class: 'empty' }, '사용자가 없어요.'));
+      return;
+    }
+    leaveBtn.disabled = !!u.withdrawn_at;
+    loginBtn.disabled = !!u.withdrawn_at || !appSel.value;
+    const r = await api('GET', `/admin/v1/users/${enc(u.id)}/links`);
+    if (!alive()) return;
+    const live = (r.links || []).filter((l) => !l.unlinked_at);
+    if (!live.length) {
+      links.replaceChildren(h('p', T('toss-links-empty', { class: 'empty' }), '연결된 앱이 없어요.'));
+      return;
+    }
+    links.replaceChildren(h('ul', { class: 'plain' }, live.map((l) => h('li', T(`toss-link-${l.app}`, { class: 'sim-link' }),
+      h('p', null, h('strong', null, l.app), ' · userKey ', h('span', { class: 'mono' }, String(l.user_key))),
+      h('p', { class: 'hint' }, (l.scopes || []).join(', ') || '동의 항목 없음'),
+      h('div', { class: 'inline' },
+        h('button', T(`toss-unlink-${l.app}`, { type: 'button' }), '연결 끊기'),
+        h('button', T(`toss-withdraw-${l.app}`, { type: 'button', class: 'link' }), '약관 동의 철회'))))));
+    for (const l of live) {
+      $(`toss-unlink-${l.app}`).addEventListener('click', (ev) => unlink(l.app, 'UNLINK', ev.currentTarget));
+      $(`toss-withdraw-${l.app}`).addEventListener('click', (ev) => unlink(l.app, 'WITHDRAWAL_TERMS', ev.currentTarget));
+    }
+  };
+  const loadIdv = async () => {
+    const r = await api('GET', '/admin/v1/idv/transactions');
+    if (!alive()) return;
+    const open = (r.transactions || []).filter((t) => t.status === 'REQUESTED' || t.status === 'IN_PROGRESS');
+    idvList.replaceChildren(open.length
+      ? h('ul', { class: 'plain' }, open.map((t) => h('li', null,
+        h('a', T(`toss-idv-${t.tx_id}`, { href: `/simulator/${enc(t.tx_id)}` }), `${t.app || '?'} · ${TX_TYPE[t.request_type] || t.request_type}`), ' ', txBadge(t.status))))
+      : h('p', { class: 'empty' }, '기다리는 요청이 없어요.'));
+  };
+
+  loginBtn.addEventListener('click', async () => {
+    loginErr.textContent = '';
+    const u = current();
+    if (!u) return;
+    const scopes = SCOPES.map(([sc]) => sc).filter((sc) => $(`toss-scope-${sc}`).checked);
+    loginBtn.disabled = true;
+    try {
+      const c = await api('POST', '/admin/v1/sim/login', { app: appSel.value, user: u.id, scopes });
+      if (!alive()) return;
+      result.hidden = false;
+      result.replaceChildren(...[
+        h('p', { class: 'sim-title' }, h('strong', null, appSel.value), '에 로그인했어요'),
+        h('dl', { class: 'kv' },
+          h('dt', null, '인가 코드'), h('dd', null, h('code', T('toss-code'), c.authorization_code), copyButton(() => c.authorization_code, '코드 복사')),
+          h('dt', null, 'referrer'), h('dd', T('toss-referrer', { class: 'mono' }), c.referrer),
+          h('dt', null, 'userKey'), h('dd', T('toss-user-key', { class: 'mono' }), String(c.user_key)),
+          h('dt', null, '유효 시간'), h('dd', null, `${Math.round(c.expires_in / 60)}분 (한 번만 쓸 수 있어요)`)),
+        c.return_url ? h('p', null, h('a', T('toss-return-link', { href: c.return_url, rel: 'noopener' }), '앱으로 돌아가기 →')) : null,
+      ].filter(Boolean));
+      setStatus('인가 코드를 받았어요. 파트너 서버가 generate-token으로 교환해요.', 'ok');
+      await loadLinks();
+    } catch (e) {
+      if (alive()) loginErr.textContent = errText(e);
+    } finally {
+      loginBtn.disabled = false;
+    }
+  });
+  leaveBtn.addEventListener('click', async () => {
+    const u = current();
+    if (u && await confirmDialog(`${u.name}이(가) 토스를 탈퇴할까요? 연결된 모든 앱에 WITHDRAWAL_TOSS 콜백이 가요.`, '탈퇴')) {
+      unlink(null, 'WITHDRAWAL_TOSS', leaveBtn);
+    }
+  });
+  userSel.addEventListener('change', () => {
+    result.hidden = true;
+    loadLinks().catch(showErr);
+  });
+  nuForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(nuFields, nuErr);
+    const body = {
+      name: nu.name.value.trim(),
+      phone: nu.phone.value.replace(/\D/g, ''),
+      birthday: nu.birthday.value.replace(/\D/g, ''),
+      gender: nu.gender.value,
+      nationality: nu.nationality.value,
+    };
+    if (nu.email.value.trim()) body.email = nu.email.value.trim();
+    nuSubmit.disabled = true;
+    try {
+      const u = await api('POST', '/admin/v1/users', body);
+      if (!alive()) return;
+      for (const i of [nu.name, nu.phone, nu.birthday, nu.email]) i.value = '';
+      setStatus(`사용자 ${u.name} (${u.id})을(를) 추가했어요.`, 'ok');
+      await loadUsers(u.id);
+      await loadLinks();
+    } catch (e) {
+      if (alive()) applyFieldError(e, nuFields, nuErr);
+    } finally {
+      nuSubmit.disabled = false;
+    }
+  });
+
+  await Promise.all([loadUsers(), loadApps()]);
+  await loadLinks();
+  await loadIdv();
+  every(3000, () => loadIdv().catch(() => {}));
 }
 
 // ---------- 토스 인증 ----------
@@ -915,7 +1199,7 @@ async function viewIdv(main, alive) {
 // ---------- 시뮬레이터 ----------
 async function viewSim(main, alive, r) {
   const txPath = '/admin/v1/idv/transactions/' + enc(r.tx);
-  setNav('idv', true);
+  setNav('toss', true);
   const info = h('div', { class: 'sim-info' }, h('p', { class: 'muted' }, '불러오는 중…'));
   const simErr = h('p', T('sim-error', { class: 'field-error', role: 'alert' }));
   const openBtn = h('button', T('sim-open', { type: 'button' }), '앱 열기');
@@ -1051,7 +1335,7 @@ async function viewSim(main, alive, r) {
         h('div', { class: 'sim-actions' }, openBtn, completeBtn, otherBtn, expireBtn),
         otherForm,
         h('p', { class: 'hint' }, '테스트 클라이언트(client_id가 test_로 시작)의 요청은 서버가 항상 가상 인물 김토스로 인증해요.'))),
-    h('p', { class: 'center' }, h('a', { href: '/#/idv' }, '← 토스 인증 요청 목록'))));
+    h('p', { class: 'center' }, h('a', { href: '/#/simulator' }, '← 시뮬레이터'), ' · ', h('a', { href: '/#/idv' }, '토스 인증 요청 목록'))));
   await load();
   every(3000, load);
 }

@@ -410,6 +410,107 @@ async function main() {
   await noErrorStatus(page);
   await shot(page, 'overview-traffic.png');
 
+  // 7b. Toss Login: the app's key on its page, the Toss-app simulator (a new user, a login with
+  // chosen consents, an unlink), the code exchanged and login-me decrypted outside the browser.
+  begin('the Toss Login key on the app page');
+  await page.goto(`${CONSOLE_URL}/#/apps/${APP}/login`);
+  const keyEl = page.locator(tid('login-decryption-key'));
+  await keyEl.waitFor();
+  const decKey = (await keyEl.textContent()).trim();
+  const aad = (await page.locator(tid('login-aad')).textContent()).trim();
+  check(Buffer.from(decKey, 'base64').length === 32, `the decryption key is base64 of 32 bytes: ${decKey}`);
+  check(/^TOSS-[0-9A-F]{12}$/.test(aad), `the AAD: ${aad}`);
+  check(await page.locator(tid('tab-login')).evaluate((el) => el.classList.contains('active')), 'the 토스 로그인 tab is active');
+  const refusedUrl = expectRefusal(400, `/admin/v1/apps/${APP}/login`);
+  await page.locator(tid('login-unlink-url')).fill('ftp://partner.example/unlink');
+  await page.locator(tid('login-save')).click();
+  await page.locator(tid('login-error-unlink_url'), { hasText: 'http(s)' }).waitFor();
+  await page.locator(tid('login-unlink-url')).fill('https://partner.example/toss/unlink');
+  await page.locator(tid('login-basic-auth')).fill('toss:s3cret');
+  await page.locator(tid('login-save')).click();
+  await page.locator('#status-line', { hasText: '토스 로그인 설정을 저장했어요.' }).waitFor();
+  check((await page.locator(tid('login-basic-auth-set')).textContent()) === '설정됨', 'the Basic Auth shows as set');
+  check((await page.locator(tid('login-basic-auth')).inputValue()) === '', 'the Basic Auth value is not shown back');
+  check(!(await page.content()).includes('s3cret'), 'the Basic Auth value is nowhere on the page');
+  await shot(page, 'app-login.png');
+
+  begin('the simulator: a new user');
+  await page.locator(tid('nav-sim')).click();
+  await page.locator(tid('toss-user')).locator('option[value="kim-toss"]').waitFor({ state: 'attached' });
+  const refusedUser = expectRefusal(400, '/admin/v1/users');
+  await page.locator(tid('toss-new-name')).fill('이토스');
+  await page.locator(tid('toss-new-phone')).fill('123');
+  await page.locator(tid('toss-new-birthday')).fill('20000101');
+  await page.locator(tid('toss-new-gender')).selectOption('MALE');
+  await page.locator(tid('toss-new-submit')).click();
+  await page.locator(tid('toss-new-error-phone'), { hasText: 'phone' }).waitFor();
+  await page.locator(tid('toss-new-phone')).fill('01099998888');
+  await page.locator(tid('toss-new-submit')).click();
+  await page.locator('#status-line', { hasText: '이토스' }).waitFor();
+  const newUser = await page.locator(tid('toss-user')).inputValue();
+  check(/^u-[0-9a-f]{10}$/.test(newUser), `the new user is selected: ${newUser}`);
+
+  begin('the simulator: log in with chosen consents');
+  await page.locator(tid('toss-app')).selectOption(APP);
+  check(await page.locator(tid('toss-scope-USER_NAME')).isChecked(), 'USER_NAME is checked by default');
+  await page.locator(tid('toss-scope-USER_BIRTHDAY')).check();
+  await page.locator(tid('toss-scope-USER_PHONE')).uncheck();
+  await page.locator(tid('toss-login')).click();
+  const codeEl = page.locator(tid('toss-code'));
+  await codeEl.waitFor();
+  const authCode = (await codeEl.textContent()).trim();
+  check(authCode.length >= 40, `the authorization code: ${authCode}`);
+  check((await page.locator(tid('toss-referrer')).textContent()) === 'DEFAULT', 'referrer DEFAULT');
+  const userKey = Number(await page.locator(tid('toss-user-key')).textContent());
+  check(userKey > 0, `the userKey: ${userKey}`);
+  await page.locator(tid(`toss-link-${APP}`)).waitFor();
+  check((await page.locator(tid(`toss-link-${APP}`)).textContent()).includes('USER_BIRTHDAY'), 'the link lists the consents');
+  await noErrorStatus(page);
+  await shot(page, 'toss-simulator.png');
+
+  begin('the code exchanged through the gateway, login-me decrypted');
+  const admin = (p, body) => post(`${CONSOLE_URL}${p}`, JSON.stringify(body), { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` });
+  const issued = await admin(`/admin/v1/apps/${APP}/certs`, { key_type: 'p256' });
+  check(issued.status === 201, `a certificate for the gateway calls: ${issued.status} ${issued.text}`);
+  const loginDir = path.join(ISSUED, 'login');
+  fs.mkdirSync(loginDir, { recursive: true });
+  fs.writeFileSync(path.join(loginDir, 'client-cert.pem'), issued.json.success.cert_pem);
+  fs.writeFileSync(path.join(loginDir, 'client-key.pem'), issued.json.success.key_pem, { mode: 0o600 });
+  const gw = (route, args) => {
+    const out = execFileSync('curl', ['-sS', '--max-time', '10', '--cacert', CA_PEM,
+      '--cert', path.join(loginDir, 'client-cert.pem'), '--key', path.join(loginDir, 'client-key.pem'),
+      '-w', '\n%{http_code}', ...args, `https://${GATEWAY}/api-partner/v1/apps-in-toss/user/oauth2/${route}`], { encoding: 'utf8' });
+    const i = out.lastIndexOf('\n');
+    return { status: Number(out.slice(i + 1)), json: JSON.parse(out.slice(0, i)) };
+  };
+  const loginTok = gw('generate-token', ['-H', 'Content-Type: application/json', '-d', JSON.stringify({ authorizationCode: authCode, referrer: 'DEFAULT' })]);
+  check(loginTok.status === 200 && loginTok.json.resultType === 'SUCCESS', `generate-token: ${JSON.stringify(loginTok)}`);
+  const bearer = ['-H', `Authorization: Bearer ${loginTok.json.success.accessToken}`];
+  const me = gw('login-me', bearer);
+  check(me.status === 200, `login-me: ${JSON.stringify(me)}`);
+  const open = (field) => {
+    const buf = Buffer.from(field, 'base64');
+    const d = crypto.createDecipheriv('aes-256-gcm', Buffer.from(decKey, 'base64'), buf.subarray(0, 12));
+    d.setAAD(Buffer.from(aad));
+    d.setAuthTag(buf.subarray(buf.length - 16));
+    return Buffer.concat([d.update(buf.subarray(12, buf.length - 16)), d.final()]).toString('utf8');
+  };
+  check(open(me.json.success.name) === '이토스', 'the name decrypts with the key shown on the app page');
+  check(open(me.json.success.birthday) === '20000101', 'the birthday decrypts');
+  check(me.json.success.phone === null && me.json.success.di === null, 'no phone without consent; di is null');
+  check(me.json.success.userKey === userKey, 'the userKey the simulator showed');
+
+  begin('the simulator: unlink');
+  await page.locator(tid(`toss-unlink-${APP}`)).click();
+  await page.locator(tid('toss-links-empty')).waitFor();
+  await page.locator('#status-line', { hasText: '연결 끊기' }).waitFor();
+  const afterUnlink = gw('login-me', bearer);
+  check(afterUnlink.status === 401 && afterUnlink.json.error === 'invalid_grant', `login-me after the unlink: ${JSON.stringify(afterUnlink)}`);
+  await shot(page, 'toss-unlinked.png');
+  for (const e of [refusedUrl, refusedUser]) {
+    if (e.seen === 0) log(`  (Chromium logged no line for the expected ${e.status} on ${e.path})`);
+  }
+
   // 8. Sign out (from a page without a refresh timer).
   begin('sign out');
   await page.locator(tid('nav-apps')).click();

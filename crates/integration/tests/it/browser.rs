@@ -1,7 +1,9 @@
 //! The web console in a real browser: headless Chromium driven by Playwright
 //! (`tests/browser/console.mjs`) signs in, creates an app, issues and revokes a certificate
 //! (checked with curl against the gateway), changes the QPM, creates an identity-verification
-//! client and completes a request in the simulator page, then signs out. Screenshots of every
+//! client and completes a request in the simulator page, reads an app's Toss Login key, logs a
+//! new sandbox user in to the app in the Toss-app simulator (the code exchanged and login-me
+//! decrypted with curl and node), unlinks it, then signs out. Screenshots of every
 //! page go to `<target>/browser-artifacts/`.
 //!
 //! Needs node, `/usr/bin/chromium` (Debian's `chromium`) and `npm ci` in `tests/browser`;
