@@ -204,3 +204,137 @@ pub async fn deleted_clients_are_not_listed(s: &dyn Store) {
     assert!(s.list_idv_clients(None).await.unwrap().is_empty());
     assert!(matches!(s.delete_idv_client("c1", 6).await, Err(StoreError::NotFound(_))));
 }
+
+// === Toss Login ===
+
+fn user(id: &str) -> crate::SandboxUser {
+    crate::SandboxUser {
+        user_id: id.into(),
+        name: "김토스".into(),
+        phone: "01012345678".into(),
+        birthday: "19930324".into(),
+        gender: "FEMALE".into(),
+        nationality: "LOCAL".into(),
+        email: None,
+        ci: "CI".into(),
+        created_at: 1,
+        withdrawn_at: None,
+    }
+}
+
+fn token(hash: &str, kind: crate::TokenKind, app: &str, expires_at: i64) -> crate::LoginToken {
+    crate::LoginToken {
+        token_hash: hash.into(),
+        kind,
+        app_name: app.into(),
+        user_id: "u".into(),
+        created_at: 10,
+        expires_at,
+    }
+}
+
+fn code(hash: &str, app: &str) -> crate::LoginCode {
+    crate::LoginCode {
+        code_hash: hash.into(),
+        app_name: app.into(),
+        user_id: "u".into(),
+        referrer: "DEFAULT".into(),
+        created_at: 10,
+        expires_at: 610,
+    }
+}
+
+pub async fn login_users_settings_and_links(s: &dyn Store) {
+    use crate::{LoginSettings, LoginStore};
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_app(&new_app("b")).await.unwrap();
+    s.create_user(&user("u")).await.unwrap();
+    assert!(matches!(s.create_user(&user("u")).await, Err(StoreError::Conflict(_))));
+    assert_eq!(s.list_users().await.unwrap().len(), 1);
+    assert!(s.withdraw_user("u", 5).await.unwrap());
+    assert!(!s.withdraw_user("u", 6).await.unwrap(), "withdrawn once");
+    assert_eq!(s.user("u").await.unwrap().unwrap().withdrawn_at, Some(5));
+    s.create_user(&user("v")).await.unwrap();
+
+    assert_eq!(s.login_settings("a").await.unwrap(), None);
+    let mut settings = LoginSettings::defaults("a");
+    settings.test_mode = true;
+    settings.unlink_url = Some("https://x".into());
+    s.put_login_settings(&settings).await.unwrap();
+    settings.key_generation = 2;
+    s.put_login_settings(&settings).await.unwrap();
+    assert_eq!(s.login_settings("a").await.unwrap(), Some(settings));
+    assert!(matches!(
+        s.put_login_settings(&LoginSettings::defaults("ghost")).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    let scopes = vec!["USER_NAME".to_owned()];
+    let l = s.link("a", "u", 111, &scopes, &[], 10).await.unwrap();
+    assert_eq!((l.user_key, l.unlinked_at), (111, None));
+    // The same key in another app is fine; in the same app for someone else, a conflict.
+    s.link("b", "v", 111, &scopes, &[], 10).await.unwrap();
+    assert!(matches!(s.link("a", "v", 111, &scopes, &[], 10).await, Err(StoreError::Conflict(_))));
+    assert_eq!(s.link_by_key("a", 111).await.unwrap().unwrap().user_id, "u");
+    assert_eq!(s.link_by_key("b", 111).await.unwrap().unwrap().user_id, "v");
+
+    s.insert_tokens(&[token("t1", crate::TokenKind::Access, "a", 100)]).await.unwrap();
+    s.insert_code(&code("c1", "a")).await.unwrap();
+    assert!(s.unlink("a", "u", 20, true).await.unwrap());
+    assert!(!s.unlink("a", "u", 21, true).await.unwrap(), "unlinked once");
+    assert_eq!(s.live_token("t1", crate::TokenKind::Access, "a", 30).await.unwrap(), None, "tokens revoked");
+    assert_eq!(s.use_code("c1", "a", 30).await.unwrap(), None, "codes ended");
+    // A new login keeps the key and ends the unlink.
+    let again = s.link("a", "u", 111, &[], &["t".to_owned()], 40).await.unwrap();
+    assert_eq!((again.user_key, again.unlinked_at, again.agreed_terms), (111, None, vec!["t".to_owned()]));
+    assert_eq!(s.list_links(None, Some("u")).await.unwrap().len(), 1);
+    assert_eq!(s.list_links(Some("b"), None).await.unwrap().len(), 1);
+    // Unlinking without revoking keeps the tokens live (a user who left Toss).
+    s.insert_tokens(&[token("t2", crate::TokenKind::Access, "a", 100)]).await.unwrap();
+    assert!(s.unlink("a", "u", 50, false).await.unwrap());
+    assert!(s.live_token("t2", crate::TokenKind::Access, "a", 60).await.unwrap().is_some());
+}
+
+pub async fn login_codes_and_tokens_are_compare_and_set(s: &dyn Store) {
+    use crate::{LoginStore, TokenKind};
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_app(&new_app("b")).await.unwrap();
+    s.create_user(&user("u")).await.unwrap();
+    s.insert_code(&code("c", "a")).await.unwrap();
+    assert!(matches!(s.insert_code(&code("c", "a")).await, Err(StoreError::Conflict(_))));
+    assert_eq!(s.use_code("c", "b", 20).await.unwrap(), None, "another app's code");
+    assert_eq!(s.use_code("c", "a", 610).await.unwrap(), None, "expired");
+    assert!(s.use_code("c", "a", 609).await.unwrap().is_some());
+    assert_eq!(s.use_code("c", "a", 609).await.unwrap(), None, "used");
+
+    s.insert_tokens(&[token("r", TokenKind::Refresh, "a", 1000), token("x", TokenKind::Access, "a", 100)])
+        .await
+        .unwrap();
+    assert!(s.live_token("x", TokenKind::Access, "a", 99).await.unwrap().is_some());
+    assert_eq!(s.live_token("x", TokenKind::Access, "a", 100).await.unwrap(), None, "expired");
+    assert_eq!(s.live_token("x", TokenKind::Refresh, "a", 50).await.unwrap(), None, "wrong kind");
+    assert_eq!(s.live_token("x", TokenKind::Access, "b", 50).await.unwrap(), None, "another app's");
+    let new = [token("r2", TokenKind::Refresh, "a", 2000), token("x2", TokenKind::Access, "a", 200)];
+    assert_eq!(s.rotate_refresh("r", "b", 50, &new).await.unwrap(), None, "another app's");
+    assert!(s.rotate_refresh("r", "a", 50, &new).await.unwrap().is_some());
+    assert_eq!(s.rotate_refresh("r", "a", 51, &new).await.unwrap(), None, "rotated once");
+    assert!(s.live_token("r2", TokenKind::Refresh, "a", 52).await.unwrap().is_some());
+}
+
+/// Fifty concurrent uses of one code: exactly one gets it.
+pub async fn exactly_one_of_fifty_concurrent_code_uses_succeeds(s: Arc<dyn Store>) {
+    use crate::LoginStore;
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_user(&user("u")).await.unwrap();
+    s.insert_code(&code("c", "a")).await.unwrap();
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move { s.use_code("c", "a", 20).await.unwrap().is_some() }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        won += usize::from(t.await.unwrap());
+    }
+    assert_eq!(won, 1);
+}

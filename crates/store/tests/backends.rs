@@ -49,6 +49,25 @@ both!(expiry_notices, suite::expiry_notices_are_recorded_once);
 both!(idv_transitions, suite::idv_transitions_are_compare_and_set);
 both!(idv_result_window, suite::idv_result_window_and_not_completed);
 both!(idv_clients, suite::deleted_clients_are_not_listed);
+both!(login_links, suite::login_users_settings_and_links);
+both!(login_codes_tokens, suite::login_codes_and_tokens_are_compare_and_set);
+
+mod concurrent_code_uses {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let (_dir, s) = sqlite_store().await;
+        suite::exactly_one_of_fifty_concurrent_code_uses_succeeds(s).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(s) = postgres_store().await {
+            suite::exactly_one_of_fifty_concurrent_code_uses_succeeds(s).await;
+        }
+    }
+}
 
 mod concurrent_result_claims {
     use super::*;
