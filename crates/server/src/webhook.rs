@@ -87,7 +87,7 @@ impl Notifier {
                 .header(http::header::USER_AGENT, USER_AGENT)
                 .body(Full::new(body.clone()))
         };
-        self.with_retries("expiry warning", &warning.app, url, request).await
+        self.with_retries(("expiry warning", "expiry webhook"), &warning.app, url, request).await
     }
 
     /// Delivers a Toss Login unlink callback: `GET url?userKey=…&referrer=…` or a POST of
@@ -113,11 +113,12 @@ impl Notifier {
             let body = if d.method == "GET" { Bytes::new() } else { body.clone() };
             builder.header(http::header::USER_AGENT, USER_AGENT).body(Full::new(body))
         };
-        self.with_retries("unlink callback", &d.app, &d.url, request).await
+        self.with_retries(("unlink callback", "unlink callback"), &d.app, &d.url, request).await
     }
 
-    /// Sends the request `make` builds until a 2xx, after each of [`RETRY_DELAYS`].
-    async fn with_retries<F>(&self, what: &str, app: &str, url: &str, make: F) -> bool
+    /// Sends the request `make` builds until a 2xx, after each of [`RETRY_DELAYS`]. `what` names
+    /// the delivery in the log: (what was not delivered, what failed).
+    async fn with_retries<F>(&self, (what, short): (&str, &str), app: &str, url: &str, make: F) -> bool
     where
         F: Fn() -> Result<http::Request<Full<Bytes>>, http::Error>,
     {
@@ -136,10 +137,10 @@ impl Notifier {
                 },
             };
             let Some(delay) = delays.next() else {
-                tracing::warn!(%app, webhook_host = %host, %outcome, "{what} not delivered; giving up");
+                tracing::warn!(%app, webhook_host = %host, %outcome, "{what} not delivered to the app's webhook; giving up");
                 return false;
             };
-            tracing::info!(%app, webhook_host = %host, %outcome, "{what} delivery failed; retrying");
+            tracing::info!(%app, webhook_host = %host, %outcome, "{short} failed; retrying");
             tokio::time::sleep(*delay).await;
         }
     }
