@@ -10,6 +10,7 @@
 mod idv;
 mod login;
 mod model;
+mod pay;
 mod postgres;
 mod sql;
 mod sqlite;
@@ -19,6 +20,7 @@ pub mod suite;
 pub use idv::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim};
 pub use login::{LoginCode, LoginLink, LoginSettings, LoginStore, LoginToken, SandboxUser, TokenKind};
 pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp};
+pub use pay::{PaySettingsRecord, PayStore, PayTxRecord, PaymentRecord, RefundOutcome};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
@@ -49,9 +51,9 @@ impl From<sqlx::Error> for StoreError {
 /// Result of a storage operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// The platform's durable state (Toss Login's part is [`LoginStore`]).
+/// The platform's durable state (Toss Login's part is [`LoginStore`], Toss Pay's [`PayStore`]).
 #[async_trait::async_trait]
-pub trait Store: LoginStore + Send + Sync + 'static {
+pub trait Store: LoginStore + PayStore + Send + Sync + 'static {
     /// Creates an app. [`StoreError::Conflict`] if the name is taken.
     async fn create_app(&self, app: &NewApp) -> Result<App>;
     /// Every app, by name.

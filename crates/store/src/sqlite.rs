@@ -58,6 +58,7 @@ impl SqliteStore {
 
 crate::sql::impl_store!(SqliteStore);
 crate::login::impl_login_store!(SqliteStore);
+crate::pay::impl_pay_store!(SqliteStore);
 
 #[cfg(test)]
 mod tests {

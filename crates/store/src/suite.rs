@@ -245,7 +245,7 @@ fn code(hash: &str, app: &str) -> crate::LoginCode {
 }
 
 pub async fn login_users_settings_and_links(s: &dyn Store) {
-    use crate::{LoginSettings, LoginStore};
+    use crate::LoginSettings;
     s.create_app(&new_app("a")).await.unwrap();
     s.create_app(&new_app("b")).await.unwrap();
     s.create_user(&user("u")).await.unwrap();
@@ -296,7 +296,7 @@ pub async fn login_users_settings_and_links(s: &dyn Store) {
 }
 
 pub async fn login_codes_and_tokens_are_compare_and_set(s: &dyn Store) {
-    use crate::{LoginStore, TokenKind};
+    use crate::TokenKind;
     s.create_app(&new_app("a")).await.unwrap();
     s.create_app(&new_app("b")).await.unwrap();
     s.create_user(&user("u")).await.unwrap();
@@ -323,7 +323,6 @@ pub async fn login_codes_and_tokens_are_compare_and_set(s: &dyn Store) {
 
 /// Fifty concurrent uses of one code: exactly one gets it.
 pub async fn exactly_one_of_fifty_concurrent_code_uses_succeeds(s: Arc<dyn Store>) {
-    use crate::LoginStore;
     s.create_app(&new_app("a")).await.unwrap();
     s.create_user(&user("u")).await.unwrap();
     s.insert_code(&code("c", "a")).await.unwrap();
@@ -337,4 +336,135 @@ pub async fn exactly_one_of_fifty_concurrent_code_uses_succeeds(s: Arc<dyn Store
         won += usize::from(t.await.unwrap());
     }
     assert_eq!(won, 1);
+}
+
+fn payment(token: &str, app: &str, order_no: &str) -> crate::PaymentRecord {
+    crate::PaymentRecord {
+        pay_token: token.into(),
+        app_name: app.into(),
+        user_id: "u".into(),
+        user_key: 7,
+        order_no: order_no.into(),
+        product_desc: "이용권".into(),
+        amount: 1000,
+        amount_tax_free: 0,
+        amount_taxable: None,
+        amount_vat: None,
+        amount_service_fee: None,
+        enable_pay_methods: None,
+        cash_receipt: false,
+        cash_receipt_trade_option: None,
+        installment: None,
+        mode: "TEST".into(),
+        status: "PAY_STANDBY".into(),
+        pay_method: None,
+        card_company_code: None,
+        refunded_amount: 0,
+        created_at: 10,
+        expires_at: 910,
+        approved_at: None,
+        paid_at: None,
+        canceled_at: None,
+    }
+}
+
+fn pay_tx(id: &str, token: &str, step: &str, amount: i64, refund_no: Option<&str>) -> crate::PayTxRecord {
+    crate::PayTxRecord {
+        transaction_id: id.into(),
+        pay_token: token.into(),
+        seq: 0,
+        step_type: step.into(),
+        amount,
+        refund_no: refund_no.map(Into::into),
+        reason: None,
+        created_at: 20,
+    }
+}
+
+/// A payment's steps are compare-and-set: orderNo unique per app, approval only while standing
+/// by and not expired, execution once, refunds up to the amount, a refundNo answered again.
+pub async fn payments_move_by_compare_and_set(s: &dyn Store) {
+    use crate::RefundOutcome;
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_app(&new_app("b")).await.unwrap();
+    s.create_user(&user("u")).await.unwrap();
+    s.insert_payment(&payment("p1", "a", "o1")).await.unwrap();
+    assert!(matches!(s.insert_payment(&payment("p2", "a", "o1")).await, Err(StoreError::Conflict(_))));
+    s.insert_payment(&payment("p3", "b", "o1")).await.unwrap();
+    assert_eq!(s.payment_by_order("a", "o1").await.unwrap().unwrap().pay_token, "p1");
+    assert_eq!(s.list_payments(Some("a"), None, Some("PAY_STANDBY"), 10).await.unwrap().len(), 1);
+
+    assert_eq!(s.execute_payment("a", "p1", &pay_tx("t0", "p1", "PAY", 1000, None)).await.unwrap(), None);
+    assert_eq!(s.approve_payment("p1", 910, "CARD", Some("11")).await.unwrap(), None, "expired");
+    assert!(s.approve_payment("p1", 15, "CARD", Some("11")).await.unwrap().is_some());
+    assert_eq!(s.approve_payment("p1", 16, "CARD", None).await.unwrap(), None, "approved once");
+    assert_eq!(s.cancel_payment("p1", 16).await.unwrap(), None);
+    assert_eq!(s.execute_payment("b", "p1", &pay_tx("t0", "p1", "PAY", 1000, None)).await.unwrap(), None);
+    let done = s.execute_payment("a", "p1", &pay_tx("t1", "p1", "PAY", 1000, None)).await.unwrap().unwrap();
+    assert_eq!((done.status.as_str(), done.paid_at), ("PAY_COMPLETE", Some(20)));
+    assert_eq!(s.execute_payment("a", "p1", &pay_tx("t2", "p1", "PAY", 1000, None)).await.unwrap(), None);
+
+    let RefundOutcome::Refunded(after, _) =
+        s.refund_payment("a", "p1", &pay_tx("t3", "p1", "REFUND", 300, Some("r1"))).await.unwrap()
+    else {
+        panic!("refunded")
+    };
+    assert_eq!((after.status.as_str(), after.refunded_amount), ("REFUND_SUCCESS", 300));
+    let again = s.refund_payment("a", "p1", &pay_tx("t4", "p1", "REFUND", 300, Some("r1"))).await.unwrap();
+    assert!(
+        matches!(again, RefundOutcome::Replayed(ref p, ref t) if p.refunded_amount == 300 && t.transaction_id == "t3")
+    );
+    let over = s.refund_payment("a", "p1", &pay_tx("t5", "p1", "REFUND", 701, Some("r2"))).await.unwrap();
+    assert_eq!(over, RefundOutcome::NotApplied);
+    assert!(matches!(
+        s.refund_payment("a", "p1", &pay_tx("t6", "p1", "REFUND", 700, None)).await.unwrap(),
+        RefundOutcome::Refunded(ref p, _) if p.refunded_amount == 1000
+    ));
+    let steps: Vec<_> =
+        s.pay_transactions("p1").await.unwrap().into_iter().map(|t| (t.seq, t.step_type)).collect();
+    assert_eq!(steps, [(1, "PAY".to_owned()), (2, "REFUND".to_owned()), (3, "REFUND".to_owned())]);
+
+    assert!(s.cancel_payment("p3", 30).await.unwrap().is_some());
+    assert_eq!(s.payment("p3").await.unwrap().unwrap().status, "PAY_CANCEL");
+}
+
+/// A hundred concurrent executions of one payment: exactly one completes it, with one `PAY`
+/// transaction; then a hundred concurrent refunds of 100 of a 1,000 payment: exactly ten.
+pub async fn exactly_one_of_a_hundred_concurrent_executions_succeeds(s: Arc<dyn Store>) {
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_user(&user("u")).await.unwrap();
+    s.insert_payment(&payment("p", "a", "o")).await.unwrap();
+    s.approve_payment("p", 15, "TOSS_MONEY", None).await.unwrap().unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.execute_payment("a", "p", &pay_tx(&format!("t{i}"), "p", "PAY", 1000, None))
+                .await
+                .unwrap()
+                .is_some()
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        won += usize::from(t.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    assert_eq!(s.pay_transactions("p").await.unwrap().len(), 1);
+
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let tx = pay_tx(&format!("r{i}"), "p", "REFUND", 100, None);
+            matches!(s.refund_payment("a", "p", &tx).await.unwrap(), crate::RefundOutcome::Refunded(..))
+        }));
+    }
+    let mut refunded = 0;
+    for t in tasks {
+        refunded += usize::from(t.await.unwrap());
+    }
+    assert_eq!(refunded, 10);
+    let p = s.payment("p").await.unwrap().unwrap();
+    assert_eq!((p.refunded_amount, s.pay_transactions("p").await.unwrap().len()), (1000, 11));
 }

@@ -85,3 +85,22 @@ mod concurrent_result_claims {
         }
     }
 }
+
+both!(payments, suite::payments_move_by_compare_and_set);
+
+mod concurrent_executions {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let (_dir, s) = sqlite_store().await;
+        suite::exactly_one_of_a_hundred_concurrent_executions_succeeds(s).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(s) = postgres_store().await {
+            suite::exactly_one_of_a_hundred_concurrent_executions_succeeds(s).await;
+        }
+    }
+}

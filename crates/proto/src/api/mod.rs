@@ -12,6 +12,8 @@
 //! - [`idv`]: identity verification (토스 인증) on the cert listener, as partners call it.
 //! - [`login`]: Toss Login (토스 로그인) on the gateway, and its admin side (sandbox users,
 //!   each app's decryption key, the simulator).
+//! - [`pay`]: Toss Pay (토스페이) on the gateway, and its admin side (payments, settings, the
+//!   simulator's approve and decline).
 //!
 //! Every response body is the `success` of an [`crate::Envelope`] except the token endpoint's
 //! (RFC 6749), Toss Login's `invalid_grant` body, and the public key in PEM form.
@@ -21,6 +23,7 @@ pub mod console;
 pub mod gateway;
 pub mod idv;
 pub mod login;
+pub mod pay;
 
 use std::net::SocketAddr;
 

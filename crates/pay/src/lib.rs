@@ -1,0 +1,14 @@
+//! Toss Pay (토스페이), as the sandbox of the real service, without HTTP.
+//!
+//! - [`service`]: the partner calls (`make-payment`, `execute-payment`, `refund-payment`,
+//!   `get-payment-status`), the simulator's approve and decline, each app's settings.
+//! - [`error`]: [`PayError`]; its wire form is chosen in `intoss-http`.
+//!
+//! Each step is a compare-and-set in the store, so retries and concurrent calls never execute
+//! a payment twice or refund more than was paid.
+
+pub mod error;
+pub mod service;
+
+pub use error::PayError;
+pub use service::PayService;
