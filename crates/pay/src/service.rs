@@ -406,8 +406,10 @@ impl PayService {
     ) -> Result<PaymentRefunded, PayError> {
         validate_refund(b)?;
         let p = self.own_payment(app, user_key, &b.pay_token, b.is_test_payment).await?;
-        let left = p.amount - p.refunded_amount;
-        let amount = b.amount.unwrap_or(left.max(1));
+        // Without an amount, everything left. With nothing left this asks for 1 won, which the
+        // store's compare-and-set refuses; the store still answers a retried refundNo with its
+        // first refund, so a retry of a full refund whose answer was lost gets that answer.
+        let amount = b.amount.unwrap_or((p.amount - p.refunded_amount).max(1));
         let refund_no = match &b.refund_no {
             Some(no) => no.clone(),
             None => random_id("rf")?,

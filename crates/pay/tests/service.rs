@@ -121,8 +121,11 @@ async fn the_whole_life_of_a_payment() {
         f.svc.refund("app-a", a, &refund(&token, Some(7_001), None), T0 + 10).await,
         Err(PayError::RefundAmountExceeded(_))
     ));
-    let rest = f.svc.refund("app-a", a, &refund(&token, None, None), T0 + 11).await.unwrap();
+    let rest = f.svc.refund("app-a", a, &refund(&token, None, Some("rf-2")), T0 + 11).await.unwrap();
     assert_eq!((rest.refunded_amount, rest.refundable_amount), (7_000, 0));
+    // The retry of a full refund whose answer was lost gets that refund, not an error.
+    let retried = f.svc.refund("app-a", a, &refund(&token, None, Some("rf-2")), T0 + 12).await.unwrap();
+    assert_eq!((retried.transaction_id, retried.refunded_amount), (rest.transaction_id.clone(), 7_000));
     assert!(matches!(
         f.svc.refund("app-a", a, &refund(&token, None, None), T0 + 12).await,
         Err(PayError::NotRefundable(_))
@@ -184,6 +187,36 @@ async fn refused_transitions_and_inputs() {
     assert_eq!(field(f.svc.refund("app-a", a, &spaced, T0).await.unwrap_err()).as_deref(), Some("reason"));
     let long = RefundPayment { reason: "가".repeat(56), ..refund(&token, None, None) };
     assert_eq!(field(f.svc.refund("app-a", a, &long, T0).await.unwrap_err()).as_deref(), Some("reason"));
+    let neither = GetPaymentStatus { pay_token: None, order_no: None, is_test_payment: true };
+    assert_eq!(field(f.svc.status("app-a", a, &neither, T0).await.unwrap_err()).as_deref(), Some("payToken"));
+
+    // The simulator: only a method the partner allowed, only a known card company, once.
+    let only_money = f
+        .svc
+        .make(
+            "app-a",
+            a,
+            &MakePayment { enable_pay_methods: Some("TOSS_MONEY".into()), ..make("order-4", 9) },
+            T0,
+        )
+        .await
+        .unwrap()
+        .pay_token;
+    let card = SimPayApprove { method: Some("CARD".into()), ..approve(&only_money) };
+    assert_eq!(field(f.svc.approve(&card, T0).await.unwrap_err()).as_deref(), Some("method"));
+    let other = f.svc.make("app-a", a, &make("order-5", 9), T0).await.unwrap().pay_token;
+    let unknown = SimPayApprove { card_company_code: Some("99".into()), ..approve(&other) };
+    assert_eq!(field(f.svc.approve(&unknown, T0).await.unwrap_err()).as_deref(), Some("card_company_code"));
+    let paid = f.svc.approve(&SimPayApprove { method: None, ..approve(&only_money) }, T0).await.unwrap();
+    assert_eq!(paid.pay_method.as_deref(), Some("TOSS_MONEY"), "the partner's only method by default");
+    assert!(matches!(f.svc.approve(&approve(&only_money), T0).await, Err(PayError::AlreadyCompleted(_))));
+    let decline = SimPayDecline { pay_token: only_money.clone() };
+    assert!(matches!(f.svc.decline(&decline, T0).await, Err(PayError::AlreadyCompleted(_))));
+    let wrong_order = ExecutePayment { order_no: Some("order-5".into()), ..execute(&only_money) };
+    assert_eq!(
+        field(f.svc.execute("app-a", a, &wrong_order, T0).await.unwrap_err()).as_deref(),
+        Some("orderNo")
+    );
 }
 
 #[tokio::test]

@@ -69,7 +69,8 @@ pub struct PayTxRecord {
     pub transaction_id: String,
     /// Its payment.
     pub pay_token: String,
-    /// 1 for the payment, then each refund in order (set by the store).
+    /// 1 for the payment, then each refund in order: assigned by the store on insert (the value
+    /// given is ignored; a record handed back by a write keeps the value it was given).
     pub seq: i64,
     /// `PAY` or `REFUND`.
     pub step_type: String,

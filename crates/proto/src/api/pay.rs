@@ -194,8 +194,9 @@ pub struct PaymentExecuted {
 pub struct RefundPayment {
     /// The payment.
     pub pay_token: String,
-    /// At most 55 of Korean, letters, digits, space and `_-:.^@()[]#/!%?&`.
-    #[cfg_attr(feature = "openapi", schema(example = "고객 요청 환불"))]
+    /// At most 55 of Korean, letters, digits and `_-:.^@()[]#/!%?&` (the documented set has no
+    /// space, so a space is refused).
+    #[cfg_attr(feature = "openapi", schema(example = "고객요청환불"))]
     pub reason: String,
     /// How much to refund (a partial refund); absent for everything still refundable.
     #[serde(default, skip_serializing_if = "Option::is_none")]
