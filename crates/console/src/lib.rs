@@ -4,6 +4,7 @@
 //!   authenticated by the admin token or a console session.
 //! - [`admin_idv`]: identity-verification clients, transactions and the user simulator.
 //! - [`admin_login`]: Toss Login's sandbox users, app settings and the simulator's login/unlink.
+//! - [`admin_pay`]: Toss Pay's payments, app settings and the simulator's approve/decline.
 //! - [`web`]: the page, sign-in into an HttpOnly session cookie, CSRF protection.
 //! - [`openapi`]: the admin API's OpenAPI document, generated from the handlers and the types.
 //!
@@ -13,6 +14,7 @@
 pub mod admin;
 pub mod admin_idv;
 pub mod admin_login;
+pub mod admin_pay;
 pub mod openapi;
 pub mod web;
 
@@ -21,6 +23,7 @@ use std::sync::Arc;
 use intoss_core::{IdvAdmin, Registry, RequestStats};
 use intoss_http::BodyLimit;
 use intoss_login::LoginService;
+use intoss_pay::PayService;
 use intoss_proto::api::Endpoints;
 use subtle::ConstantTimeEq;
 
@@ -34,6 +37,7 @@ pub struct Console {
     registry: Arc<Registry>,
     idv: Arc<IdvAdmin>,
     login: Arc<LoginService>,
+    pay: Arc<PayService>,
     stats: Arc<RequestStats>,
     sessions: web::Sessions,
     admin_token_digest: [u8; 32],
@@ -56,6 +60,8 @@ pub struct Parts {
     pub idv: Arc<IdvAdmin>,
     /// Toss Login: users, settings, the simulator.
     pub login: Arc<LoginService>,
+    /// Toss Pay: payments, settings, the simulator's approval.
+    pub pay: Arc<PayService>,
     /// The gateway's request statistics (the overview chart).
     pub stats: Arc<RequestStats>,
     /// The listeners' addresses, for the page's snippets.
@@ -74,6 +80,7 @@ impl Console {
             registry: parts.registry,
             idv: parts.idv,
             login: parts.login,
+            pay: parts.pay,
             stats: parts.stats,
             sessions: web::Sessions::new(),
             endpoints: parts.endpoints,

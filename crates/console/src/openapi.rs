@@ -1,9 +1,9 @@
 //! The admin API's OpenAPI 3.1 document, served at `GET /admin/v1/openapi.json`.
 //!
-//! Generated, not written: the schemas are the types of `intoss_proto::api::admin` (feature
-//! `openapi`), each operation is the `#[utoipa::path]` of its handler in [`crate::admin`] or
-//! [`crate::admin_idv`], and the envelopes are `intoss_proto::envelope::schema`. A field renamed
-//! in a type is renamed here too. The web console's own routes (the page, `/console/...`) are
+//! Generated, not written: the schemas are the types of `intoss_proto::api` (feature
+//! `openapi`), each operation is the `#[utoipa::path]` of its handler in [`crate::admin`],
+//! [`crate::admin_idv`], [`crate::admin_login`] or [`crate::admin_pay`], and the envelopes are
+//! `intoss_proto::envelope::schema`. A field renamed in a type is renamed here too. The web console's own routes (the page, `/console/...`) are
 //! not part of the API and not described.
 //!
 //! Each error response names its `errorCode`: the schema of a 404 is `Fail_NotFound`, whose
@@ -18,7 +18,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Required};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
-use crate::{admin, admin_idv, admin_login};
+use crate::{admin, admin_idv, admin_login, admin_pay};
 
 /// The document as served: pretty-printed JSON, built on first use.
 pub static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
@@ -82,6 +82,12 @@ have 405 `METHOD_NOT_ALLOWED`.";
         admin_login::patch_settings,
         admin_login::sim_login,
         admin_login::sim_unlink,
+        admin_pay::list_payments,
+        admin_pay::get_payment,
+        admin_pay::get_settings,
+        admin_pay::patch_settings,
+        admin_pay::sim_approve,
+        admin_pay::sim_decline,
     ),
     // The schemas of the shared error responses ([`Authenticated`], [`JsonBody`]): schemas
     // named in a handler's own `responses` are collected by themselves, these are not.
@@ -98,7 +104,8 @@ have 405 `METHOD_NOT_ALLOWED`.";
         (name = "monitoring", description = "The console's overview and Prometheus metrics"),
         (name = "identity verification", description = "OAuth clients of the cert listener (토스 인증) and their transactions"),
         (name = "toss login", description = "Sandbox users and each app's Toss Login settings and decryption key (토스 로그인)"),
-        (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks"),
+        (name = "toss pay", description = "Payments with their transactions and each app's Toss Pay settings (토스페이)"),
+        (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks, payment approvals"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -302,6 +309,11 @@ mod tests {
         ("/admin/v1/apps/{name}/login", &["get", "patch"]),
         ("/admin/v1/sim/login", &["post"]),
         ("/admin/v1/sim/unlink", &["post"]),
+        ("/admin/v1/payments", &["get"]),
+        ("/admin/v1/payments/{pay_token}", &["get"]),
+        ("/admin/v1/apps/{name}/pay", &["get", "patch"]),
+        ("/admin/v1/sim/pay/approve", &["post"]),
+        ("/admin/v1/sim/pay/decline", &["post"]),
     ];
 
     /// Every route of the admin router is in `paths`, with exactly its methods.

@@ -11,6 +11,7 @@
 //! listener's mTLS config, rebuilt whole when the certificates change.
 
 mod login;
+mod pay;
 pub mod proxy;
 pub mod tls;
 pub mod upstream;
@@ -43,6 +44,7 @@ pub struct Gateway {
     max_body_bytes: usize,
     max_staleness: Option<Duration>,
     login: Option<Arc<intoss_login::LoginService>>,
+    pay: Option<Arc<intoss_pay::PayService>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -80,6 +82,7 @@ impl Gateway {
             limiter,
             stats,
             login: None,
+            pay: None,
         }
     }
 
@@ -87,6 +90,13 @@ impl Gateway {
     /// it those paths go to the proxy routes like any other.
     pub fn with_login(mut self, login: Arc<intoss_login::LoginService>) -> Self {
         self.login = Some(login);
+        self
+    }
+
+    /// Serves Toss Pay (`/api-partner/v1/apps-in-toss/pay/...`) with `pay`; without it those
+    /// paths go to the proxy routes like any other.
+    pub fn with_pay(mut self, pay: Arc<intoss_pay::PayService>) -> Self {
+        self.pay = Some(pay);
         self
     }
 }
@@ -127,7 +137,7 @@ pub const WHOAMI: &str = "/api-partner/v1/whoami";
 pub const ECHO: &str = "/api-partner/v1/echo";
 
 /// Serves one gateway request: admission first (identity, revocation, expiry, allowlist, rate
-/// limit, in that order), then whoami, echo, Toss Login, a proxy route, or 404 — every
+/// limit, in that order), then whoami, echo, Toss Login, Toss Pay, a proxy route, or 404 — every
 /// answer of the gateway's own an envelope.
 ///
 /// Dispatched by hand rather than through an axum `Router` with a `from_fn` layer: the router,
@@ -158,9 +168,12 @@ pub async fn handle(p: &Arc<Gateway>, conn: &Conn, req: Request) -> Response {
                 not_allowed(&req, "POST")
             }
         }
-        _ => match &p.login {
-            Some(login) if req.uri().path().starts_with(intoss_proto::api::login::BASE) => {
+        path => match (&p.login, &p.pay) {
+            (Some(login), _) if path.starts_with(intoss_proto::api::login::BASE) => {
                 Box::pin(login::handle(p, login, &caller, req)).await
+            }
+            (_, Some(pay)) if path.starts_with(intoss_proto::api::pay::BASE) => {
+                Box::pin(pay::handle(p, pay, &caller, req)).await
             }
             // Boxed, like `echo`: hyper keeps one allocation of this future's size per
             // connection, idle or not, and forwarding's state (the upstream exchange) is most of it.

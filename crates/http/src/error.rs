@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use intoss_core::CoreError;
 use intoss_login::LoginError;
+use intoss_pay::PayError;
 use intoss_proto::{Envelope, ErrorCode};
 
 /// A failed request, as the caller will see it: an errorCode (which fixes the HTTP status), a
@@ -104,6 +105,26 @@ impl From<LoginError> for ApiError {
             LoginError::AlreadyExists(reason) => Self::new(ErrorCode::AlreadyExists, reason),
             e @ LoginError::InvalidGrant => Self::new(ErrorCode::Unauthorized, e.to_string()),
             e @ LoginError::Unavailable => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
+            // Logged where it arose.
+            e => Self::new(ErrorCode::InternalError, e.to_string()),
+        }
+    }
+}
+
+impl From<PayError> for ApiError {
+    /// The envelope of a Toss Pay failure.
+    fn from(e: PayError) -> Self {
+        match e {
+            PayError::Invalid { field, reason } => Self { field, ..Self::invalid(reason) },
+            PayError::UserKeyNotFound(reason) => Self::new(ErrorCode::UserKeyNotFound, reason),
+            PayError::ExistingPayment(reason) => Self::new(ErrorCode::PaymentExistingPayment, reason),
+            PayError::NotApproved(reason) => Self::new(ErrorCode::PaymentNotApproved, reason),
+            PayError::Canceled(reason) => Self::new(ErrorCode::PaymentCanceled, reason),
+            PayError::AlreadyCompleted(reason) => Self::new(ErrorCode::PaymentAlreadyCompleted, reason),
+            PayError::NotRefundable(reason) => Self::new(ErrorCode::PaymentNotRefundable, reason),
+            PayError::RefundAmountExceeded(reason) => Self::new(ErrorCode::RefundAmountExceeded, reason),
+            PayError::NotFound(reason) => Self::not_found(reason),
+            e @ PayError::Unavailable => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
             // Logged where it arose.
             e => Self::new(ErrorCode::InternalError, e.to_string()),
         }

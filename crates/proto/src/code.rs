@@ -37,6 +37,18 @@ pub enum ErrorCode {
     AlreadyExists,
     /// The resource is not in a state that allows this (completing an expired verification). HTTP 409.
     InvalidState,
+    /// Toss Pay: the app used this orderNo before; an orderNo is never reusable. HTTP 409.
+    PaymentExistingPayment,
+    /// Toss Pay: executed before the user approved the payment. HTTP 409.
+    PaymentNotApproved,
+    /// Toss Pay: the user declined the payment or did not approve it in time. HTTP 409.
+    PaymentCanceled,
+    /// Toss Pay: the payment was executed before (or approved or declined before, for the simulator). HTTP 409.
+    PaymentAlreadyCompleted,
+    /// Toss Pay: refund of a payment that was not executed or is refunded in full. HTTP 409.
+    PaymentNotRefundable,
+    /// Toss Pay: a refund of more than the payment's refundableAmount. HTTP 409.
+    RefundAmountExceeded,
     /// The request body is larger than the configured limit. HTTP 413.
     PayloadTooLarge,
     /// The body is not of a media type this route accepts. HTTP 415.
@@ -71,6 +83,12 @@ impl ErrorCode {
         Self::MethodNotAllowed,
         Self::AlreadyExists,
         Self::InvalidState,
+        Self::PaymentExistingPayment,
+        Self::PaymentNotApproved,
+        Self::PaymentCanceled,
+        Self::PaymentAlreadyCompleted,
+        Self::PaymentNotRefundable,
+        Self::RefundAmountExceeded,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::TooManyRequests,
@@ -97,6 +115,12 @@ impl ErrorCode {
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::AlreadyExists => "ALREADY_EXISTS",
             Self::InvalidState => "INVALID_STATE",
+            Self::PaymentExistingPayment => "PAYMENT_EXISTING_PAYMENT",
+            Self::PaymentNotApproved => "PAYMENT_NOT_APPROVED",
+            Self::PaymentCanceled => "PAYMENT_CANCELED",
+            Self::PaymentAlreadyCompleted => "PAYMENT_ALREADY_COMPLETED",
+            Self::PaymentNotRefundable => "PAYMENT_NOT_REFUNDABLE",
+            Self::RefundAmountExceeded => "REFUND_AMOUNT_EXCEEDED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::TooManyRequests => "TOO_MANY_REQUESTS",
@@ -119,7 +143,14 @@ impl ErrorCode {
             Self::IpNotAllowed | Self::Forbidden => 403,
             Self::NotFound | Self::UserKeyNotFound | Self::UserNotFound => 404,
             Self::MethodNotAllowed => 405,
-            Self::AlreadyExists | Self::InvalidState => 409,
+            Self::AlreadyExists
+            | Self::InvalidState
+            | Self::PaymentExistingPayment
+            | Self::PaymentNotApproved
+            | Self::PaymentCanceled
+            | Self::PaymentAlreadyCompleted
+            | Self::PaymentNotRefundable
+            | Self::RefundAmountExceeded => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::TooManyRequests => 429,

@@ -106,6 +106,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         .ensure_seed_user(intoss_core::unix_now())
         .await
         .map_err(|e| StartError::DataDir { path: "the sandbox's seed user".into(), detail: e.to_string() })?;
+    let pay = Arc::new(intoss_pay::PayService::new(store.clone()));
     let resolver = Arc::new(DualCertResolver::from_pem(
         &intoss_tls::policy_provider(),
         (&loaded.server_ecdsa.0, loaded.server_ecdsa.1.expose()),
@@ -132,7 +133,8 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
                 max_staleness: config.max_staleness,
             },
         )
-        .with_login(login.clone()),
+        .with_login(login.clone())
+        .with_pay(pay.clone()),
     );
     let metrics_limiter = limiter.clone();
     let console_state = Arc::new(intoss_console::Console::new(
@@ -145,6 +147,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
             )),
             idv: Arc::new(IdvAdmin::new(store.clone(), idv.clone())),
             login,
+            pay,
             stats,
             endpoints,
             metrics: Box::new(move || metrics_limiter.metrics()),

@@ -392,6 +392,20 @@ pub struct PaymentList {
     pub payments: Vec<Payment>,
 }
 
+/// The query of `GET /admin/v1/payments`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct PaymentQuery {
+    /// Only this app's payments.
+    pub app: Option<String>,
+    /// Only this sandbox user's payments.
+    pub user: Option<String>,
+    /// Only payments awaiting the user's approval (what the simulator shows).
+    pub pending: Option<bool>,
+}
+
 /// `POST /admin/v1/sim/pay/approve`: the user approves a payment in the Toss app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]

@@ -1,0 +1,183 @@
+//! Admin API for Toss Pay (토스페이): payments with their transactions, each app's pay
+//! settings, and the simulator's approve and decline in place of the user's Toss app.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use intoss_core::unix_now;
+use intoss_http::{ApiError, ApiObject, ApiQuery, success};
+use intoss_proto::api::pay::{
+    PatchPaySettings, PaySettings, Payment, PaymentList, PaymentQuery, SimPayApprove, SimPayDecline,
+};
+use intoss_proto::envelope::schema::{Fail, Success};
+use utoipa::ToSchema;
+
+use crate::Console;
+use crate::openapi::{Authenticated, JsonBody, NotFound};
+
+/// The routes, for the authenticated part of the admin router.
+pub fn routes() -> Router<Arc<Console>> {
+    Router::new()
+        .route("/admin/v1/payments", get(list_payments))
+        .route("/admin/v1/payments/{pay_token}", get(get_payment))
+        .route("/admin/v1/apps/{name}/pay", get(get_settings).patch(patch_settings))
+        .route("/admin/v1/sim/pay/approve", post(sim_approve))
+        .route("/admin/v1/sim/pay/decline", post(sim_decline))
+}
+
+/// Why the simulator cannot approve or decline a payment (HTTP 409).
+#[derive(Debug, ToSchema)]
+#[schema(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NotAwaitingApproval {
+    /// Declined, or not approved within its approval time.
+    PaymentCanceled,
+    /// Approved, executed or refunded before.
+    PaymentAlreadyCompleted,
+}
+
+/// Payments.
+///
+/// Newest first, at most 200, with their transactions; `pending=true` keeps those awaiting
+/// the user's approval (the simulator's list).
+#[utoipa::path(
+    get,
+    path = "/admin/v1/payments",
+    tag = "toss pay",
+    operation_id = "listPayments",
+    params(PaymentQuery),
+    responses(
+        (status = 200, description = "Newest first", body = Success<PaymentList>),
+        (status = 400, description = "An unknown or ill-typed query parameter (INVALID_PARAMETER)", body = Fail<crate::openapi::InvalidParameter>),
+        (status = 404, description = "No such app (NOT_FOUND)", body = Fail<NotFound>),
+        Authenticated,
+    )
+)]
+pub(crate) async fn list_payments(
+    State(c): State<Arc<Console>>,
+    ApiQuery(q): ApiQuery<PaymentQuery>,
+) -> Result<Response, ApiError> {
+    let list =
+        c.pay.list(q.app.as_deref(), q.user.as_deref(), q.pending.unwrap_or(false), unix_now()).await?;
+    Ok(success(StatusCode::OK, list))
+}
+
+/// One payment, with its transactions.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/payments/{pay_token}",
+    tag = "toss pay",
+    operation_id = "getPayment",
+    params(("pay_token" = String, Path, description = "The payment's payToken")),
+    responses(
+        (status = 200, description = "The payment", body = Success<Payment>),
+        (status = 404, description = "No such payment (NOT_FOUND)", body = Fail<NotFound>),
+        Authenticated,
+    )
+)]
+pub(crate) async fn get_payment(
+    State(c): State<Arc<Console>>,
+    Path(pay_token): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(success(StatusCode::OK, c.pay.get(&pay_token, unix_now()).await?))
+}
+
+/// An app's Toss Pay settings.
+///
+/// How `isTestPayment` is read, whether live payments are refused, and how long the user has
+/// to approve.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/apps/{name}/pay",
+    tag = "toss pay",
+    operation_id = "getPaySettings",
+    params(("name" = String, Path, description = "The app's name", example = "my-app")),
+    responses(
+        (status = 200, description = "The settings", body = Success<PaySettings>),
+        (status = 404, description = "No such app (NOT_FOUND)", body = Fail<NotFound>),
+        Authenticated,
+    )
+)]
+pub(crate) async fn get_settings(
+    State(c): State<Arc<Console>>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(success(StatusCode::OK, c.pay.settings(&name).await?))
+}
+
+/// Change an app's Toss Pay settings.
+///
+/// Absent fields are left as they are. A payment keeps the mode it was made in.
+#[utoipa::path(
+    patch,
+    path = "/admin/v1/apps/{name}/pay",
+    tag = "toss pay",
+    operation_id = "updatePaySettings",
+    params(("name" = String, Path, description = "The app's name", example = "my-app")),
+    request_body = PatchPaySettings,
+    responses(
+        (status = 200, description = "The settings as stored", body = Success<PaySettings>),
+        (status = 404, description = "No such app (NOT_FOUND)", body = Fail<NotFound>),
+        JsonBody,
+        Authenticated,
+    )
+)]
+pub(crate) async fn patch_settings(
+    State(c): State<Arc<Console>>,
+    Path(name): Path<String>,
+    ApiObject(body): ApiObject<PatchPaySettings>,
+) -> Result<Response, ApiError> {
+    Ok(success(StatusCode::OK, c.pay.patch_settings(&name, &body).await?))
+}
+
+/// The user approves a payment (the simulated Toss app).
+///
+/// What `checkoutPayment({payToken})` does in the real app: the payment becomes
+/// `PAY_APPROVED` and the partner may execute it.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/sim/pay/approve",
+    tag = "simulator",
+    operation_id = "simPayApprove",
+    request_body = SimPayApprove,
+    responses(
+        (status = 200, description = "The approved payment", body = Success<Payment>),
+        (status = 404, description = "No such payment (NOT_FOUND)", body = Fail<NotFound>),
+        (status = 409, description = "Not awaiting approval (PAYMENT_CANCELED, PAYMENT_ALREADY_COMPLETED)", body = Fail<NotAwaitingApproval>),
+        JsonBody,
+        Authenticated,
+    )
+)]
+pub(crate) async fn sim_approve(
+    State(c): State<Arc<Console>>,
+    ApiObject(body): ApiObject<SimPayApprove>,
+) -> Result<Response, ApiError> {
+    Ok(success(StatusCode::OK, c.pay.approve(&body, unix_now()).await?))
+}
+
+/// The user declines a payment (the simulated Toss app).
+///
+/// The payment becomes `PAY_CANCEL`; executing it answers `PAYMENT_CANCELED`.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/sim/pay/decline",
+    tag = "simulator",
+    operation_id = "simPayDecline",
+    request_body = SimPayDecline,
+    responses(
+        (status = 200, description = "The declined payment", body = Success<Payment>),
+        (status = 404, description = "No such payment (NOT_FOUND)", body = Fail<NotFound>),
+        (status = 409, description = "Not awaiting approval (PAYMENT_CANCELED, PAYMENT_ALREADY_COMPLETED)", body = Fail<NotAwaitingApproval>),
+        JsonBody,
+        Authenticated,
+    )
+)]
+pub(crate) async fn sim_decline(
+    State(c): State<Arc<Console>>,
+    ApiObject(body): ApiObject<SimPayDecline>,
+) -> Result<Response, ApiError> {
+    Ok(success(StatusCode::OK, c.pay.decline(&body, unix_now()).await?))
+}
