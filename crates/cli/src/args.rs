@@ -61,7 +61,7 @@ pub(crate) enum Command {
     /// Sandbox users: the people who log in to apps in the simulator (토스 로그인).
     #[command(subcommand)]
     User(crate::login_cmds::UserCmd),
-    /// The Toss-app simulator: act as a user (log in to an app, unlink it).
+    /// The Toss-app simulator: act as a user (log in to an app, unlink it, approve a payment).
     #[command(subcommand)]
     Sim(crate::login_cmds::SimCmd),
     /// Partner side: send one mTLS request and pretty-print the envelope.
@@ -226,6 +226,9 @@ pub(crate) enum AppCmd {
     },
     /// Change an app's Toss Login settings (test mode, return URL, unlink callback, key).
     Login(crate::login_cmds::AppLoginArgs),
+    /// Show or change an app's Toss Pay settings (how isTestPayment is read, live payments,
+    /// approval time).
+    Pay(crate::pay_cmds::AppPayArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,4 @@
-//! `intoss user ...`, `intoss sim ...`, `intoss app show|login`: Toss Login's sandbox users, the
+//! `intoss user ...`, `intoss sim login|unlink`, `intoss app show|login`: Toss Login's sandbox users, the
 //! Toss-app simulator and each app's login settings, through the admin API.
 
 use std::process::ExitCode;
@@ -84,6 +84,9 @@ pub(crate) enum SimCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Toss Pay as the user: payments awaiting approval, approve or decline one.
+    #[command(subcommand)]
+    Pay(crate::pay_cmds::SimPayCmd),
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +191,7 @@ pub(crate) async fn user(g: &Global, cmd: UserCmd) -> anyhow::Result<ExitCode> {
 pub(crate) async fn sim(g: &Global, cmd: SimCmd) -> anyhow::Result<ExitCode> {
     let client = connect(g)?;
     match cmd {
+        SimCmd::Pay(cmd) => return crate::pay_cmds::sim_pay(g, cmd).await,
         SimCmd::Login { app, user, scopes, terms, referrer, json } => {
             let code =
                 client.sim_login(&SimLogin { app, user, scopes, agreed_terms: terms, referrer }).await?;
@@ -222,12 +226,14 @@ pub(crate) async fn sim(g: &Global, cmd: SimCmd) -> anyhow::Result<ExitCode> {
 
 pub(crate) async fn app_show(g: &Global, name: &str, json: bool) -> anyhow::Result<ExitCode> {
     let client = connect(g)?;
-    let (app, login) = (client.app(name).await?, client.login_settings(name).await?);
+    let (app, login, pay) =
+        (client.app(name).await?, client.login_settings(name).await?, client.pay_settings(name).await?);
     if json {
-        crate::output::json(&serde_json::json!({ "app": app, "login": login }));
+        crate::output::json(&serde_json::json!({ "app": app, "login": login, "pay": pay }));
     } else {
         println!("app {}: qpm {}, allowed IPs {}", app.name, app.qpm, crate::output::list(&app.allow_ips));
         show_login(&login);
+        crate::pay_cmds::show_pay(&pay);
     }
     Ok(ExitCode::SUCCESS)
 }

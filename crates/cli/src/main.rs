@@ -14,6 +14,7 @@ mod doctor;
 mod firewall;
 mod login_cmds;
 mod output;
+mod pay_cmds;
 
 // malloc/free were ~18 % of the instructions of a gateway request with glibc's allocator
 // (callgrind, docs/performance.md); mimalloc's thread-local free lists cut that.

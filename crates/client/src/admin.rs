@@ -11,6 +11,9 @@ use intoss_proto::api::login::{
     CreateUser, LinkList, LoginSettings, PatchLoginSettings, SandboxUser, SimLogin, SimLoginCode, SimUnlink,
     SimUnlinked, UserList,
 };
+use intoss_proto::api::pay::{
+    PatchPaySettings, PaySettings, Payment, PaymentList, SimPayApprove, SimPayDecline,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -232,6 +235,59 @@ impl AdminClient {
     /// `POST /admin/v1/sim/unlink`: the user unlinks the app or leaves Toss.
     pub async fn sim_unlink(&self, unlink: &SimUnlink) -> Result<SimUnlinked, ClientError> {
         self.send(Method::POST, "/admin/v1/sim/unlink", Some(unlink)).await
+    }
+
+    // === Toss Pay ===
+
+    /// `GET /admin/v1/payments`: newest first, of one app and/or user, or only those awaiting
+    /// approval.
+    pub async fn payments(
+        &self,
+        app: Option<&str>,
+        user: Option<&str>,
+        pending: bool,
+    ) -> Result<PaymentList, ClientError> {
+        let mut query = Vec::new();
+        if let Some(app) = app {
+            query.push(format!("app={}", percent_encode(app)));
+        }
+        if let Some(user) = user {
+            query.push(format!("user={}", percent_encode(user)));
+        }
+        if pending {
+            query.push("pending=true".to_owned());
+        }
+        let query = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
+        self.get(&format!("/admin/v1/payments{query}")).await
+    }
+
+    /// `GET /admin/v1/payments/{pay_token}`.
+    pub async fn payment(&self, pay_token: &str) -> Result<Payment, ClientError> {
+        self.get(&format!("/admin/v1/payments/{}", percent_encode(pay_token))).await
+    }
+
+    /// `GET /admin/v1/apps/{name}/pay`.
+    pub async fn pay_settings(&self, app: &str) -> Result<PaySettings, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}/pay", percent_encode(app))).await
+    }
+
+    /// `PATCH /admin/v1/apps/{name}/pay`.
+    pub async fn update_pay_settings(
+        &self,
+        app: &str,
+        patch: &PatchPaySettings,
+    ) -> Result<PaySettings, ClientError> {
+        self.send(Method::PATCH, &format!("/admin/v1/apps/{}/pay", percent_encode(app)), Some(patch)).await
+    }
+
+    /// `POST /admin/v1/sim/pay/approve`: the user approves the payment in the Toss app.
+    pub async fn sim_pay_approve(&self, approve: &SimPayApprove) -> Result<Payment, ClientError> {
+        self.send(Method::POST, "/admin/v1/sim/pay/approve", Some(approve)).await
+    }
+
+    /// `POST /admin/v1/sim/pay/decline`: the user closes the payment sheet.
+    pub async fn sim_pay_decline(&self, decline: &SimPayDecline) -> Result<Payment, ClientError> {
+        self.send(Method::POST, "/admin/v1/sim/pay/decline", Some(decline)).await
     }
 }
 

@@ -10,6 +10,7 @@
 //! - [`idv::IdvClient`]: identity verification (토스 인증) with token caching and field crypto.
 //! - [`login::LoginClient`]: Toss Login (토스 로그인): code exchange, single-flight refresh,
 //!   `login-me` decrypted into a typed user.
+//! - [`pay::PayClient`]: Toss Pay (토스페이): make, execute, refund, status.
 //! - `callback` (feature `callback`): a tower layer admitting inbound callbacks only from
 //!   Toss's addresses.
 //! - `AdminClient` (feature `admin`): the intoss admin API, used by the `intoss` CLI.
@@ -27,6 +28,7 @@ pub mod identity;
 pub mod idv;
 pub mod login;
 pub mod partner;
+pub mod pay;
 pub mod tls;
 
 #[cfg(feature = "admin")]

@@ -17,6 +17,8 @@
 //! - `idv`: identity verification (토스 인증) end to end, with the independent Python client;
 //! - `login`: Toss Login (토스 로그인) with the simulator, the SDK and the Python client, the
 //!   unlink callback;
+//! - `pay`: Toss Pay (토스페이): the state machine with the simulator's approval, refusals,
+//!   another app's payToken, 100 concurrent executions;
 //! - `webhook`: expiry warnings delivered to an app's webhook.
 
 #![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
@@ -37,6 +39,7 @@ mod interop;
 mod lifecycle;
 mod login;
 mod mtls;
+mod pay;
 mod postgres;
 mod proxy;
 mod robustness;

@@ -1,0 +1,411 @@
+//! Toss Pay (토스페이) end to end through real mTLS: the whole state machine with the SDK's
+//! `PayClient`, the user's approval in the simulator (CLI and admin API), every refused
+//! transition and input, another app's payToken, and 100 concurrent executions of one payment.
+//! (Expiry of the approval time is tested with injected time in `crates/pay/tests`; the two-node
+//! burst is in `cluster`, SIGKILL during a burst in `faults`.)
+
+use intoss_client::pay::PayClient;
+use intoss_client::{ClientError, Method, PartnerClient};
+use intoss_proto::api::login::SimLogin;
+use intoss_proto::api::pay::{
+    BASE, ExecutePayment, GetPaymentStatus, MakePayment, PatchPaySettings, RefundPayment, SimPayApprove,
+};
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+pub(crate) fn partner(s: &Server, id: &Identity) -> PartnerClient {
+    PartnerClient::builder()
+        .base_url(format!("https://{}", s.endpoints.gateway))
+        .identity_files(id.cert_path(), id.key_path())
+        .private_ca(s.ca_pem())
+        .build()
+        .unwrap()
+}
+
+/// Logs `user` in to `app` in the simulator; the app's userKey for them.
+pub(crate) async fn user_key(s: &Server, app: &str, user: &str) -> i64 {
+    let login = SimLogin {
+        app: app.into(),
+        user: user.into(),
+        scopes: vec!["USER_NAME".into()],
+        agreed_terms: vec![],
+        referrer: None,
+    };
+    s.admin().sim_login(&login).await.unwrap().user_key
+}
+
+pub(crate) fn payment(order_no: &str, amount: i64) -> MakePayment {
+    MakePayment {
+        order_no: order_no.into(),
+        product_desc: "프리미엄 이용권 1개월".into(),
+        amount,
+        amount_tax_free: 0,
+        amount_taxable: None,
+        amount_vat: None,
+        amount_service_fee: None,
+        enable_pay_methods: None,
+        cash_receipt: None,
+        cash_receipt_trade_option: None,
+        installment: None,
+        is_test_payment: true,
+    }
+}
+
+pub(crate) fn execute(pay_token: &str) -> ExecutePayment {
+    ExecutePayment { pay_token: pay_token.into(), order_no: None, is_test_payment: true }
+}
+
+fn refund(pay_token: &str, amount: Option<i64>, refund_no: Option<&str>) -> RefundPayment {
+    RefundPayment {
+        pay_token: pay_token.into(),
+        reason: "고객요청환불".into(),
+        amount,
+        amount_tax_free: None,
+        refund_no: refund_no.map(Into::into),
+        is_test_payment: true,
+    }
+}
+
+fn status_by_token(pay_token: &str) -> GetPaymentStatus {
+    GetPaymentStatus { pay_token: Some(pay_token.into()), order_no: None, is_test_payment: true }
+}
+
+/// The code of a FAIL the SDK decoded.
+#[track_caller]
+pub(crate) fn code<T: std::fmt::Debug>(r: Result<T, ClientError>) -> (u16, String) {
+    match r {
+        Err(ClientError::Api(f)) => (f.status, f.code),
+        other => panic!("expected a FAIL envelope, got {other:?}"),
+    }
+}
+
+/// A raw POST to a Toss Pay path, with `user_key` as the header when given.
+async fn raw(
+    c: &intoss_client::HttpsClient,
+    s: &Server,
+    route: &str,
+    user_key: Option<&str>,
+    body: &Value,
+) -> intoss_client::Response {
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(k) = user_key {
+        headers.push(("x-toss-user-key", k));
+    }
+    c.send(
+        Method::POST,
+        &s.gateway_url(&format!("{BASE}{route}")),
+        &headers,
+        Some(body.to_string().into_bytes()),
+    )
+    .await
+    .unwrap()
+}
+
+/// The state machine: make → (execute refused) → the user approves in the simulator →
+/// execute → (again refused) → partial refunds with negative transactions → refund of more than
+/// is left refused → a refund retried with its refundNo answers the same refund → nothing left.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_life_of_a_payment() {
+    let s = Server::start();
+    let id = s.app_with_cert("shop", &[]);
+    let key = user_key(&s, "shop", "kim-toss").await;
+    let pay = PayClient::new(partner(&s, &id));
+
+    let made = pay.make(key, &payment("order-0001", 9900)).await.unwrap();
+    assert!(made.pay_token.len() <= 30, "{}", made.pay_token);
+    let st = pay.status(key, &status_by_token(&made.pay_token)).await.unwrap();
+    assert_eq!((st.pay_status.as_str(), st.mode.as_str(), st.paid_amount), ("PAY_STANDBY", "TEST", 0));
+    assert!(st.transactions.is_empty());
+    assert_eq!(code(pay.execute(key, &execute(&made.pay_token)).await), (409, "PAYMENT_NOT_APPROVED".into()));
+    assert_eq!(
+        code(pay.refund(key, &refund(&made.pay_token, None, None)).await),
+        (409, "PAYMENT_NOT_REFUNDABLE".into()),
+        "an unpaid payment has nothing to refund"
+    );
+
+    // The user sees it pending and approves it with a 하나카드 card (the CLI of the simulator).
+    let pending = s.cli_ok(&["sim", "pay", "list", "--app", "shop"]);
+    assert!(pending.contains(&made.pay_token) && pending.contains("PAY_STANDBY"), "{pending}");
+    let approved = s.cli_ok(&["sim", "pay", "approve", &made.pay_token, "--card", "21"]);
+    assert!(approved.contains("approved") && approved.contains("CARD"), "{approved}");
+    assert!(
+        !s.cli_ok(&["sim", "pay", "list", "--app", "shop"]).contains(&made.pay_token),
+        "no longer pending"
+    );
+    let st = pay.status(key, &status_by_token(&made.pay_token)).await.unwrap();
+    assert_eq!(st.pay_status, "PAY_APPROVED");
+
+    let done = pay.execute(key, &execute(&made.pay_token)).await.unwrap();
+    assert_eq!(
+        (done.mode.as_str(), done.order_no.as_str(), done.amount, done.paid_amount),
+        ("TEST", "order-0001", 9900, 9900)
+    );
+    assert_eq!((done.pay_method.as_str(), done.state_msg.as_str()), ("CARD", "결제 완료"));
+    assert_eq!(
+        (done.card_company_code.as_deref(), done.card_company_name.as_deref()),
+        (Some("21"), Some("하나카드"))
+    );
+    assert_eq!(done.approval_time.len(), "yyyy-MM-dd HH:mm:ss".len(), "{}", done.approval_time);
+    assert_eq!(
+        code(pay.execute(key, &execute(&made.pay_token)).await),
+        (409, "PAYMENT_ALREADY_COMPLETED".into()),
+        "executed once"
+    );
+
+    // Partial refund, then more than is left, then the rest (retried with its refundNo).
+    let r1 = pay.refund(key, &refund(&made.pay_token, Some(3000), None)).await.unwrap();
+    assert_eq!((r1.refunded_amount, r1.refundable_amount, r1.paid_amount), (3000, 6900, 9900));
+    assert_eq!(
+        code(pay.refund(key, &refund(&made.pay_token, Some(7000), None)).await),
+        (409, "REFUND_AMOUNT_EXCEEDED".into())
+    );
+    let r2 = pay.refund(key, &refund(&made.pay_token, None, Some("refund-2"))).await.unwrap();
+    assert_eq!((r2.refunded_amount, r2.refundable_amount), (6900, 0));
+    let again = pay.refund(key, &refund(&made.pay_token, None, Some("refund-2"))).await.unwrap();
+    assert_eq!((again.transaction_id, again.refunded_amount), (r2.transaction_id.clone(), 6900), "a replay");
+    assert_eq!(
+        code(pay.refund(key, &refund(&made.pay_token, Some(1), None)).await),
+        (409, "PAYMENT_NOT_REFUNDABLE".into()),
+        "refunded in full"
+    );
+
+    let st = pay
+        .status(
+            key,
+            &GetPaymentStatus { pay_token: None, order_no: Some("order-0001".into()), is_test_payment: true },
+        )
+        .await
+        .unwrap();
+    assert_eq!((st.pay_status.as_str(), st.refundable_amount, st.paid_amount), ("REFUND_SUCCESS", 0, 9900));
+    let steps: Vec<(&str, i64)> =
+        st.transactions.iter().map(|t| (t.step_type.as_str(), t.transaction_amount)).collect();
+    assert_eq!(steps, [("PAY", 9900), ("REFUND", -3000), ("REFUND", -6900)]);
+    assert_eq!(st.transactions[0].transaction_id, done.transaction_id);
+    assert!(st.paid_ts.is_some());
+
+    // The admin API shows the same payment and transactions.
+    let shown = s.admin().payment(&made.pay_token).await.unwrap();
+    assert_eq!(
+        (shown.status.as_str(), shown.refunded_amount, shown.transactions.len()),
+        ("REFUND_SUCCESS", 9900, 3)
+    );
+    let out = s.cli_ok(&["sim", "pay", "show", &made.pay_token]);
+    assert!(out.contains("REFUND") && out.contains("-6900"), "{out}");
+
+    // An orderNo is never reusable, whatever became of its payment.
+    assert_eq!(
+        code(pay.make(key, &payment("order-0001", 100)).await),
+        (409, "PAYMENT_EXISTING_PAYMENT".into())
+    );
+    assert!(s.log_problems().is_empty(), "{:?}", s.log_problems());
+}
+
+/// The user declines; an app never sees another app's payments; every bad input is
+/// INVALID_PARAMETER naming its field; wrong method and path.
+#[tokio::test(flavor = "multi_thread")]
+async fn declines_other_apps_and_every_bad_input() {
+    let s = Server::start();
+    let a = s.app_with_cert("app-a", &[]);
+    let b = s.app_with_cert("app-b", &[]);
+    let (key_a, key_b) = (user_key(&s, "app-a", "kim-toss").await, user_key(&s, "app-b", "kim-toss").await);
+    let (pay_a, pay_b) = (PayClient::new(partner(&s, &a)), PayClient::new(partner(&s, &b)));
+
+    // Declined in the simulator: executing is PAYMENT_CANCELED, approving afterwards too.
+    let made = pay_a.make(key_a, &payment("declined-1", 1000)).await.unwrap();
+    s.cli_ok(&["sim", "pay", "decline", &made.pay_token]);
+    assert_eq!(code(pay_a.execute(key_a, &execute(&made.pay_token)).await), (409, "PAYMENT_CANCELED".into()));
+    let out = s.cli(&["sim", "pay", "approve", &made.pay_token]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("PAYMENT_CANCELED"));
+    let st = pay_a.status(key_a, &status_by_token(&made.pay_token)).await.unwrap();
+    assert_eq!(st.pay_status, "PAY_CANCEL");
+
+    // App B with app A's payToken (and its own userKey, or A's): not found, and A's payment is
+    // untouched.
+    let made = pay_a.make(key_a, &payment("a-order", 5000)).await.unwrap();
+    s.admin()
+        .sim_pay_approve(&SimPayApprove {
+            pay_token: made.pay_token.clone(),
+            method: None,
+            card_company_code: None,
+        })
+        .await
+        .unwrap();
+    for key in [key_b, key_a] {
+        assert_eq!(code(pay_b.execute(key, &execute(&made.pay_token)).await).0, 404);
+        assert_eq!(
+            code(pay_b.status(key, &status_by_token(&made.pay_token)).await),
+            (404, "NOT_FOUND".into())
+        );
+        assert_eq!(code(pay_b.refund(key, &refund(&made.pay_token, None, None)).await).0, 404);
+    }
+    // A's userKey is not a user of app B; and the orderNo space is per app.
+    assert_eq!(code(pay_b.make(key_a, &payment("a-order", 5000)).await), (404, "USER_KEY_NOT_FOUND".into()));
+    pay_b.make(key_b, &payment("a-order", 5000)).await.unwrap();
+    // Execute with another user's key of the same app: not found.
+    s.cli_ok(&[
+        "user",
+        "create",
+        "--id",
+        "lee-toss",
+        "--name",
+        "이토스",
+        "--phone",
+        "01099998888",
+        "--birthday",
+        "20000101",
+        "--gender",
+        "MALE",
+    ]);
+    let other = user_key(&s, "app-a", "lee-toss").await;
+    assert_eq!(code(pay_a.execute(other, &execute(&made.pay_token)).await).0, 404);
+    assert_eq!(pay_a.execute(key_a, &execute(&made.pay_token)).await.unwrap().paid_amount, 5000);
+
+    // Bad inputs, each naming its field.
+    let c = s.client(Some(&a));
+    let k = key_a.to_string();
+    let good = json!({"orderNo": "x-1", "productDesc": "상품", "amount": 100, "amountTaxFree": 0, "isTestPayment": true});
+    let with = |field: &str, v: Value| {
+        let mut b = good.clone();
+        b[field] = v;
+        b
+    };
+    for (body, field) in [
+        (with("orderNo", json!("o".repeat(51))), "orderNo"),
+        (with("orderNo", json!("주문-1")), "orderNo"),
+        (with("productDesc", json!("say \"hi\"")), "productDesc"),
+        (with("productDesc", json!("a".repeat(256))), "productDesc"),
+        (with("amount", json!(0)), "amount"),
+        (with("amountTaxFree", json!(101)), "amountTaxFree"),
+        (with("enablePayMethods", json!("BITCOIN")), "enablePayMethods"),
+        (with("installment", json!("MAYBE")), "installment"),
+    ] {
+        let r = raw(&c, &s, "make-payment", Some(&k), &body).await;
+        assert_fail(&r, 400, "INVALID_PARAMETER");
+        assert_eq!(json(&r)["error"]["field"], field, "{body}");
+    }
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("isTestPayment");
+    let r = raw(&c, &s, "make-payment", Some(&k), &missing).await;
+    assert_fail(&r, 400, "INVALID_PARAMETER");
+    let r = raw(&c, &s, "make-payment", None, &good).await;
+    assert_fail(&r, 400, "INVALID_PARAMETER");
+    assert_eq!(json(&r)["error"]["field"], "x-toss-user-key");
+    let r = raw(&c, &s, "make-payment", Some("abc"), &good).await;
+    assert_eq!(json(&r)["error"]["field"], "x-toss-user-key");
+    let r = raw(&c, &s, "make-payment", Some("12345"), &good).await;
+    assert_fail(&r, 404, "USER_KEY_NOT_FOUND");
+    let refund_body = json!({"payToken": made.pay_token, "reason": "고객 요청", "isTestPayment": true});
+    let r = raw(&c, &s, "refund-payment", Some(&k), &refund_body).await;
+    assert_fail(&r, 400, "INVALID_PARAMETER");
+    assert_eq!(json(&r)["error"]["field"], "reason", "the documented set has no space");
+    let r = raw(&c, &s, "get-payment-status", Some(&k), &json!({"isTestPayment": true})).await;
+    assert_eq!(json(&r)["error"]["field"], "payToken");
+    // isTestPayment must say what make-payment said.
+    let r = raw(
+        &c,
+        &s,
+        "get-payment-status",
+        Some(&k),
+        &json!({"payToken": made.pay_token, "isTestPayment": false}),
+    )
+    .await;
+    assert_fail(&r, 400, "INVALID_PARAMETER");
+    assert_eq!(json(&r)["error"]["field"], "isTestPayment");
+
+    // Wrong method, unknown path.
+    let r = get(&c, &s.gateway_url(&format!("{BASE}make-payment"))).await.unwrap();
+    assert_fail(&r, 405, "METHOD_NOT_ALLOWED");
+    assert_eq!(r.headers.get("allow").unwrap(), "POST");
+    let r = raw(&c, &s, "cancel-payment", Some(&k), &good).await;
+    assert_fail(&r, 404, "NOT_FOUND");
+}
+
+/// The other reading of `isTestPayment` as a per-app setting, and refusing live payments.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_is_test_payment_readings() {
+    let s = Server::start();
+    let id = s.app_with_cert("reader", &[]);
+    let key = user_key(&s, "reader", "kim-toss").await;
+    let pay = PayClient::new(partner(&s, &id));
+    let mut live = payment("live-1", 100);
+    live.is_test_payment = false;
+    let made = pay.make(key, &live).await.unwrap();
+    assert_eq!(s.admin().payment(&made.pay_token).await.unwrap().mode, "LIVE", "TRUE_IS_TEST by default");
+
+    let shown = s.cli_ok(&[
+        "app",
+        "pay",
+        "reader",
+        "--test-payment-reading",
+        "FALSE_IS_TEST",
+        "--refuse-live",
+        "true",
+    ]);
+    assert!(shown.contains("FALSE_IS_TEST") && shown.contains("refused"), "{shown}");
+    let mut test = payment("test-1", 100);
+    test.is_test_payment = false;
+    let made = pay.make(key, &test).await.unwrap();
+    assert_eq!(s.admin().payment(&made.pay_token).await.unwrap().mode, "TEST");
+    let (status, _) = code(pay.make(key, &payment("live-2", 100)).await);
+    assert_eq!(status, 400, "true now means live, and the app refuses live payments");
+    let settings = s
+        .admin()
+        .update_pay_settings("reader", &PatchPaySettings { approval_ttl_secs: Some(5), ..Default::default() })
+        .await;
+    assert_eq!(code(settings), (400, "INVALID_PARAMETER".into()));
+    let shown: Value = serde_json::from_str(&s.cli_ok(&["app", "show", "reader", "--json"])).unwrap();
+    assert_eq!(shown["pay"]["test_payment_reading"], "FALSE_IS_TEST");
+}
+
+/// 100 concurrent execute calls for one payToken through the gateway: exactly one
+/// PAY_COMPLETE, one PAY transaction, 99 PAYMENT_ALREADY_COMPLETED.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_concurrent_executions_complete_once() {
+    let s = Server::start();
+    let id = s.app_with_cert("burst", &["--qpm", "100000"]);
+    let key = user_key(&s, "burst", "kim-toss").await;
+    let pay = PayClient::new(partner(&s, &id));
+    let made = pay.make(key, &payment("burst-1", 4200)).await.unwrap();
+    s.cli_ok(&["sim", "pay", "approve", &made.pay_token]);
+    let results = concurrent_executions(&[pay], key, &made.pay_token, 100).await;
+    assert_eq!(results, (1, 99));
+    let st = pay_status(&s, &id, key, &made.pay_token).await;
+    assert_eq!(st.pay_status, "PAY_COMPLETE");
+    assert_eq!(st.transactions.len(), 1);
+}
+
+/// Sends `n` concurrent executions of `pay_token`, spread over `clients`; (successes, PAYMENT_ALREADY_COMPLETED).
+pub(crate) async fn concurrent_executions(
+    clients: &[PayClient],
+    key: i64,
+    pay_token: &str,
+    n: usize,
+) -> (usize, usize) {
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..n {
+        let (pay, token) = (clients[i % clients.len()].clone(), pay_token.to_owned());
+        tasks.spawn(async move { pay.execute(key, &execute(&token)).await });
+    }
+    let (mut ok, mut again) = (0, 0);
+    while let Some(r) = tasks.join_next().await {
+        match r.unwrap() {
+            Ok(done) => {
+                assert_eq!(done.paid_amount, done.amount);
+                ok += 1;
+            }
+            Err(ClientError::Api(f)) if f.code == "PAYMENT_ALREADY_COMPLETED" => again += 1,
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    (ok, again)
+}
+
+pub(crate) async fn pay_status(
+    s: &Server,
+    id: &Identity,
+    key: i64,
+    pay_token: &str,
+) -> intoss_proto::api::pay::PaymentStatus {
+    PayClient::new(partner(s, id)).status(key, &status_by_token(pay_token)).await.unwrap()
+}
