@@ -311,3 +311,24 @@ async fn a_node_cut_off_from_postgres_refuses_requests_until_it_is_back() {
     let r = whoami(&b, &b.client(Some(&id))).await;
     assert!(!matches!(&r, Ok(r) if r.status == 200), "B admitted the revoked certificate: {r:?}");
 }
+
+/// Toss Pay over two nodes on one PostgreSQL: 100 concurrent executions of one payToken, half
+/// to each node, complete it exactly once with one PAY transaction.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hundred_executions_over_both_nodes_complete_a_payment_once() {
+    use intoss_client::pay::PayClient;
+    let Some(c) = cluster() else { return };
+    let id = c.a.app_with_cert("pay-cluster", &["--qpm", "100000"]);
+    within(Duration::from_secs(3), || async {
+        whoami(&c.b, &c.b.client(Some(&id))).await.is_ok_and(|r| r.status == 200)
+    })
+    .await;
+    let key = crate::pay::user_key(&c.a, "pay-cluster", "kim-toss").await;
+    let (pa, pb) =
+        (PayClient::new(crate::pay::partner(&c.a, &id)), PayClient::new(crate::pay::partner(&c.b, &id)));
+    let made = pa.make(key, &crate::pay::payment("cluster-1", 12_000)).await.unwrap();
+    c.b.cli_ok(&["sim", "pay", "approve", &made.pay_token]);
+    assert_eq!(crate::pay::concurrent_executions(&[pa, pb], key, &made.pay_token, 100).await, (1, 99));
+    let st = crate::pay::pay_status(&c.b, &id, key, &made.pay_token).await;
+    assert_eq!((st.pay_status.as_str(), st.transactions.len()), ("PAY_COMPLETE", 1));
+}

@@ -1,8 +1,8 @@
 //! Toss Pay (토스페이) end to end through real mTLS: the whole state machine with the SDK's
 //! `PayClient`, the user's approval in the simulator (CLI and admin API), every refused
-//! transition and input, another app's payToken, and 100 concurrent executions of one payment.
-//! (Expiry of the approval time is tested with injected time in `crates/pay/tests`; the two-node
-//! burst is in `cluster`, SIGKILL during a burst in `faults`.)
+//! transition and input, another app's payToken, 100 concurrent executions of one payment, and
+//! SIGKILL during a burst of executions. (Expiry of the approval time is tested with injected
+//! time in `crates/pay/tests`; the burst over two nodes on PostgreSQL is in `cluster`.)
 
 use intoss_client::pay::PayClient;
 use intoss_client::{ClientError, Method, PartnerClient};
@@ -408,4 +408,94 @@ pub(crate) async fn pay_status(
     pay_token: &str,
 ) -> intoss_proto::api::pay::PaymentStatus {
     PayClient::new(partner(s, id)).status(key, &status_by_token(pay_token)).await.unwrap()
+}
+
+/// SIGKILL during a burst of executions: every execution whose success arrived is PAY_COMPLETE
+/// with one PAY transaction after the restart, no payment has two, and each payment the crash
+/// left approved executes exactly once afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigkill_during_a_burst_of_executions_loses_no_acknowledged_payment() {
+    use std::sync::{Arc, Mutex};
+    let mut s = Server::start();
+    let id = s.app_with_cert("crash", &["--qpm", "1000000"]);
+    let key = user_key(&s, "crash", "kim-toss").await;
+    let pay = PayClient::new(partner(&s, &id));
+    let admin = s.admin();
+    let mut tokens = Vec::new();
+    for i in 0..150 {
+        let made = pay.make(key, &payment(&format!("crash-{i}"), 1000 + i)).await.unwrap();
+        admin
+            .sim_pay_approve(&SimPayApprove {
+                pay_token: made.pay_token.clone(),
+                method: Some("TOSS_MONEY".into()),
+                card_company_code: None,
+            })
+            .await
+            .unwrap();
+        tokens.push(made.pay_token);
+    }
+    // Eight workers walk the payments from different starts, so each payment meets concurrent
+    // executions; no client retries.
+    let once = PartnerClient::builder()
+        .base_url(format!("https://{}", s.endpoints.gateway))
+        .identity_files(id.cert_path(), id.key_path())
+        .private_ca(s.ca_pem())
+        .retry(intoss_client::RetryPolicy::none())
+        .build()
+        .unwrap();
+    let acked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let workers: Vec<_> = (0..8)
+        .map(|w| {
+            let (pay, tokens, acked) = (PayClient::new(once.clone()), tokens.clone(), acked.clone());
+            tokio::spawn(async move {
+                for i in 0..tokens.len() {
+                    let token = &tokens[(i + w * 19) % tokens.len()];
+                    match pay.execute(key, &execute(token)).await {
+                        Ok(done) => acked.lock().unwrap().push(done.pay_token),
+                        Err(ClientError::Api(f)) => assert_eq!(f.code, "PAYMENT_ALREADY_COMPLETED"),
+                        Err(_) => return, // the server is gone
+                    }
+                }
+            })
+        })
+        .collect();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while acked.lock().unwrap().len() < 30 {
+        assert!(std::time::Instant::now() < deadline, "the burst made too little progress");
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    s.kill9();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let acked = acked.lock().unwrap().clone();
+    let unique: std::collections::BTreeSet<&String> = acked.iter().collect();
+    assert_eq!(unique.len(), acked.len(), "no payment was acknowledged twice");
+    println!("acknowledged {} of {} executions before SIGKILL", acked.len(), tokens.len());
+
+    s.spawn();
+    let pay = PayClient::new(partner(&s, &id));
+    let mut completed_after = 0;
+    for token in &tokens {
+        let st = pay.status(key, &status_by_token(token)).await.unwrap();
+        assert!(st.transactions.len() <= 1, "{token}: {:?}", st.transactions);
+        if unique.contains(token) {
+            assert_eq!(
+                (st.pay_status.as_str(), st.transactions.len()),
+                ("PAY_COMPLETE", 1),
+                "{token} was acknowledged"
+            );
+        }
+        match st.pay_status.as_str() {
+            "PAY_COMPLETE" => assert_eq!(st.transactions.len(), 1),
+            "PAY_APPROVED" => {
+                assert!(st.transactions.is_empty());
+                assert_eq!(concurrent_executions(std::slice::from_ref(&pay), key, token, 4).await, (1, 3));
+                completed_after += 1;
+            }
+            other => panic!("{token}: {other}"),
+        }
+    }
+    println!("{completed_after} payments were still approved after the restart and executed once");
+    assert!(s.log_problems().iter().all(|l| !l.contains("panicked")), "{:?}", s.log_problems());
 }
