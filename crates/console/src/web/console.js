@@ -21,11 +21,17 @@
  *   cert-csr-text cert-csr-file cert-csr-submit cert-csr-error
  *   cert-row[data-serial] cert-status[data-status] cert-revoke[data-serial]
  *   ca-download (after an issue in this page session; before that the hint ca-hint) usage-curl usage-python usage-node
+ *   토스페이 (#/apps/NAME/pay): pay-reading (TRUE_IS_TEST|FALSE_IS_TEST) pay-refuse-live pay-ttl pay-save
+ *   pay-save-error pay-error-approval_ttl_secs, pay-row[data-pay-token] pay-status[data-status] pay-detail[data-pay-token]
+ *   (click a row) pay-tx-row[data-step]; pay-empty
  * 토스 인증 (#/idv)
  *   idv-client-app idv-client-env idv-client-submit idv-client-error
  *   idv-secret-panel idv-client-id idv-client-secret      (shown once after creating a client)
  *   idv-client-row[data-client-id] idv-client-delete[data-client-id]
  *   idv-tx-row[data-tx-id] idv-tx-link[data-tx-id] idv-tx-status
+ * 토스 앱 시뮬레이터 (#/simulator): toss-user toss-app toss-login …, 결제 요청: toss-pay-empty,
+ *   toss-pay-PAYTOKEN (one per payment awaiting approval) with toss-pay-method-PAYTOKEN (CARD|TOSS_MONEY)
+ *   toss-pay-card-PAYTOKEN toss-pay-approve-PAYTOKEN toss-pay-decline-PAYTOKEN
  * 시뮬레이터 (/simulator/TXID)
  *   sim-app sim-type sim-person sim-status[data-status] (text = the raw status, e.g. COMPLETED) sim-error
  *   sim-open (hidden unless REQUESTED) sim-complete sim-other sim-expire (disabled once COMPLETED/EXPIRED)
@@ -582,10 +588,11 @@ async function viewApp(main, alive, r) {
   const tabSettings = h('a', T('tab-settings', { href: `#/apps/${enc(appName)}/settings`, class: 'tab' }), '설정');
   const tabCerts = h('a', T('tab-certs', { href: `#/apps/${enc(appName)}/certs`, class: 'tab' }), 'mTLS 인증서');
   const tabLogin = h('a', T('tab-login', { href: `#/apps/${enc(appName)}/login`, class: 'tab' }), '토스 로그인');
+  const tabPay = h('a', T('tab-pay', { href: `#/apps/${enc(appName)}/pay`, class: 'tab' }), '토스페이');
   main.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/apps' }, '앱'), ' › ', appName),
     h('h1', null, appName),
-    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin));
+    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay));
 
   let app;
   try {
@@ -795,13 +802,14 @@ async function viewApp(main, alive, r) {
       csrErr, h('div', { class: 'actions' }, csrBtn)));
 
   const login = loginSection(appName, alive);
-  main.append(settings, certs, login, usage);
+  const pay = paySection(appName, alive);
+  main.append(settings, certs, login, pay, usage);
   renderNotice();
   renderUsage();
   await refreshCerts();
   if (!alive()) return;
-  const target = { certs, settings, login }[r.section] || null;
-  ({ [certs.id]: tabCerts, [login.id]: tabLogin }[target && target.id] || tabSettings).classList.add('active');
+  const target = { certs, settings, login, pay }[r.section] || null;
+  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay }[target && target.id] || tabSettings).classList.add('active');
   if (target && typeof target.scrollIntoView === 'function') target.scrollIntoView({ block: 'start' });
 }
 
@@ -892,6 +900,180 @@ function loginSection(appName, alive) {
   return form;
 }
 
+// ---------- 토스페이 (app page section, simulator) ----------
+const PAY_STATUS = {
+  PAY_STANDBY: ['승인 대기', 'blue'], PAY_APPROVED: ['승인됨', 'amber'], PAY_CANCEL: ['취소됨', 'grey'],
+  PAY_COMPLETE: ['결제 완료', 'green'], REFUND_SUCCESS: ['환불됨', 'grey'],
+};
+const CARD_COMPANIES = [
+  ['11', 'KB국민카드'], ['21', '하나카드'], ['31', 'BC카드'], ['41', '신한카드'], ['51', '삼성카드'],
+  ['61', '현대카드'], ['71', '롯데카드'], ['91', 'NH농협카드'],
+];
+const won = (n) => `${Number(n || 0).toLocaleString('ko-KR')}원`;
+function payBadge(p) {
+  const [label, kind] = PAY_STATUS[p.status] || [p.status || '?', 'grey'];
+  const partial = p.status === 'REFUND_SUCCESS' && p.refunded_amount < p.amount ? ' (부분)' : '';
+  return h('span', { class: 'badge ' + kind, testid: 'pay-status', data: { status: p.status } }, label + partial);
+}
+function paySection(appName, alive) {
+  const path = `/admin/v1/apps/${enc(appName)}/pay`;
+  const reading = h('select', T('pay-reading'),
+    h('option', { value: 'TRUE_IS_TEST' }, 'true = 테스트 결제 (개발 가이드, 기본)'),
+    h('option', { value: 'FALSE_IS_TEST' }, 'false = 테스트 결제 (API 레퍼런스)'));
+  const refuseLive = h('input', T('pay-refuse-live', { type: 'checkbox' }));
+  const ttl = h('input', T('pay-ttl', { type: 'text', inputmode: 'numeric', autocomplete: 'off' }));
+  const fields = {
+    test_payment_reading: field('isTestPayment 해석', reading, '토스 문서끼리 뜻이 달라요. 앱이 쓰는 쪽을 고르세요.', 'pay-error-test_payment_reading'),
+    approval_ttl_secs: field('승인 대기 시간 (초)', ttl, '이 시간 안에 사용자가 승인하지 않으면 PAY_CANCEL이 돼요. 60–86400.', 'pay-error-approval_ttl_secs'),
+  };
+  const formErr = h('p', T('pay-save-error', { class: 'field-error', role: 'alert' }));
+  const save = h('button', T('pay-save', { type: 'submit', class: 'primary' }), '저장');
+  const list = h('div', T('pay-list'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const show = (st) => {
+    reading.value = st.test_payment_reading;
+    refuseLive.checked = !!st.refuse_live;
+    ttl.value = String(st.approval_ttl_secs);
+  };
+  const detail = (p) => h('tr', { id: `pay-detail-${p.pay_token}`, testid: 'pay-detail', class: 'detail', data: { payToken: p.pay_token } },
+    h('td', { colspan: 7 },
+      h('dl', { class: 'kv' },
+        h('dt', null, 'payToken'), h('dd', { class: 'mono' }, p.pay_token),
+        h('dt', null, '상품'), h('dd', null, p.product_desc),
+        h('dt', null, '사용자'), h('dd', null, `${p.user_id} · userKey `, h('span', { class: 'mono' }, String(p.user_key))),
+        h('dt', null, '결제 수단'), h('dd', null, p.pay_method ? `${p.pay_method}${p.card_company_code ? ' · ' + ((CARD_COMPANIES.find(([c]) => c === p.card_company_code) || [])[1] || p.card_company_code) : ''}` : '—'),
+        h('dt', null, '승인 기한'), h('dd', null, fmtTime(p.expires_at))),
+      (p.transactions || []).length
+        ? table(['단계', 'transactionId', '금액#', '시각 (KST)'], p.transactions.map((t) => h('tr', { testid: 'pay-tx-row', data: { step: t.stepType } },
+            td(t.stepType === 'PAY' ? '결제' : '환불'), tdm(t.transactionId), tdn(won(t.transactionAmount)), td(t.regTs))))
+        : h('p', { class: 'empty' }, '아직 거래가 없어요.')));
+  const loadList = async () => {
+    const r = await api('GET', `/admin/v1/payments?app=${enc(appName)}`);
+    if (!alive()) return;
+    const payments = r.payments || [];
+    if (!payments.length) {
+      list.replaceChildren(h('p', T('pay-empty', { class: 'empty' }), '아직 결제가 없어요. 파트너 서버가 make-payment를 부르면 여기에 보여요.'));
+      return;
+    }
+    const open = new Set([...list.querySelectorAll('tr.detail')].map((tr) => tr.dataset.payToken));
+    const rows = [];
+    for (const p of payments) {
+      const row = h('tr', { testid: 'pay-row', data: { payToken: p.pay_token }, tabindex: 0, 'aria-expanded': String(open.has(p.pay_token)) },
+        tdm(p.order_no), td(p.product_desc), tdn(won(p.amount)), tdn(p.refunded_amount ? won(-p.refunded_amount) : '—'),
+        h('td', { class: 'badges' }, payBadge(p)), td(p.mode), td(fmtTime(p.created_at)));
+      const toggle = () => {
+        const next = row.nextElementSibling;
+        if (next && next.classList.contains('detail')) {
+          next.remove();
+          row.setAttribute('aria-expanded', 'false');
+        } else {
+          row.after(detail(p));
+          row.setAttribute('aria-expanded', 'true');
+        }
+      };
+      row.addEventListener('click', toggle);
+      row.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') toggle(); });
+      rows.push(row);
+      if (open.has(p.pay_token)) rows.push(detail(p));
+    }
+    list.replaceChildren(table(['orderNo', '상품', '금액#', '환불#', '상태', 'mode', '만든 시각'], rows, 'clickable'));
+  };
+  const form = h('form', { class: 'card', id: 'section-pay', method: 'post', action: '/' },
+    h('div', { class: 'card-head' }, h('h2', null, '토스페이')),
+    h('p', { class: 'hint' }, '파트너 서버가 make-payment → (사용자 승인) → execute-payment 순서로 불러요. 사용자 승인은 토스 앱 시뮬레이터나 intoss sim pay approve로 해요.'),
+    Object.values(fields)[0].row,
+    h('div', { class: 'field' }, h('label', { for: 'pay-refuse-live' }, refuseLive, ' 라이브 결제 거절: isTestPayment가 라이브를 뜻하면 INVALID_PARAMETER로 거절해요')),
+    Object.values(fields)[1].row, formErr, h('div', { class: 'actions' }, save),
+    h('h3', null, '결제 내역'), list);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(fields, formErr);
+    save.disabled = true;
+    try {
+      const st = await api('PATCH', path, {
+        test_payment_reading: reading.value,
+        refuse_live: refuseLive.checked,
+        approval_ttl_secs: Number(ttl.value),
+      });
+      if (!alive()) return;
+      show(st);
+      setStatus('토스페이 설정을 저장했어요.', 'ok');
+    } catch (e) {
+      if (alive()) applyFieldError(e, fields, formErr);
+    } finally {
+      save.disabled = false;
+    }
+  });
+  (async () => {
+    try {
+      const st = await api('GET', path);
+      if (alive()) show(st);
+      await loadList();
+    } catch (e) {
+      if (alive()) showErr(e, '토스페이');
+    }
+  })();
+  every(3000, () => loadList().catch(() => {}));
+  return form;
+}
+/** The simulator's 결제 요청 list: payments of `user` awaiting approval, each with approve and decline. */
+function simPayments(alive, getUser) {
+  const box = h('div', T('toss-pay'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const act = async (p, action, body, btns) => {
+    for (const b of btns) b.disabled = true;
+    try {
+      const done = await api('POST', `/admin/v1/sim/pay/${action}`, body);
+      if (!alive()) return;
+      setStatus(action === 'approve'
+        ? `${done.app}의 ${won(done.amount)} 결제를 승인했어요. 파트너 서버가 execute-payment로 결제를 완료해요.`
+        : `${done.app}의 결제를 취소했어요 (PAY_CANCEL).`, 'ok');
+      await load();
+    } catch (e) {
+      if (alive()) showErr(e);
+      for (const b of btns) b.disabled = false;
+    }
+  };
+  const load = async () => {
+    const u = getUser();
+    if (!u) {
+      box.replaceChildren();
+      return;
+    }
+    const r = await api('GET', `/admin/v1/payments?user=${enc(u.id)}&pending=true`);
+    if (!alive() || !getUser() || getUser().id !== u.id) return;
+    const pending = r.payments || [];
+    // Keep what the user is choosing: re-render only when the set of payments changed.
+    const key = pending.map((p) => p.pay_token).join(',');
+    if (box.dataset.key === key && box.firstChild) return;
+    box.dataset.key = key;
+    if (!pending.length) {
+      box.replaceChildren(h('p', T('toss-pay-empty', { class: 'empty' }), '기다리는 결제가 없어요.'));
+      return;
+    }
+    box.replaceChildren(h('ul', { class: 'plain' }, pending.map((p) => {
+      const only = p.enable_pay_methods;
+      const method = h('select', T(`toss-pay-method-${p.pay_token}`, { 'aria-label': '결제 수단' }),
+        (!only || only === 'CARD') ? h('option', { value: 'CARD' }, '카드') : null,
+        (!only || only === 'TOSS_MONEY') ? h('option', { value: 'TOSS_MONEY' }, '토스머니') : null);
+      const card = h('select', T(`toss-pay-card-${p.pay_token}`, { 'aria-label': '카드사' }),
+        CARD_COMPANIES.map(([c, n]) => h('option', { value: c }, n)));
+      card.hidden = method.value !== 'CARD';
+      method.addEventListener('change', () => { card.hidden = method.value !== 'CARD'; });
+      const ok = h('button', T(`toss-pay-approve-${p.pay_token}`, { type: 'button', class: 'primary' }), `${won(p.amount)} 결제하기`);
+      const no = h('button', T(`toss-pay-decline-${p.pay_token}`, { type: 'button', class: 'link' }), '취소');
+      ok.addEventListener('click', () => act(p, 'approve',
+        method.value === 'CARD' ? { pay_token: p.pay_token, method: 'CARD', card_company_code: card.value } : { pay_token: p.pay_token, method: method.value },
+        [ok, no]));
+      no.addEventListener('click', () => act(p, 'decline', { pay_token: p.pay_token }, [ok, no]));
+      return h('li', T(`toss-pay-${p.pay_token}`, { class: 'sim-link' }),
+        h('p', null, h('strong', null, p.app), ' · ', p.product_desc),
+        h('p', { class: 'hint' }, `주문 ${p.order_no} · ${p.mode} · ${fmtTime(p.expires_at)}까지 승인`),
+        h('div', { class: 'inline' }, method, card),
+        h('div', { class: 'inline' }, ok, no));
+    })));
+  };
+  return { box, load };
+}
+
 // ---------- 토스 앱 시뮬레이터 ----------
 const UNLINK_LABEL = { UNLINK: '연결 끊기', WITHDRAWAL_TERMS: '약관 동의 철회', WITHDRAWAL_TOSS: '토스 탈퇴' };
 async function viewToss(main, alive) {
@@ -908,6 +1090,8 @@ async function viewToss(main, alive) {
   const links = h('div', T('toss-links'), h('p', { class: 'muted' }, '불러오는 중…'));
   const leaveBtn = h('button', T('toss-leave', { type: 'button', class: 'danger' }), '토스 탈퇴 (WITHDRAWAL_TOSS)');
   const idvList = h('div', T('toss-idv'), h('p', { class: 'muted' }, '불러오는 중…'));
+  let current = () => undefined;
+  const payments = simPayments(alive, () => current());
 
   // New user.
   const inp = (id, attrs) => h('input', T(id, Object.assign({ type: 'text', autocomplete: 'off' }, attrs)));
@@ -933,7 +1117,7 @@ async function viewToss(main, alive) {
     h('h3', null, '새 사용자'), Object.values(nuFields).map((f) => f.row), nuErr, h('div', { class: 'actions' }, nuSubmit));
 
   main.append(h('h1', null, '토스 앱 시뮬레이터'),
-    h('p', { class: 'hint' }, '토스 앱 대신 사용자로 행동해요: 앱에 로그인해 인가 코드를 받고, 연결을 끊고, 본인확인 요청을 처리해요.'),
+    h('p', { class: 'hint' }, '토스 앱 대신 사용자로 행동해요: 앱에 로그인해 인가 코드를 받고, 결제를 승인하고, 연결을 끊고, 본인확인 요청을 처리해요.'),
     h('div', { class: 'sim-wrap' },
       h('div', { class: 'phone' },
         h('div', { class: 'phone-bar' }, h('span', null, '토스')),
@@ -942,12 +1126,13 @@ async function viewToss(main, alive) {
           h('div', { class: 'field' }, h('label', { for: 'toss-app' }, '로그인할 앱'), appSel),
           h('fieldset', { class: 'checks' }, h('legend', null, '동의 항목'), checks),
           loginBtn, loginErr, result,
+          h('h3', null, '결제 요청 (토스페이)'), payments.box,
           h('h3', null, '연결된 앱'), links, leaveBtn,
           h('h3', null, '본인확인 요청 (토스 인증)'), idvList))),
     h('section', { class: 'card' }, nuForm));
 
   let users = [];
-  const current = () => users.find((u) => u.id === userSel.value);
+  current = () => users.find((u) => u.id === userSel.value);
   const loadUsers = async (select) => {
     const r = await api('GET', '/admin/v1/users');
     if (!alive()) return;
@@ -1053,6 +1238,7 @@ async function viewToss(main, alive) {
   userSel.addEventListener('change', () => {
     result.hidden = true;
     loadLinks().catch(showErr);
+    payments.load().catch(showErr);
   });
   nuForm.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -1082,8 +1268,11 @@ async function viewToss(main, alive) {
 
   await Promise.all([loadUsers(), loadApps()]);
   await loadLinks();
-  await loadIdv();
-  every(3000, () => loadIdv().catch(() => {}));
+  await Promise.all([loadIdv(), payments.load()]);
+  every(3000, () => {
+    loadIdv().catch(() => {});
+    payments.load().catch(() => {});
+  });
 }
 
 // ---------- 토스 인증 ----------

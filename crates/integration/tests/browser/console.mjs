@@ -500,6 +500,44 @@ async function main() {
   check(me.json.success.phone === null && me.json.success.di === null, 'no phone without consent; di is null');
   check(me.json.success.userKey === userKey, 'the userKey the simulator showed');
 
+  // 7c. Toss Pay: the partner makes two payments for the logged-in user; in the simulator the
+  // user approves one with a chosen card and declines the other; the partner executes and
+  // refunds part of the first.
+  begin('the simulator: approve and decline payments');
+  const payGw = (route, body) => {
+    const out = execFileSync('curl', ['-sS', '--max-time', '10', '--cacert', CA_PEM,
+      '--cert', path.join(loginDir, 'client-cert.pem'), '--key', path.join(loginDir, 'client-key.pem'),
+      '-H', 'Content-Type: application/json', '-H', `x-toss-user-key: ${userKey}`, '-d', JSON.stringify(body),
+      '-w', '\n%{http_code}', `https://${GATEWAY}/api-partner/v1/apps-in-toss/pay/${route}`], { encoding: 'utf8' });
+    const i = out.lastIndexOf('\n');
+    return { status: Number(out.slice(i + 1)), json: JSON.parse(out.slice(0, i)) };
+  };
+  const makePay = (orderNo, amount) => {
+    const r = payGw('make-payment', { orderNo, productDesc: '브라우저 상품', amount, amountTaxFree: 0, isTestPayment: true });
+    check(r.status === 200 && r.json.resultType === 'SUCCESS', `make-payment ${orderNo}: ${JSON.stringify(r)}`);
+    return r.json.success.payToken;
+  };
+  const payOk = makePay('browser-pay-1', 15000);
+  const payNo = makePay('browser-pay-2', 3000);
+  await page.locator(tid(`toss-pay-${payOk}`)).waitFor({ timeout: WAIT });
+  await page.locator(tid(`toss-pay-${payNo}`)).waitFor({ timeout: WAIT });
+  check((await page.locator(tid(`toss-pay-${payOk}`)).textContent()).includes('브라우저 상품'), 'the payment names the product');
+  await page.locator(tid(`toss-pay-method-${payOk}`)).selectOption('CARD');
+  await page.locator(tid(`toss-pay-card-${payOk}`)).selectOption('41');
+  await shot(page, 'toss-pay.png');
+  await page.locator(tid(`toss-pay-approve-${payOk}`)).click();
+  await page.locator('#status-line', { hasText: '결제를 승인했어요' }).waitFor();
+  await page.locator(tid(`toss-pay-decline-${payNo}`)).click();
+  await page.locator('#status-line', { hasText: '결제를 취소했어요' }).waitFor();
+  await page.locator(tid('toss-pay-empty')).waitFor();
+  const executed = payGw('execute-payment', { payToken: payOk, isTestPayment: true });
+  check(executed.status === 200 && executed.json.success.cardCompanyCode === '41' && executed.json.success.cardCompanyName === '신한카드',
+    `execute-payment after the approval: ${JSON.stringify(executed)}`);
+  const declined = payGw('execute-payment', { payToken: payNo, isTestPayment: true });
+  check(declined.status === 409 && declined.json.error.errorCode === 'PAYMENT_CANCELED', `execute-payment after the decline: ${JSON.stringify(declined)}`);
+  const refunded = payGw('refund-payment', { payToken: payOk, reason: '고객요청', amount: 5000, isTestPayment: true });
+  check(refunded.status === 200 && refunded.json.success.refundableAmount === 10000, `refund-payment: ${JSON.stringify(refunded)}`);
+
   begin('the simulator: unlink');
   await page.locator(tid(`toss-unlink-${APP}`)).click();
   await page.locator(tid('toss-links-empty')).waitFor();
@@ -510,6 +548,45 @@ async function main() {
   for (const e of [refusedUrl, refusedUser]) {
     if (e.seen === 0) log(`  (Chromium logged no line for the expected ${e.status} on ${e.path})`);
   }
+
+  // 7d. The app page's Toss Pay section: the payments with their states, a payment's
+  // transactions, the settings form with a refused value and a saved one.
+  begin('the app page: payments and transactions');
+  await page.goto(`${CONSOLE_URL}/#/apps/${APP}/pay`);
+  const okRow = page.locator(tid('pay-row', `[data-pay-token="${payOk}"]`));
+  await okRow.waitFor({ timeout: WAIT });
+  check(await page.locator(tid('tab-pay')).evaluate((el) => el.classList.contains('active')), 'the 토스페이 tab is active');
+  check((await okRow.locator(tid('pay-status')).getAttribute('data-status')) === 'REFUND_SUCCESS', 'the refunded payment is REFUND_SUCCESS');
+  check((await okRow.locator(tid('pay-status')).textContent()).includes('부분'), 'a partial refund says so');
+  const noRow = page.locator(tid('pay-row', `[data-pay-token="${payNo}"]`));
+  check((await noRow.locator(tid('pay-status')).getAttribute('data-status')) === 'PAY_CANCEL', 'the declined payment is PAY_CANCEL');
+  await okRow.click();
+  const okDetail = page.locator(tid('pay-detail', `[data-pay-token="${payOk}"]`));
+  await okDetail.waitFor();
+  const steps = await okDetail.locator(tid('pay-tx-row')).evaluateAll((rows) => rows.map((r) => [r.dataset.step, r.children[2].textContent]));
+  check(JSON.stringify(steps) === JSON.stringify([['PAY', '15,000원'], ['REFUND', '-5,000원']]), `the transactions: ${JSON.stringify(steps)}`);
+  check((await okDetail.textContent()).includes('신한카드'), 'the detail names the card company');
+  await shot(page, 'app-pay.png');
+  begin('the app page: Toss Pay settings');
+  await page.locator(tid('pay-ttl')).fill('5');
+  const refusedTtl = expectRefusal(400, `/admin/v1/apps/${APP}/pay`);
+  await page.locator(tid('pay-save')).click();
+  await page.locator(tid('pay-error-approval_ttl_secs'), { hasText: 'approval_ttl_secs' }).waitFor();
+  await page.locator(tid('pay-ttl')).fill('600');
+  await page.locator(tid('pay-reading')).selectOption('FALSE_IS_TEST');
+  await page.locator(tid('pay-save')).click();
+  await page.locator('#status-line', { hasText: '토스페이 설정을 저장했어요.' }).waitFor();
+  check((await page.locator(tid('pay-error-approval_ttl_secs')).textContent()) === '', 'the field error is cleared');
+  const paySettings = await new Promise((resolve, reject) => {
+    https.get(`${CONSOLE_URL}/admin/v1/apps/${APP}/pay`, { ca: CA, headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } }, (res) => {
+      let data = '';
+      res.on('data', (c) => (data += c));
+      res.on('end', () => resolve(JSON.parse(data)));
+    }).on('error', reject);
+  });
+  check(paySettings.success.test_payment_reading === 'FALSE_IS_TEST' && paySettings.success.approval_ttl_secs === 600,
+    `the saved settings: ${JSON.stringify(paySettings)}`);
+  if (refusedTtl.seen === 0) log(`  (Chromium logged no line for the expected ${refusedTtl.status} on ${refusedTtl.path})`);
 
   // 8. Sign out (from a page without a refresh timer).
   begin('sign out');
