@@ -58,6 +58,8 @@ async fn main() -> anyhow::Result<()> {
         &a.client_secret,
     )?;
     let backend = Arc::new(partner_backend::Backend {
+        pay: intoss_client::pay::PayClient::new(api.clone()),
+        test_payments: true,
         api,
         idv,
         return_url: "intoss://my-granite-app".into(),

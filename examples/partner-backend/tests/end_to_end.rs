@@ -1,5 +1,6 @@
 //! The example backend against an in-process intoss platform: health over mTLS, a complete
-//! identity verification, and a callback refused from a non-Toss address.
+//! identity verification, a Toss Pay checkout (make → the user approves in the simulator →
+//! execute → status → refund), and a callback refused from a non-Toss address.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -7,7 +8,30 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use intoss_proto::api::admin::{CreateApp, IssueCert};
-use serde_json::Value;
+use intoss_proto::api::login::SimLogin;
+use intoss_proto::api::pay::SimPayApprove;
+use serde_json::{Value, json};
+
+/// One curl request to the backend; the answer as JSON (Null when it is not) and as text.
+fn send(
+    method: &'static str,
+    path: String,
+    addr: String,
+    body: Option<Value>,
+) -> tokio::task::JoinHandle<(Value, String)> {
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = Command::new("curl");
+        cmd.args(["-s", "-X", method, &format!("http://{addr}{path}")]);
+        if let Some(b) = body {
+            cmd.args(["-H", "content-type: application/json", "-d", &b.to_string()]);
+        }
+        let out = cmd.output().unwrap();
+        (
+            serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+        )
+    })
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partner_backend_end_to_end() {
@@ -54,18 +78,8 @@ async fn partner_backend_end_to_end() {
     let mut line = String::new();
     BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
     let addr = line.trim().strip_prefix("listening on ").unwrap().to_owned();
-    let http = |method: &'static str, path: String, addr: String| {
-        tokio::task::spawn_blocking(move || {
-            let out = Command::new("curl")
-                .args(["-s", "-X", method, &format!("http://{addr}{path}")])
-                .output()
-                .unwrap();
-            (
-                serde_json::from_slice::<Value>(&out.stdout).unwrap_or(Value::Null),
-                String::from_utf8_lossy(&out.stdout).to_string(),
-            )
-        })
-    };
+    let http = |method: &'static str, path: String, addr: String| send(method, path, addr, None);
+    let post = |path: String, addr: String, body: Value| send("POST", path, addr, Some(body));
     let (health, raw) = http("GET", "/health".into(), addr.clone()).await.unwrap();
     assert_eq!(health["app"], "example", "{raw}");
     let (started, _) = http("POST", "/verify".into(), addr.clone()).await.unwrap();
@@ -83,6 +97,59 @@ async fn partner_backend_end_to_end() {
         let (again, _) = http("GET", format!("/verify/{tx}"), addr.clone()).await.unwrap();
         assert_eq!(again["name"], "김토스");
     }
+    // Toss Pay: the user (logged in to the app through Toss Login) buys something.
+    let login = admin
+        .sim_login(&SimLogin {
+            app: "example".into(),
+            user: "kim-toss".into(),
+            scopes: vec!["USER_NAME".into()],
+            agreed_terms: vec![],
+            referrer: None,
+        })
+        .await
+        .unwrap();
+    let key = login.user_key;
+    let order =
+        json!({"userKey": key, "orderNo": "example-1", "productDesc": "프리미엄 1개월", "amount": 9900});
+    let (made, raw) = post("/checkout".into(), addr.clone(), order.clone()).await.unwrap();
+    let token = made["payToken"].as_str().unwrap_or_else(|| panic!("{raw}")).to_owned();
+    let confirm = format!("/checkout/{token}/confirm");
+    let (early, _) = post(confirm.clone(), addr.clone(), json!({"userKey": key})).await.unwrap();
+    assert_eq!(early["error"], "PAYMENT_NOT_APPROVED", "the user has not approved yet");
+    admin
+        .sim_pay_approve(&SimPayApprove {
+            pay_token: token.clone(),
+            method: Some("TOSS_MONEY".into()),
+            card_company_code: None,
+        })
+        .await
+        .unwrap();
+    let (paid, raw) = post(confirm.clone(), addr.clone(), json!({"userKey": key})).await.unwrap();
+    assert_eq!(
+        (paid["status"].as_str(), paid["paid"].as_i64(), paid["method"].as_str()),
+        (Some("PAY_COMPLETE"), Some(9900), Some("TOSS_MONEY")),
+        "{raw}"
+    );
+    let (again, raw) = post(confirm, addr.clone(), json!({"userKey": key})).await.unwrap();
+    assert_eq!(again["status"], "PAY_COMPLETE", "a second confirm reads the paid state: {raw}");
+    let (refunded, raw) = post(
+        format!("/checkout/{token}/refund"),
+        addr.clone(),
+        json!({"userKey": key, "reason": "고객요청", "amount": 900}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (refunded["refunded"].as_i64(), refunded["refundable"].as_i64()),
+        (Some(900), Some(9000)),
+        "{raw}"
+    );
+    let (st, raw) = http("GET", format!("/checkout/{token}?userKey={key}"), addr.clone()).await.unwrap();
+    assert_eq!(st["status"], "REFUND_SUCCESS", "{raw}");
+    assert_eq!(st["steps"], json!([["PAY", 9900], ["REFUND", -900]]));
+    let (reused, _) = post("/checkout".into(), addr.clone(), order).await.unwrap();
+    assert_eq!(reused["error"], "PAYMENT_EXISTING_PAYMENT", "an orderNo is never reused");
+
     // 127.0.0.1 is not a Toss address: the callback is refused.
     let (refused, raw) = http("POST", "/callbacks/toss".into(), addr.clone()).await.unwrap();
     assert_eq!(refused["error"]["errorCode"], "IP_NOT_ALLOWED", "{raw}");
