@@ -97,6 +97,7 @@ pub(crate) async fn app(g: &Global, cmd: AppCmd) -> anyhow::Result<ExitCode> {
         AppCmd::Show { name, json } => return crate::login_cmds::app_show(g, &name, json).await,
         AppCmd::Login(args) => return crate::login_cmds::app_login(g, args).await,
         AppCmd::Pay(args) => return crate::pay_cmds::app_pay(g, args).await,
+        AppCmd::Product(cmd) => return crate::pay_cmds::product(g, cmd).await,
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -61,7 +61,8 @@ pub(crate) enum Command {
     /// Sandbox users: the people who log in to apps in the simulator (토스 로그인).
     #[command(subcommand)]
     User(crate::login_cmds::UserCmd),
-    /// The Toss-app simulator: act as a user (log in to an app, unlink it, approve a payment).
+    /// The Toss-app simulator: act as a user (log in to an app, unlink it, approve a payment, buy
+    /// a product).
     #[command(subcommand)]
     Sim(crate::login_cmds::SimCmd),
     /// Partner side: send one mTLS request and pretty-print the envelope.
@@ -229,6 +230,9 @@ pub(crate) enum AppCmd {
     /// Show or change an app's Toss Pay settings (how isTestPayment is read, live payments,
     /// approval time).
     Pay(crate::pay_cmds::AppPayArgs),
+    /// In-app purchase products (sku) of an app: add, list, delete.
+    #[command(subcommand)]
+    Product(crate::pay_cmds::ProductCmd),
 }
 
 #[derive(Debug, Subcommand)]

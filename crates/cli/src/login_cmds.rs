@@ -87,6 +87,9 @@ pub(crate) enum SimCmd {
     /// Toss Pay as the user: payments awaiting approval, approve or decline one.
     #[command(subcommand)]
     Pay(crate::pay_cmds::SimPayCmd),
+    /// In-app purchase as the user: buy a product, complete, fail or refund an order.
+    #[command(subcommand)]
+    Iap(crate::pay_cmds::SimIapCmd),
 }
 
 #[derive(Debug, Args)]
@@ -192,6 +195,7 @@ pub(crate) async fn sim(g: &Global, cmd: SimCmd) -> anyhow::Result<ExitCode> {
     let client = connect(g)?;
     match cmd {
         SimCmd::Pay(cmd) => return crate::pay_cmds::sim_pay(g, cmd).await,
+        SimCmd::Iap(cmd) => return crate::pay_cmds::sim_iap(g, cmd).await,
         SimCmd::Login { app, user, scopes, terms, referrer, json } => {
             let code =
                 client.sim_login(&SimLogin { app, user, scopes, agreed_terms: terms, referrer }).await?;

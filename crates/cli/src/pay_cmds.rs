@@ -1,10 +1,11 @@
 //! `intoss sim pay ...` and `intoss app pay`: the user's side of Toss Pay (토스페이) in place of
-//! the Toss app, payments with their transactions, and each app's pay settings, through the
-//! admin API.
+//! the Toss app, payments with their transactions, and each app's pay settings; `intoss sim iap
+//! ...` and `intoss app product ...`: in-app purchase (인앱 결제). All through the admin API.
 
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use intoss_proto::api::iap::{CreateProduct, Order, SimOrderUpdate, SimPurchase};
 use intoss_proto::api::pay::{PatchPaySettings, PaySettings, Payment, SimPayApprove, SimPayDecline};
 
 use crate::admin_cmds::connect;
@@ -47,6 +48,77 @@ pub(crate) enum SimPayCmd {
     /// Decline a payment as the user (closes the payment sheet: PAY_CANCEL).
     Decline {
         pay_token: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SimIapCmd {
+    /// Buy a product as the user (who must have logged in to the app); prints the orderId.
+    Buy {
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        sku: String,
+        /// How the purchase ends.
+        #[arg(long, value_parser = ["PAYMENT_COMPLETED", "ORDER_IN_PROGRESS", "FAILED"], default_value = "PAYMENT_COMPLETED")]
+        outcome: String,
+        /// Why, for FAILED.
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Complete or fail an order in progress, or refund a completed one.
+    Update {
+        order_id: String,
+        #[arg(long, value_parser = ["PAYMENT_COMPLETED", "FAILED", "REFUNDED"])]
+        status: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Orders, newest first.
+    List {
+        #[arg(long)]
+        app: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProductCmd {
+    /// Add a product (sku) the app's users can buy.
+    Add {
+        /// The app.
+        app: String,
+        #[arg(long)]
+        sku: String,
+        #[arg(long)]
+        name: String,
+        /// In won.
+        #[arg(long)]
+        price: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The app's products.
+    List {
+        app: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stop selling a product (its orders keep it; the sku is not reusable).
+    Delete {
+        app: String,
+        sku: String,
         #[arg(long)]
         json: bool,
     },
@@ -192,4 +264,99 @@ pub(crate) fn show_pay(s: &PaySettings) {
     );
     println!("  live payments   {}", if s.refuse_live { "refused" } else { "accepted (simulated)" });
     println!("  approval time   {} s", s.approval_ttl_secs);
+}
+
+fn order_line(o: &Order) -> String {
+    let reason = o.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+    format!("order {} of {}: {} {} won, {}{reason}", o.order_id, o.app, o.sku, o.amount, o.status)
+}
+
+pub(crate) async fn sim_iap(g: &Global, cmd: SimIapCmd) -> anyhow::Result<ExitCode> {
+    let client = connect(g)?;
+    match cmd {
+        SimIapCmd::Buy { app, user, sku, outcome, reason, json } => {
+            let o =
+                client.sim_purchase(&SimPurchase { app, user, sku, outcome: Some(outcome), reason }).await?;
+            if json {
+                crate::output::json(&o);
+            } else {
+                // The orderId alone on stdout, for `ORDER=$(intoss sim iap buy ...)`.
+                println!("{}", o.order_id);
+                eprintln!("{}", order_line(&o));
+            }
+        }
+        SimIapCmd::Update { order_id, status, reason, json } => {
+            let o = client.sim_order_update(&SimOrderUpdate { order_id, status, reason }).await?;
+            if json {
+                crate::output::json(&o);
+            } else {
+                println!("{}", order_line(&o));
+            }
+        }
+        SimIapCmd::List { app, user, json } => {
+            let orders = client.orders(app.as_deref(), user.as_deref()).await?.orders;
+            if json {
+                crate::output::json(&orders);
+            } else {
+                let rows: Vec<Vec<String>> = orders
+                    .iter()
+                    .map(|o| {
+                        vec![
+                            o.order_id.clone(),
+                            o.app.clone(),
+                            o.user_id.clone(),
+                            o.sku.clone(),
+                            o.amount.to_string(),
+                            o.status.clone(),
+                            o.status_determined_at.clone(),
+                        ]
+                    })
+                    .collect();
+                table(&["ORDER ID", "APP", "USER", "SKU", "AMOUNT", "STATUS", "SINCE"], &rows);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) async fn product(g: &Global, cmd: ProductCmd) -> anyhow::Result<ExitCode> {
+    let client = connect(g)?;
+    match cmd {
+        ProductCmd::Add { app, sku, name, price, json } => {
+            let p = client.create_product(&app, &CreateProduct { sku, name, price }).await?;
+            if json {
+                crate::output::json(&p);
+            } else {
+                println!("product {} ({}, {} won) added to {}", p.sku, p.name, p.price, p.app);
+            }
+        }
+        ProductCmd::List { app, json } => {
+            let products = client.products(&app).await?.products;
+            if json {
+                crate::output::json(&products);
+            } else {
+                let rows: Vec<Vec<String>> = products
+                    .iter()
+                    .map(|p| {
+                        vec![
+                            p.sku.clone(),
+                            p.name.clone(),
+                            p.price.to_string(),
+                            if p.deleted_at.is_some() { "deleted".into() } else { "on sale".into() },
+                        ]
+                    })
+                    .collect();
+                table(&["SKU", "NAME", "PRICE", "STATE"], &rows);
+            }
+        }
+        ProductCmd::Delete { app, sku, json } => {
+            let p = client.delete_product(&app, &sku).await?;
+            if json {
+                crate::output::json(&p);
+            } else {
+                println!("product {} of {} is no longer on sale", p.sku, p.app);
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

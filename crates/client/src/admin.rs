@@ -7,6 +7,9 @@ use intoss_proto::api::admin::{
     IdvClientList, IdvEnv, IdvTransaction, IdvTransactionList, IssueCert, IssuedCert, NewIdvClient,
     NoticeList, PatchApp, RevokeCert, Stats,
 };
+use intoss_proto::api::iap::{
+    CreateProduct, Order, OrderList, Product, ProductList, SimOrderUpdate, SimPurchase,
+};
 use intoss_proto::api::login::{
     CreateUser, LinkList, LoginSettings, PatchLoginSettings, SandboxUser, SimLogin, SimLoginCode, SimUnlink,
     SimUnlinked, UserList,
@@ -288,6 +291,50 @@ impl AdminClient {
     /// `POST /admin/v1/sim/pay/decline`: the user closes the payment sheet.
     pub async fn sim_pay_decline(&self, decline: &SimPayDecline) -> Result<Payment, ClientError> {
         self.send(Method::POST, "/admin/v1/sim/pay/decline", Some(decline)).await
+    }
+
+    // === in-app purchase ===
+
+    /// `GET /admin/v1/apps/{name}/products`.
+    pub async fn products(&self, app: &str) -> Result<ProductList, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}/products", percent_encode(app))).await
+    }
+
+    /// `POST /admin/v1/apps/{name}/products`.
+    pub async fn create_product(&self, app: &str, product: &CreateProduct) -> Result<Product, ClientError> {
+        self.send(Method::POST, &format!("/admin/v1/apps/{}/products", percent_encode(app)), Some(product))
+            .await
+    }
+
+    /// `DELETE /admin/v1/apps/{name}/products/{sku}`.
+    pub async fn delete_product(&self, app: &str, sku: &str) -> Result<Product, ClientError> {
+        let path = format!("/admin/v1/apps/{}/products/{}", percent_encode(app), percent_encode(sku));
+        self.send::<(), _>(Method::DELETE, &path, None).await
+    }
+
+    /// `GET /admin/v1/orders`: newest first, of one app and/or user.
+    pub async fn orders(&self, app: Option<&str>, user: Option<&str>) -> Result<OrderList, ClientError> {
+        let query: Vec<String> = [("app", app), ("user", user)]
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| format!("{k}={}", percent_encode(v))))
+            .collect();
+        let query = if query.is_empty() { String::new() } else { format!("?{}", query.join("&")) };
+        self.get(&format!("/admin/v1/orders{query}")).await
+    }
+
+    /// `GET /admin/v1/orders/{order_id}`.
+    pub async fn order(&self, order_id: &str) -> Result<Order, ClientError> {
+        self.get(&format!("/admin/v1/orders/{}", percent_encode(order_id))).await
+    }
+
+    /// `POST /admin/v1/sim/iap/purchase`: the user buys a product in the Toss app.
+    pub async fn sim_purchase(&self, purchase: &SimPurchase) -> Result<Order, ClientError> {
+        self.send(Method::POST, "/admin/v1/sim/iap/purchase", Some(purchase)).await
+    }
+
+    /// `POST /admin/v1/sim/iap/update`: an order completes, fails or is refunded.
+    pub async fn sim_order_update(&self, update: &SimOrderUpdate) -> Result<Order, ClientError> {
+        self.send(Method::POST, "/admin/v1/sim/iap/update", Some(update)).await
     }
 }
 

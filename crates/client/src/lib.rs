@@ -11,6 +11,7 @@
 //! - [`login::LoginClient`]: Toss Login (토스 로그인): code exchange, single-flight refresh,
 //!   `login-me` decrypted into a typed user.
 //! - [`pay::PayClient`]: Toss Pay (토스페이): make, execute, refund, status.
+//! - [`iap::IapClient`]: in-app purchase (인앱 결제): an order's status.
 //! - `callback` (feature `callback`): a tower layer admitting inbound callbacks only from
 //!   Toss's addresses.
 //! - `AdminClient` (feature `admin`): the intoss admin API, used by the `intoss` CLI.
@@ -24,6 +25,7 @@ mod admin;
 #[cfg(feature = "callback")]
 pub mod callback;
 mod http;
+pub mod iap;
 pub mod identity;
 pub mod idv;
 pub mod login;

@@ -4,7 +4,8 @@
 //!   authenticated by the admin token or a console session.
 //! - [`admin_idv`]: identity-verification clients, transactions and the user simulator.
 //! - [`admin_login`]: Toss Login's sandbox users, app settings and the simulator's login/unlink.
-//! - [`admin_pay`]: Toss Pay's payments, app settings and the simulator's approve/decline.
+//! - [`admin_pay`]: Toss Pay's payments, app settings and the simulator's approve/decline;
+//!   in-app purchase's products, orders and the simulator's purchases.
 //! - [`web`]: the page, sign-in into an HttpOnly session cookie, CSRF protection.
 //! - [`openapi`]: the admin API's OpenAPI document, generated from the handlers and the types.
 //!
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use intoss_core::{IdvAdmin, Registry, RequestStats};
 use intoss_http::BodyLimit;
 use intoss_login::LoginService;
-use intoss_pay::PayService;
+use intoss_pay::{IapService, PayService};
 use intoss_proto::api::Endpoints;
 use subtle::ConstantTimeEq;
 
@@ -38,6 +39,7 @@ pub struct Console {
     idv: Arc<IdvAdmin>,
     login: Arc<LoginService>,
     pay: Arc<PayService>,
+    iap: Arc<IapService>,
     stats: Arc<RequestStats>,
     sessions: web::Sessions,
     admin_token_digest: [u8; 32],
@@ -62,6 +64,8 @@ pub struct Parts {
     pub login: Arc<LoginService>,
     /// Toss Pay: payments, settings, the simulator's approval.
     pub pay: Arc<PayService>,
+    /// In-app purchase: products, orders, the simulator's purchases.
+    pub iap: Arc<IapService>,
     /// The gateway's request statistics (the overview chart).
     pub stats: Arc<RequestStats>,
     /// The listeners' addresses, for the page's snippets.
@@ -81,6 +85,7 @@ impl Console {
             idv: parts.idv,
             login: parts.login,
             pay: parts.pay,
+            iap: parts.iap,
             stats: parts.stats,
             sessions: web::Sessions::new(),
             endpoints: parts.endpoints,

@@ -88,6 +88,13 @@ have 405 `METHOD_NOT_ALLOWED`.";
         admin_pay::patch_settings,
         admin_pay::sim_approve,
         admin_pay::sim_decline,
+        admin_pay::list_products,
+        admin_pay::create_product,
+        admin_pay::delete_product,
+        admin_pay::list_orders,
+        admin_pay::get_order,
+        admin_pay::sim_purchase,
+        admin_pay::sim_update,
     ),
     // The schemas of the shared error responses ([`Authenticated`], [`JsonBody`]): schemas
     // named in a handler's own `responses` are collected by themselves, these are not.
@@ -105,7 +112,8 @@ have 405 `METHOD_NOT_ALLOWED`.";
         (name = "identity verification", description = "OAuth clients of the cert listener (토스 인증) and their transactions"),
         (name = "toss login", description = "Sandbox users and each app's Toss Login settings and decryption key (토스 로그인)"),
         (name = "toss pay", description = "Payments with their transactions and each app's Toss Pay settings (토스페이)"),
-        (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks, payment approvals"),
+        (name = "in-app purchase", description = "Each app's products (sku) and the orders of its users (인앱 결제)"),
+        (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks, payment approvals, purchases"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -314,6 +322,12 @@ mod tests {
         ("/admin/v1/apps/{name}/pay", &["get", "patch"]),
         ("/admin/v1/sim/pay/approve", &["post"]),
         ("/admin/v1/sim/pay/decline", &["post"]),
+        ("/admin/v1/apps/{name}/products", &["get", "post"]),
+        ("/admin/v1/apps/{name}/products/{sku}", &["delete"]),
+        ("/admin/v1/orders", &["get"]),
+        ("/admin/v1/orders/{order_id}", &["get"]),
+        ("/admin/v1/sim/iap/purchase", &["post"]),
+        ("/admin/v1/sim/iap/update", &["post"]),
     ];
 
     /// Every route of the admin router is in `paths`, with exactly its methods.

@@ -45,6 +45,7 @@ pub struct Gateway {
     max_staleness: Option<Duration>,
     login: Option<Arc<intoss_login::LoginService>>,
     pay: Option<Arc<intoss_pay::PayService>>,
+    iap: Option<Arc<intoss_pay::IapService>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -83,6 +84,7 @@ impl Gateway {
             stats,
             login: None,
             pay: None,
+            iap: None,
         }
     }
 
@@ -97,6 +99,13 @@ impl Gateway {
     /// paths go to the proxy routes like any other.
     pub fn with_pay(mut self, pay: Arc<intoss_pay::PayService>) -> Self {
         self.pay = Some(pay);
+        self
+    }
+
+    /// Serves in-app purchase (`/api-partner/v1/apps-in-toss/order/...`) with `iap`; without it
+    /// those paths go to the proxy routes like any other.
+    pub fn with_iap(mut self, iap: Arc<intoss_pay::IapService>) -> Self {
+        self.iap = Some(iap);
         self
     }
 }
@@ -137,7 +146,7 @@ pub const WHOAMI: &str = "/api-partner/v1/whoami";
 pub const ECHO: &str = "/api-partner/v1/echo";
 
 /// Serves one gateway request: admission first (identity, revocation, expiry, allowlist, rate
-/// limit, in that order), then whoami, echo, Toss Login, Toss Pay, a proxy route, or 404 — every
+/// limit, in that order), then whoami, echo, Toss Login, Toss Pay, in-app purchase, a proxy route, or 404 — every
 /// answer of the gateway's own an envelope.
 ///
 /// Dispatched by hand rather than through an axum `Router` with a `from_fn` layer: the router,
@@ -168,17 +177,25 @@ pub async fn handle(p: &Arc<Gateway>, conn: &Conn, req: Request) -> Response {
                 not_allowed(&req, "POST")
             }
         }
-        path => match (&p.login, &p.pay) {
-            (Some(login), _) if path.starts_with(intoss_proto::api::login::BASE) => {
+        path => {
+            if let Some(login) = &p.login
+                && path.starts_with(intoss_proto::api::login::BASE)
+            {
                 Box::pin(login::handle(p, login, &caller, req)).await
-            }
-            (_, Some(pay)) if path.starts_with(intoss_proto::api::pay::BASE) => {
+            } else if let Some(pay) = &p.pay
+                && path.starts_with(intoss_proto::api::pay::BASE)
+            {
                 Box::pin(pay::handle(p, pay, &caller, req)).await
+            } else if let Some(iap) = &p.iap
+                && path.starts_with(intoss_proto::api::iap::BASE)
+            {
+                Box::pin(pay::handle_iap(p, iap, &caller, req)).await
+            } else {
+                // Boxed, like `echo`: hyper keeps one allocation of this future's size per
+                // connection, idle or not, and forwarding's state (the upstream exchange) is most of it.
+                Box::pin(proxy::proxy_or_not_found(p, &caller, &conn.info, req)).await
             }
-            // Boxed, like `echo`: hyper keeps one allocation of this future's size per
-            // connection, idle or not, and forwarding's state (the upstream exchange) is most of it.
-            _ => Box::pin(proxy::proxy_or_not_found(p, &caller, &conn.info, req)).await,
-        },
+        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! Toss Pay (토스페이) on the gateway: the real paths under `/api-partner/v1/apps-in-toss/pay/`,
-//! every one `POST` with the user's `x-toss-user-key`, for the admitted caller's app only.
+//! Toss Pay (토스페이) and in-app purchase (인앱 결제) on the gateway: the real paths under
+//! `/api-partner/v1/apps-in-toss/pay/` and `.../order/`, every one `POST` with the user's
+//! `x-toss-user-key`, for the admitted caller's app only.
 //!
 //! | path | body | answers |
 //! |---|---|---|
@@ -10,6 +11,10 @@
 //!
 //! Between make and execute the user approves (or declines) in the Toss app, here the
 //! simulator. Every failure is an envelope; another app's payToken is `NOT_FOUND`.
+//!
+//! In-app purchase has one partner call, `order/get-order-status` `{orderId}`: the order's
+//! status, `NOT_FOUND` for an unknown order and `MINIAPP_MISMATCH` for another app's (in the
+//! SUCCESS envelope, as the real service).
 
 use std::sync::Arc;
 
@@ -18,8 +23,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use intoss_core::unix_now;
 use intoss_http::{ApiError, ApiJson, success};
-use intoss_pay::{PayError, PayService};
-use intoss_proto::api::pay::{BASE, ExecutePayment, GetPaymentStatus, MakePayment, RefundPayment, USER_KEY_HEADER};
+use intoss_pay::{IapService, PayError, PayService};
+use intoss_proto::api::iap::GetOrderStatus;
+use intoss_proto::api::pay::{
+    BASE, ExecutePayment, GetPaymentStatus, MakePayment, RefundPayment, USER_KEY_HEADER,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -36,14 +44,11 @@ pub(crate) async fn handle(p: &Arc<Gateway>, pay: &PayService, caller: &Caller, 
         return crate::not_allowed(&req, "POST");
     }
     let app = caller.app.name.as_str();
-    // Kept as text: the service says what is wrong with a missing or malformed key.
-    let user_key = req.headers().get(USER_KEY_HEADER).map(|v| v.to_str().unwrap_or("\u{fffd}").to_owned());
+    let user_key = user_key_of(&req);
     let user_key = user_key.as_deref();
     let now = unix_now();
     match route {
-        "make-payment" => {
-            call(p, req, async |b: MakePayment| pay.make(app, user_key, &b, now).await).await
-        }
+        "make-payment" => call(p, req, async |b: MakePayment| pay.make(app, user_key, &b, now).await).await,
         "execute-payment" => {
             call(p, req, async |b: ExecutePayment| pay.execute(app, user_key, &b, now).await).await
         }
@@ -54,12 +59,34 @@ pub(crate) async fn handle(p: &Arc<Gateway>, pay: &PayService, caller: &Caller, 
     }
 }
 
-/// Parses the body as `B`, runs `f`, and answers its result in the envelope.
-async fn call<B, T>(
+/// Serves a request whose path starts with `intoss_proto::api::iap::BASE`.
+pub(crate) async fn handle_iap(
     p: &Arc<Gateway>,
+    iap: &IapService,
+    caller: &Caller,
     req: Request,
-    f: impl AsyncFnOnce(B) -> Result<T, PayError>,
-) -> Response
+) -> Response {
+    let path = req.uri().path();
+    if path.strip_prefix(intoss_proto::api::iap::BASE) != Some("get-order-status") {
+        return ApiError::not_found(format!("no in-app purchase API at {path}")).into_response();
+    }
+    if *req.method() != Method::POST {
+        return crate::not_allowed(&req, "POST");
+    }
+    let app = caller.app.name.as_str();
+    let user_key = user_key_of(&req);
+    let user_key = user_key.as_deref();
+    call(p, req, async |b: GetOrderStatus| iap.order_status(app, user_key, &b).await).await
+}
+
+/// The `x-toss-user-key` header, kept as text: the services say what is wrong with a missing or
+/// malformed key.
+fn user_key_of(req: &Request) -> Option<String> {
+    req.headers().get(USER_KEY_HEADER).map(|v| v.to_str().unwrap_or("\u{fffd}").to_owned())
+}
+
+/// Parses the body as `B`, runs `f`, and answers its result in the envelope.
+async fn call<B, T>(p: &Arc<Gateway>, req: Request, f: impl AsyncFnOnce(B) -> Result<T, PayError>) -> Response
 where
     B: DeserializeOwned,
     T: Serialize,

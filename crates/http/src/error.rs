@@ -112,7 +112,7 @@ impl From<LoginError> for ApiError {
 }
 
 impl From<PayError> for ApiError {
-    /// The envelope of a Toss Pay failure.
+    /// The envelope of a Toss Pay or in-app purchase failure.
     fn from(e: PayError) -> Self {
         match e {
             PayError::Invalid { field, reason } => Self { field, ..Self::invalid(reason) },
@@ -123,6 +123,8 @@ impl From<PayError> for ApiError {
             PayError::AlreadyCompleted(reason) => Self::new(ErrorCode::PaymentAlreadyCompleted, reason),
             PayError::NotRefundable(reason) => Self::new(ErrorCode::PaymentNotRefundable, reason),
             PayError::RefundAmountExceeded(reason) => Self::new(ErrorCode::RefundAmountExceeded, reason),
+            PayError::AlreadyExists(reason) => Self::new(ErrorCode::AlreadyExists, reason),
+            PayError::InvalidState(reason) => Self::new(ErrorCode::InvalidState, reason),
             PayError::NotFound(reason) => Self::not_found(reason),
             e @ PayError::Unavailable => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
             // Logged where it arose.

@@ -1,4 +1,4 @@
-//! Why a Toss Pay call failed. The wire form (HTTP status and errorCode) is chosen in
+//! Why a Toss Pay or in-app purchase call failed. The wire form (HTTP status and errorCode) is chosen in
 //! `intoss-http`, not here.
 
 use intoss_store::StoreError;
@@ -36,6 +36,12 @@ pub enum PayError {
     /// More than the refundable amount (`REFUND_AMOUNT_EXCEEDED`).
     #[error("{0}")]
     RefundAmountExceeded(String),
+    /// In-app purchase: the app has (or had) a product with this sku (`ALREADY_EXISTS`).
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// In-app purchase: the order is not in a state that allows this (`INVALID_STATE`).
+    #[error("{0}")]
+    InvalidState(String),
     /// No such payment for this app and user, or no such app (`NOT_FOUND`).
     #[error("{0}")]
     NotFound(String),

@@ -30,7 +30,7 @@ pub fn kst(t: i64) -> String {
 }
 
 /// RFC 3339 UTC.
-fn rfc3339(t: i64) -> String {
+pub(crate) fn rfc3339(t: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(t)
         .ok()
         .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
@@ -38,7 +38,7 @@ fn rfc3339(t: i64) -> String {
 }
 
 /// `prefix` and 18 random bytes, base64url (26 characters with a two-letter prefix).
-fn random_id(prefix: &str) -> Result<String, PayError> {
+pub(crate) fn random_id(prefix: &str) -> Result<String, PayError> {
     let mut b = [0u8; 18];
     aws_lc_rs::rand::fill(&mut b).map_err(|_| PayError::internal("no randomness"))?;
     Ok(format!("{prefix}{}", URL_SAFE_NO_PAD.encode(b)))
@@ -155,7 +155,7 @@ fn validate_refund(b: &RefundPayment) -> Result<(), PayError> {
 }
 
 /// The header's userKey; `None` when absent.
-fn parse_user_key(header: Option<&str>) -> Result<i64, PayError> {
+pub(crate) fn parse_user_key(header: Option<&str>) -> Result<i64, PayError> {
     let Some(raw) = header else {
         return Err(PayError::invalid(
             api::USER_KEY_HEADER,

@@ -107,6 +107,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         .await
         .map_err(|e| StartError::DataDir { path: "the sandbox's seed user".into(), detail: e.to_string() })?;
     let pay = Arc::new(intoss_pay::PayService::new(store.clone()));
+    let iap = Arc::new(intoss_pay::IapService::new(store.clone()));
     let resolver = Arc::new(DualCertResolver::from_pem(
         &intoss_tls::policy_provider(),
         (&loaded.server_ecdsa.0, loaded.server_ecdsa.1.expose()),
@@ -134,7 +135,8 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
             },
         )
         .with_login(login.clone())
-        .with_pay(pay.clone()),
+        .with_pay(pay.clone())
+        .with_iap(iap.clone()),
     );
     let metrics_limiter = limiter.clone();
     let console_state = Arc::new(intoss_console::Console::new(
@@ -148,6 +150,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
             idv: Arc::new(IdvAdmin::new(store.clone(), idv.clone())),
             login,
             pay,
+            iap,
             stats,
             endpoints,
             metrics: Box::new(move || metrics_limiter.metrics()),

@@ -7,6 +7,7 @@
 //! notices) are written as compare-and-set statements, so they stay correct when several
 //! processes share one database.
 
+mod iap;
 mod idv;
 mod login;
 mod model;
@@ -17,6 +18,7 @@ mod sqlite;
 #[doc(hidden)]
 pub mod suite;
 
+pub use iap::{IapStore, OrderRecord, ProductRecord};
 pub use idv::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim};
 pub use login::{LoginCode, LoginLink, LoginSettings, LoginStore, LoginToken, SandboxUser, TokenKind};
 pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp};
@@ -51,9 +53,10 @@ impl From<sqlx::Error> for StoreError {
 /// Result of a storage operation.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
-/// The platform's durable state (Toss Login's part is [`LoginStore`], Toss Pay's [`PayStore`]).
+/// The platform's durable state (Toss Login's part is [`LoginStore`], Toss Pay's [`PayStore`],
+/// in-app purchase's [`IapStore`]).
 #[async_trait::async_trait]
-pub trait Store: LoginStore + PayStore + Send + Sync + 'static {
+pub trait Store: LoginStore + PayStore + IapStore + Send + Sync + 'static {
     /// Creates an app. [`StoreError::Conflict`] if the name is taken.
     async fn create_app(&self, app: &NewApp) -> Result<App>;
     /// Every app, by name.

@@ -44,3 +44,4 @@ impl PgStore {
 crate::sql::impl_store!(PgStore);
 crate::login::impl_login_store!(PgStore);
 crate::pay::impl_pay_store!(PgStore);
+crate::iap::impl_iap_store!(PgStore);

@@ -59,6 +59,7 @@ impl SqliteStore {
 crate::sql::impl_store!(SqliteStore);
 crate::login::impl_login_store!(SqliteStore);
 crate::pay::impl_pay_store!(SqliteStore);
+crate::iap::impl_iap_store!(SqliteStore);
 
 #[cfg(test)]
 mod tests {

@@ -468,3 +468,88 @@ pub async fn exactly_one_of_a_hundred_concurrent_executions_succeeds(s: Arc<dyn 
     let p = s.payment("p").await.unwrap().unwrap();
     assert_eq!((p.refunded_amount, s.pay_transactions("p").await.unwrap().len()), (1000, 11));
 }
+
+// === in-app purchase ===
+
+fn product(app: &str, sku: &str) -> crate::ProductRecord {
+    crate::ProductRecord {
+        app_name: app.into(),
+        sku: sku.into(),
+        name: "보석 100개".into(),
+        price: 1200,
+        created_at: 1,
+        deleted_at: None,
+    }
+}
+
+fn order(id: &str, app: &str, sku: &str, created_at: i64) -> crate::OrderRecord {
+    crate::OrderRecord {
+        order_id: id.into(),
+        app_name: app.into(),
+        sku: sku.into(),
+        user_id: "u".into(),
+        user_key: 7,
+        amount: 1200,
+        status: "ORDER_IN_PROGRESS".into(),
+        reason: None,
+        created_at,
+        determined_at: created_at,
+    }
+}
+
+/// Products are unique per app and deleted softly; orders need a product of their app and move
+/// by compare-and-set.
+pub async fn orders_move_by_compare_and_set(s: &dyn Store) {
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_app(&new_app("b")).await.unwrap();
+    s.create_user(&user("u")).await.unwrap();
+    s.insert_product(&product("a", "gem100")).await.unwrap();
+    assert!(matches!(s.insert_product(&product("a", "gem100")).await, Err(StoreError::Conflict(_))));
+    s.insert_product(&product("b", "gem100")).await.unwrap();
+    assert!(matches!(s.insert_product(&product("nope", "x")).await, Err(StoreError::NotFound(_))));
+    assert!(s.delete_product("b", "gem100", 5).await.unwrap());
+    assert!(!s.delete_product("b", "gem100", 6).await.unwrap(), "deleted once");
+    assert_eq!(s.product("b", "gem100").await.unwrap().unwrap().deleted_at, Some(5));
+    assert_eq!(s.list_products("a").await.unwrap().len(), 1);
+
+    s.insert_order(&order("o1", "a", "gem100", 10)).await.unwrap();
+    s.insert_order(&order("o2", "a", "gem100", 11)).await.unwrap();
+    assert!(s.insert_order(&order("o3", "a", "missing", 12)).await.is_err(), "no such product");
+    let listed: Vec<_> =
+        s.list_orders(Some("a"), None, 10).await.unwrap().into_iter().map(|o| o.order_id).collect();
+    assert_eq!(listed, ["o2", "o1"], "newest first");
+    assert!(s.list_orders(Some("b"), None, 10).await.unwrap().is_empty());
+
+    let done = s.transition_order("o1", "ORDER_IN_PROGRESS", "PAYMENT_COMPLETED", None, 20).await.unwrap();
+    assert_eq!(done.map(|o| (o.status, o.determined_at)), Some(("PAYMENT_COMPLETED".into(), 20)));
+    assert_eq!(s.transition_order("o1", "ORDER_IN_PROGRESS", "FAILED", Some("x"), 21).await.unwrap(), None);
+    let refunded = s
+        .transition_order("o1", "PAYMENT_COMPLETED", "REFUNDED", Some("고객 요청"), 22)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((refunded.status.as_str(), refunded.reason.as_deref()), ("REFUNDED", Some("고객 요청")));
+    assert_eq!(s.order("o1").await.unwrap().unwrap().status, "REFUNDED");
+    assert_eq!(s.order("zz").await.unwrap(), None);
+}
+
+/// Fifty concurrent completions and failures of one order: exactly one applies.
+pub async fn exactly_one_of_fifty_concurrent_order_transitions_applies(s: Arc<dyn Store>) {
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_user(&user("u")).await.unwrap();
+    s.insert_product(&product("a", "gem")).await.unwrap();
+    s.insert_order(&order("o", "a", "gem", 10)).await.unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..50 {
+        let s = s.clone();
+        let to = if i % 2 == 0 { "PAYMENT_COMPLETED" } else { "FAILED" };
+        tasks.push(tokio::spawn(async move {
+            s.transition_order("o", "ORDER_IN_PROGRESS", to, None, 20 + i).await.unwrap().is_some()
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        won += usize::from(t.await.unwrap());
+    }
+    assert_eq!(won, 1);
+}

@@ -104,3 +104,22 @@ mod concurrent_executions {
         }
     }
 }
+
+both!(orders, suite::orders_move_by_compare_and_set);
+
+mod concurrent_order_transitions {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let (_dir, s) = sqlite_store().await;
+        suite::exactly_one_of_fifty_concurrent_order_transitions_applies(s).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(s) = postgres_store().await {
+            suite::exactly_one_of_fifty_concurrent_order_transitions_applies(s).await;
+        }
+    }
+}

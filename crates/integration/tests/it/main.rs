@@ -18,7 +18,8 @@
 //! - `login`: Toss Login (토스 로그인) with the simulator, the SDK and the Python client, the
 //!   unlink callback;
 //! - `pay`: Toss Pay (토스페이): the state machine with the simulator's approval, refusals,
-//!   another app's payToken, 100 concurrent executions;
+//!   another app's payToken, 100 concurrent executions, SIGKILL during a burst; in-app purchase
+//!   (인앱 결제): products, the simulator's orders, get-order-status;
 //! - `webhook`: expiry warnings delivered to an app's webhook.
 
 #![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]

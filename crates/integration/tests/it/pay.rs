@@ -1,7 +1,7 @@
-//! Toss Pay (토스페이) end to end through real mTLS: the whole state machine with the SDK's
+//! Toss Pay (토스페이) and in-app purchase (인앱 결제) end to end through real mTLS: the whole state machine with the SDK's
 //! `PayClient`, the user's approval in the simulator (CLI and admin API), every refused
 //! transition and input, another app's payToken, 100 concurrent executions of one payment, and
-//! SIGKILL during a burst of executions. (Expiry of the approval time is tested with injected
+//! SIGKILL during a burst of executions; in-app purchase's orders in every status. (Expiry of the approval time is tested with injected
 //! time in `crates/pay/tests`; the burst over two nodes on PostgreSQL is in `cluster`.)
 
 use intoss_client::pay::PayClient;
@@ -498,4 +498,158 @@ async fn sigkill_during_a_burst_of_executions_loses_no_acknowledged_payment() {
     }
     println!("{completed_after} payments were still approved after the restart and executed once");
     assert!(s.log_problems().iter().all(|l| !l.contains("panicked")), "{:?}", s.log_problems());
+}
+
+/// In-app purchase through real mTLS: products in the CLI, the simulator's purchases (completed,
+/// left in progress then failed, refunded), `get-order-status` with the SDK for each status,
+/// another app's order, and every refusal.
+#[tokio::test(flavor = "multi_thread")]
+async fn in_app_purchase_orders_and_their_statuses() {
+    use intoss_client::iap::IapClient;
+    let s = Server::start();
+    let id = s.app_with_cert("game", &[]);
+    let other = s.app_with_cert("other-game", &[]);
+    s.cli_ok(&[
+        "app",
+        "product",
+        "add",
+        "game",
+        "--sku",
+        "gem_100",
+        "--name",
+        "보석 100개",
+        "--price",
+        "1200",
+    ]);
+    let dup = s.cli(&["app", "product", "add", "game", "--sku", "gem_100", "--name", "x", "--price", "1"]);
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("ALREADY_EXISTS"), "{dup:?}");
+    let bad = s.cli(&["app", "product", "add", "game", "--sku", "gem 100", "--name", "x", "--price", "1"]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("INVALID_PARAMETER"), "{bad:?}");
+    s.cli_ok(&[
+        "app",
+        "product",
+        "add",
+        "other-game",
+        "--sku",
+        "gem_100",
+        "--name",
+        "다른 앱 보석",
+        "--price",
+        "900",
+    ]);
+
+    // In-app purchase needs Toss Login: a user who never logged in cannot buy.
+    let early = s.cli(&["sim", "iap", "buy", "--app", "game", "--user", "kim-toss", "--sku", "gem_100"]);
+    assert!(String::from_utf8_lossy(&early.stderr).contains("INVALID_STATE"), "{early:?}");
+    let key = user_key(&s, "game", "kim-toss").await;
+    let iap = IapClient::new(partner(&s, &id));
+    let buy = |outcome: &str| {
+        s.cli_ok(&[
+            "sim",
+            "iap",
+            "buy",
+            "--app",
+            "game",
+            "--user",
+            "kim-toss",
+            "--sku",
+            "gem_100",
+            "--outcome",
+            outcome,
+        ])
+        .trim()
+        .to_owned()
+    };
+
+    let paid = buy("PAYMENT_COMPLETED");
+    let st = iap.order_status(key, &paid).await.unwrap();
+    assert_eq!(
+        (st.status.as_str(), st.sku.as_deref(), st.reason),
+        ("PAYMENT_COMPLETED", Some("gem_100"), None)
+    );
+    let at = st.status_determined_at.unwrap();
+    assert!(at.ends_with("+0900") && at.len() == "yyyy-MM-ddTHH:mm:ss+0900".len(), "{at}");
+
+    let pending = buy("ORDER_IN_PROGRESS");
+    assert_eq!(iap.order_status(key, &pending).await.unwrap().status, "ORDER_IN_PROGRESS");
+    s.cli_ok(&["sim", "iap", "update", &pending, "--status", "FAILED", "--reason", "잔액 부족"]);
+    let st = iap.order_status(key, &pending).await.unwrap();
+    assert_eq!((st.status.as_str(), st.reason.as_deref()), ("FAILED", Some("잔액 부족")));
+    let again = s.cli(&["sim", "iap", "update", &pending, "--status", "PAYMENT_COMPLETED"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("INVALID_STATE"), "a failed order stays failed");
+
+    s.cli_ok(&["sim", "iap", "update", &paid, "--status", "REFUNDED"]);
+    assert_eq!(iap.order_status(key, &paid).await.unwrap().status, "REFUNDED");
+    let failed = buy("FAILED");
+    assert_eq!(iap.order_status(key, &failed).await.unwrap().status, "FAILED");
+
+    // Unknown, another app's, another user's.
+    let unknown = "0193c1a2-7c3e-7d4f-8a9b-0c1d2e3f4a5b";
+    let st = iap.order_status(key, unknown).await.unwrap();
+    assert_eq!((st.status.as_str(), st.sku, st.status_determined_at), ("NOT_FOUND", None, None));
+    let other_key = user_key(&s, "other-game", "kim-toss").await;
+    let theirs: Value = serde_json::from_str(&s.cli_ok(&[
+        "sim",
+        "iap",
+        "buy",
+        "--app",
+        "other-game",
+        "--user",
+        "kim-toss",
+        "--sku",
+        "gem_100",
+        "--json",
+    ]))
+    .unwrap();
+    let theirs = theirs["order_id"].as_str().unwrap();
+    assert_eq!(iap.order_status(key, theirs).await.unwrap().status, "MINIAPP_MISMATCH");
+    assert_eq!(
+        IapClient::new(partner(&s, &other)).order_status(other_key, theirs).await.unwrap().status,
+        "PAYMENT_COMPLETED"
+    );
+
+    // Refusals, each an envelope naming its field.
+    assert_eq!(code(iap.order_status(other_key, &failed).await), (404, "USER_KEY_NOT_FOUND".into()));
+    let c = s.client(Some(&id));
+    let k = key.to_string();
+    let r = raw_iap(&c, &s, Some(&k), &json!({"orderId": "order-1"})).await;
+    assert_fail(&r, 400, "INVALID_PARAMETER");
+    assert_eq!(json(&r)["error"]["field"], "orderId");
+    let r = raw_iap(&c, &s, None, &json!({"orderId": unknown})).await;
+    assert_eq!(json(&r)["error"]["field"], "x-toss-user-key");
+    let r = raw_iap(&c, &s, Some(&k), &json!({})).await;
+    assert_fail(&r, 400, "INVALID_PARAMETER");
+    let r = get(&c, &s.gateway_url("/api-partner/v1/apps-in-toss/order/get-order-status")).await.unwrap();
+    assert_fail(&r, 405, "METHOD_NOT_ALLOWED");
+    let r = c
+        .send(Method::POST, &s.gateway_url("/api-partner/v1/apps-in-toss/order/get-orders"), &[], None)
+        .await
+        .unwrap();
+    assert_fail(&r, 404, "NOT_FOUND");
+
+    // A product no longer on sale cannot be bought; its orders keep it.
+    s.cli_ok(&["app", "product", "delete", "game", "gem_100"]);
+    let gone = s.cli(&["sim", "iap", "buy", "--app", "game", "--user", "kim-toss", "--sku", "gem_100"]);
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("NOT_FOUND"), "{gone:?}");
+    assert_eq!(iap.order_status(key, &failed).await.unwrap().sku.as_deref(), Some("gem_100"));
+    let orders = s.admin().orders(Some("game"), None).await.unwrap().orders;
+    assert_eq!(orders.len(), 3);
+    assert_eq!(orders[0].product_name, "보석 100개");
+    let listed = s.cli_ok(&["sim", "iap", "list", "--app", "game"]);
+    assert!(listed.contains(&paid) && listed.contains("REFUNDED"), "{listed}");
+    assert!(s.log_problems().is_empty(), "{:?}", s.log_problems());
+}
+
+async fn raw_iap(
+    c: &intoss_client::HttpsClient,
+    s: &Server,
+    user_key: Option<&str>,
+    body: &Value,
+) -> intoss_client::Response {
+    let mut headers = vec![("content-type", "application/json")];
+    if let Some(k) = user_key {
+        headers.push(("x-toss-user-key", k));
+    }
+    let url = s.gateway_url("/api-partner/v1/apps-in-toss/order/get-order-status");
+    c.send(Method::POST, &url, &headers, Some(body.to_string().into_bytes())).await.unwrap()
 }

@@ -9,6 +9,8 @@
 //!   transactions of its user simulator.
 //! - [`console`]: the web console's sign-in.
 //! - [`gateway`]: the gateway's built-in routes (`whoami`, `echo`).
+//! - [`iap`]: in-app purchase (인앱 결제): `get-order-status` on the gateway, and its admin
+//!   side (products, orders, the simulator's purchases).
 //! - [`idv`]: identity verification (토스 인증) on the cert listener, as partners call it.
 //! - [`login`]: Toss Login (토스 로그인) on the gateway, and its admin side (sandbox users,
 //!   each app's decryption key, the simulator).
@@ -21,6 +23,7 @@
 pub mod admin;
 pub mod console;
 pub mod gateway;
+pub mod iap;
 pub mod idv;
 pub mod login;
 pub mod pay;
