@@ -24,6 +24,9 @@
  *   토스페이 (#/apps/NAME/pay): pay-reading (TRUE_IS_TEST|FALSE_IS_TEST) pay-refuse-live pay-ttl pay-save
  *   pay-save-error pay-error-approval_ttl_secs, pay-row[data-pay-token] pay-status[data-status] pay-detail[data-pay-token]
  *   (click a row) pay-tx-row[data-step]; pay-empty
+ *   인앱 결제 (#/apps/NAME/iap): iap-sku iap-name iap-price iap-add iap-add-error iap-error-sku iap-error-name
+ *   iap-error-price, iap-product-row[data-sku] iap-product-delete[data-sku], iap-order-row[data-order-id]
+ *   iap-order-status[data-status]; iap-products-empty iap-orders-empty
  * 토스 인증 (#/idv)
  *   idv-client-app idv-client-env idv-client-submit idv-client-error
  *   idv-secret-panel idv-client-id idv-client-secret      (shown once after creating a client)
@@ -32,6 +35,8 @@
  * 토스 앱 시뮬레이터 (#/simulator): toss-user toss-app toss-login …, 결제 요청: toss-pay-empty,
  *   toss-pay-PAYTOKEN (one per payment awaiting approval) with toss-pay-method-PAYTOKEN (CARD|TOSS_MONEY)
  *   toss-pay-card-PAYTOKEN toss-pay-approve-PAYTOKEN toss-pay-decline-PAYTOKEN
+ *   인앱 결제: toss-iap-sku (products of the chosen app) toss-iap-outcome toss-iap-buy toss-iap-error,
+ *   toss-iap-order-ORDERID with toss-iap-complete-/toss-iap-fail-/toss-iap-refund-ORDERID; toss-iap-empty
  * 시뮬레이터 (/simulator/TXID)
  *   sim-app sim-type sim-person sim-status[data-status] (text = the raw status, e.g. COMPLETED) sim-error
  *   sim-open (hidden unless REQUESTED) sim-complete sim-other sim-expire (disabled once COMPLETED/EXPIRED)
@@ -589,10 +594,11 @@ async function viewApp(main, alive, r) {
   const tabCerts = h('a', T('tab-certs', { href: `#/apps/${enc(appName)}/certs`, class: 'tab' }), 'mTLS 인증서');
   const tabLogin = h('a', T('tab-login', { href: `#/apps/${enc(appName)}/login`, class: 'tab' }), '토스 로그인');
   const tabPay = h('a', T('tab-pay', { href: `#/apps/${enc(appName)}/pay`, class: 'tab' }), '토스페이');
+  const tabIap = h('a', T('tab-iap', { href: `#/apps/${enc(appName)}/iap`, class: 'tab' }), '인앱 결제');
   main.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/apps' }, '앱'), ' › ', appName),
     h('h1', null, appName),
-    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay));
+    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay, tabIap));
 
   let app;
   try {
@@ -803,13 +809,14 @@ async function viewApp(main, alive, r) {
 
   const login = loginSection(appName, alive);
   const pay = paySection(appName, alive);
-  main.append(settings, certs, login, pay, usage);
+  const iap = iapSection(appName, alive);
+  main.append(settings, certs, login, pay, iap, usage);
   renderNotice();
   renderUsage();
   await refreshCerts();
   if (!alive()) return;
-  const target = { certs, settings, login, pay }[r.section] || null;
-  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay }[target && target.id] || tabSettings).classList.add('active');
+  const target = { certs, settings, login, pay, iap }[r.section] || null;
+  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay, [iap.id]: tabIap }[target && target.id] || tabSettings).classList.add('active');
   if (target && typeof target.scrollIntoView === 'function') target.scrollIntoView({ block: 'start' });
 }
 
@@ -1074,6 +1081,182 @@ function simPayments(alive, getUser) {
   return { box, load };
 }
 
+// ---------- 인앱 결제 (app page section, simulator) ----------
+const ORDER_STATUS = {
+  ORDER_IN_PROGRESS: ['진행 중', 'amber'], PAYMENT_COMPLETED: ['결제 완료', 'green'], FAILED: ['실패', 'red'], REFUNDED: ['환불됨', 'grey'],
+};
+function orderBadge(o) {
+  const [label, kind] = ORDER_STATUS[o.status] || [o.status || '?', 'grey'];
+  return h('span', { class: 'badge ' + kind, testid: 'iap-order-status', data: { status: o.status } }, label);
+}
+function iapSection(appName, alive) {
+  const path = `/admin/v1/apps/${enc(appName)}/products`;
+  const inp = (id, attrs) => h('input', T(id, Object.assign({ type: 'text', autocomplete: 'off' }, attrs)));
+  const sku = inp('iap-sku', { placeholder: 'gem_100' });
+  const name = inp('iap-name', { placeholder: '보석 100개' });
+  const price = inp('iap-price', { placeholder: '1200', inputmode: 'numeric' });
+  const fields = {
+    sku: field('sku', sku, 'A-Z a-z 0-9 . _ - (64자까지). 한 번 쓴 sku는 다시 쓸 수 없어요.', 'iap-error-sku'),
+    name: field('상품 이름', name, null, 'iap-error-name'),
+    price: field('가격 (원)', price, null, 'iap-error-price'),
+  };
+  const formErr = h('p', T('iap-add-error', { class: 'field-error', role: 'alert' }));
+  const add = h('button', T('iap-add', { type: 'submit', class: 'primary' }), '상품 추가');
+  const products = h('div', T('iap-products'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const orders = h('div', T('iap-orders'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const loadProducts = async () => {
+    const r = await api('GET', path);
+    if (!alive()) return;
+    const list = r.products || [];
+    products.replaceChildren(list.length
+      ? table(['sku', '이름', '가격#', '상태', ''], list.map((p) => h('tr', { testid: 'iap-product-row', data: { sku: p.sku } },
+          tdm(p.sku), td(p.name), tdn(won(p.price)),
+          td(p.deleted_at ? badge('판매 중지', 'grey') : badge('판매 중', 'green')),
+          td(p.deleted_at ? null : h('button', { type: 'button', class: 'small danger', testid: 'iap-product-delete', data: { sku: p.sku }, 'aria-label': `${p.sku} 판매 중지`, on: { click: () => del(p.sku) } }, '판매 중지')))))
+      : h('p', T('iap-products-empty', { class: 'empty' }), '상품이 없어요. sku를 추가하면 시뮬레이터에서 살 수 있어요.'));
+  };
+  const loadOrders = async () => {
+    const r = await api('GET', `/admin/v1/orders?app=${enc(appName)}`);
+    if (!alive()) return;
+    const list = r.orders || [];
+    orders.replaceChildren(list.length
+      ? table(['orderId', 'sku', '사용자', '금액#', '상태', '상태 시각'], list.map((o) => h('tr', { testid: 'iap-order-row', data: { orderId: o.order_id } },
+          tdm(o.order_id), td(`${o.product_name} (${o.sku})`), td(`${o.user_id} · ${o.user_key}`), tdn(won(o.amount)),
+          h('td', { class: 'badges' }, orderBadge(o), o.reason ? h('span', { class: 'hint' }, ` ${o.reason}`) : null),
+          td(fmtTime(o.status_determined_at)))))
+      : h('p', T('iap-orders-empty', { class: 'empty' }), '아직 주문이 없어요.'));
+  };
+  async function del(skuName) {
+    if (!(await confirmDialog(`${skuName} 판매를 멈출까요? 이미 한 주문은 그대로 남고, sku는 다시 쓸 수 없어요.`, '판매 중지'))) return;
+    try {
+      await api('DELETE', `${path}/${enc(skuName)}`);
+      if (!alive()) return;
+      setStatus(`${skuName} 판매를 멈췄어요.`, 'ok');
+      await loadProducts();
+    } catch (e) {
+      if (alive()) showErr(e);
+    }
+  }
+  const form = h('form', { class: 'card', id: 'section-iap', method: 'post', action: '/' },
+    h('div', { class: 'card-head' }, h('h2', null, '인앱 결제')),
+    h('p', { class: 'hint' }, '사용자가 토스 앱에서 상품을 사면(시뮬레이터, intoss sim iap buy) 파트너 서버는 get-order-status로 주문 상태를 확인하고 상품을 지급해요.'),
+    h('div', { class: 'inline-form' }, Object.values(fields).map((f) => f.row)), formErr, h('div', { class: 'actions' }, add),
+    h('h3', null, '상품'), products,
+    h('h3', null, '주문'), orders);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(fields, formErr);
+    add.disabled = true;
+    try {
+      const p = await api('POST', path, { sku: sku.value.trim(), name: name.value.trim(), price: Number(price.value.replace(/[^\d-]/g, '') || 0) });
+      if (!alive()) return;
+      for (const i of [sku, name, price]) i.value = '';
+      setStatus(`상품 ${p.sku} (${won(p.price)})을(를) 추가했어요.`, 'ok');
+      await loadProducts();
+    } catch (e) {
+      if (alive()) applyFieldError(e, fields, formErr);
+    } finally {
+      add.disabled = false;
+    }
+  });
+  (async () => {
+    try {
+      await loadProducts();
+      await loadOrders();
+    } catch (e) {
+      if (alive()) showErr(e, '인앱 결제');
+    }
+  })();
+  every(3000, () => loadOrders().catch(() => {}));
+  return form;
+}
+/** The simulator's 인앱 결제: buy a product of the chosen app, then complete, fail or refund the user's orders. */
+function simIap(alive, getUser, getApp) {
+  const skuSel = h('select', T('toss-iap-sku', { 'aria-label': '상품' }));
+  const outcome = h('select', T('toss-iap-outcome', { 'aria-label': '결과' }),
+    h('option', { value: 'PAYMENT_COMPLETED' }, '결제 완료'), h('option', { value: 'ORDER_IN_PROGRESS' }, '진행 중으로 두기'), h('option', { value: 'FAILED' }, '실패'));
+  const buy = h('button', T('toss-iap-buy', { type: 'button', class: 'primary' }), '구매하기');
+  const err = h('p', T('toss-iap-error', { class: 'field-error', role: 'alert' }));
+  const list = h('div', T('toss-iap-orders'));
+  const box = h('div', T('toss-iap'),
+    h('p', { class: 'hint' }, '위에서 고른 앱의 상품을 사요. 그 앱에 먼저 로그인해야 해요.'),
+    h('div', { class: 'inline' }, skuSel, outcome), h('div', { class: 'actions' }, buy), err, list);
+  const loadProducts = async () => {
+    const app = getApp();
+    if (!app) {
+      skuSel.replaceChildren();
+      buy.disabled = true;
+      return;
+    }
+    const r = await api('GET', `/admin/v1/apps/${enc(app)}/products`);
+    if (!alive() || getApp() !== app) return;
+    const onSale = (r.products || []).filter((p) => !p.deleted_at);
+    skuSel.replaceChildren(...onSale.map((p) => h('option', { value: p.sku }, `${p.name} · ${won(p.price)}`)));
+    buy.disabled = onSale.length === 0;
+    err.textContent = onSale.length ? '' : `${app}에 판매 중인 상품이 없어요.`;
+  };
+  const update = async (o, status, btn) => {
+    btn.disabled = true;
+    try {
+      const done = await api('POST', '/admin/v1/sim/iap/update', { order_id: o.order_id, status });
+      if (!alive()) return;
+      setStatus(`주문 ${done.order_id}: ${(ORDER_STATUS[done.status] || [done.status])[0]}`, 'ok');
+      await loadOrders();
+    } catch (e) {
+      if (alive()) showErr(e);
+      btn.disabled = false;
+    }
+  };
+  const loadOrders = async () => {
+    const u = getUser();
+    if (!u) {
+      list.replaceChildren();
+      return;
+    }
+    const r = await api('GET', `/admin/v1/orders?user=${enc(u.id)}`);
+    if (!alive() || !getUser() || getUser().id !== u.id) return;
+    const recent = (r.orders || []).slice(0, 10);
+    const key = recent.map((o) => `${o.order_id}:${o.status}`).join(',');
+    if (list.dataset.key === key && list.firstChild) return;
+    list.dataset.key = key;
+    if (!recent.length) {
+      list.replaceChildren(h('p', T('toss-iap-empty', { class: 'empty' }), '주문이 없어요.'));
+      return;
+    }
+    list.replaceChildren(h('ul', { class: 'plain' }, recent.map((o) => {
+      const btn = (id, label, status, cls) => {
+        const b = h('button', T(`toss-iap-${id}-${o.order_id}`, { type: 'button', class: cls || '' }), label);
+        b.addEventListener('click', () => update(o, status, b));
+        return b;
+      };
+      const actions = o.status === 'ORDER_IN_PROGRESS'
+        ? [btn('complete', '결제 완료', 'PAYMENT_COMPLETED', 'primary'), btn('fail', '실패', 'FAILED', 'link')]
+        : o.status === 'PAYMENT_COMPLETED' ? [btn('refund', '환불', 'REFUNDED', 'link')] : [];
+      return h('li', T(`toss-iap-order-${o.order_id}`, { class: 'sim-link' }),
+        h('p', null, h('strong', null, o.app), ' · ', o.product_name, ' ', orderBadge(o)),
+        h('p', { class: 'hint mono' }, o.order_id),
+        actions.length ? h('div', { class: 'inline' }, actions) : null);
+    })));
+  };
+  buy.addEventListener('click', async () => {
+    err.textContent = '';
+    const u = getUser();
+    if (!u || !skuSel.value) return;
+    buy.disabled = true;
+    try {
+      const o = await api('POST', '/admin/v1/sim/iap/purchase', { app: getApp(), user: u.id, sku: skuSel.value, outcome: outcome.value });
+      if (!alive()) return;
+      setStatus(`${o.product_name}을(를) 샀어요: 주문 ${o.order_id} (${(ORDER_STATUS[o.status] || [o.status])[0]})`, 'ok');
+      await loadOrders();
+    } catch (e) {
+      if (alive()) err.textContent = errText(e);
+    } finally {
+      buy.disabled = false;
+    }
+  });
+  return { box, loadProducts, loadOrders };
+}
+
 // ---------- 토스 앱 시뮬레이터 ----------
 const UNLINK_LABEL = { UNLINK: '연결 끊기', WITHDRAWAL_TERMS: '약관 동의 철회', WITHDRAWAL_TOSS: '토스 탈퇴' };
 async function viewToss(main, alive) {
@@ -1092,6 +1275,7 @@ async function viewToss(main, alive) {
   const idvList = h('div', T('toss-idv'), h('p', { class: 'muted' }, '불러오는 중…'));
   let current = () => undefined;
   const payments = simPayments(alive, () => current());
+  const purchases = simIap(alive, () => current(), () => appSel.value);
 
   // New user.
   const inp = (id, attrs) => h('input', T(id, Object.assign({ type: 'text', autocomplete: 'off' }, attrs)));
@@ -1127,6 +1311,7 @@ async function viewToss(main, alive) {
           h('fieldset', { class: 'checks' }, h('legend', null, '동의 항목'), checks),
           loginBtn, loginErr, result,
           h('h3', null, '결제 요청 (토스페이)'), payments.box,
+          h('h3', null, '인앱 결제'), purchases.box,
           h('h3', null, '연결된 앱'), links, leaveBtn,
           h('h3', null, '본인확인 요청 (토스 인증)'), idvList))),
     h('section', { class: 'card' }, nuForm));
@@ -1239,7 +1424,9 @@ async function viewToss(main, alive) {
     result.hidden = true;
     loadLinks().catch(showErr);
     payments.load().catch(showErr);
+    purchases.loadOrders().catch(showErr);
   });
+  appSel.addEventListener('change', () => purchases.loadProducts().catch(showErr));
   nuForm.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     clearFieldErrors(nuFields, nuErr);
@@ -1268,10 +1455,11 @@ async function viewToss(main, alive) {
 
   await Promise.all([loadUsers(), loadApps()]);
   await loadLinks();
-  await Promise.all([loadIdv(), payments.load()]);
+  await Promise.all([loadIdv(), payments.load(), purchases.loadProducts(), purchases.loadOrders()]);
   every(3000, () => {
     loadIdv().catch(() => {});
     payments.load().catch(() => {});
+    purchases.loadOrders().catch(() => {});
   });
 }
 

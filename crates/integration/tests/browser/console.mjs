@@ -434,6 +434,9 @@ async function main() {
   check(!(await page.content()).includes('s3cret'), 'the Basic Auth value is nowhere on the page');
   await shot(page, 'app-login.png');
 
+  // A product for the simulator's in-app purchase (the app page's form is driven in 7f).
+  const gem = await postJson(`${CONSOLE_URL}/admin/v1/apps/${APP}/products`, { sku: 'gem_100', name: '보석 100개', price: 1200 }, ADMIN_TOKEN);
+  check(gem.status === 201, `a product: ${gem.status} ${gem.text}`);
   begin('the simulator: a new user');
   await page.locator(tid('nav-sim')).click();
   await page.locator(tid('toss-user')).locator('option[value="kim-toss"]').waitFor({ state: 'attached' });
@@ -538,6 +541,32 @@ async function main() {
   const refunded = payGw('refund-payment', { payToken: payOk, reason: '고객요청', amount: 5000, isTestPayment: true });
   check(refunded.status === 200 && refunded.json.success.refundableAmount === 10000, `refund-payment: ${JSON.stringify(refunded)}`);
 
+  // 7d. In-app purchase: the user buys the product leaving the order in progress, then completes
+  // and refunds it; the partner sees each status through get-order-status.
+  begin('the simulator: in-app purchase');
+  const orderStatus = (orderId) => {
+    const out = execFileSync('curl', ['-sS', '--max-time', '10', '--cacert', CA_PEM,
+      '--cert', path.join(loginDir, 'client-cert.pem'), '--key', path.join(loginDir, 'client-key.pem'),
+      '-H', 'Content-Type: application/json', '-H', `x-toss-user-key: ${userKey}`, '-d', JSON.stringify({ orderId }),
+      `https://${GATEWAY}/api-partner/v1/apps-in-toss/order/get-order-status`], { encoding: 'utf8' });
+    return JSON.parse(out).success.status;
+  };
+  await page.locator(tid('toss-iap-sku')).locator('option[value="gem_100"]').waitFor({ state: 'attached' });
+  await page.locator(tid('toss-iap-outcome')).selectOption('ORDER_IN_PROGRESS');
+  await page.locator(tid('toss-iap-buy')).click();
+  await page.locator('#status-line', { hasText: '보석 100개을(를) 샀어요' }).waitFor();
+  const orderLi = page.locator('[data-testid^="toss-iap-order-"]').first();
+  const orderId = (await orderLi.getAttribute('data-testid')).slice('toss-iap-order-'.length);
+  check(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(orderId), `the orderId is a UUID v7: ${orderId}`);
+  check(orderStatus(orderId) === 'ORDER_IN_PROGRESS', 'get-order-status: in progress');
+  await page.locator(tid(`toss-iap-complete-${orderId}`)).click();
+  await page.locator(tid(`toss-iap-order-${orderId}`)).locator(tid('iap-order-status', '[data-status="PAYMENT_COMPLETED"]')).waitFor();
+  check(orderStatus(orderId) === 'PAYMENT_COMPLETED', 'get-order-status: completed');
+  await shot(page, 'toss-iap.png');
+  await page.locator(tid(`toss-iap-refund-${orderId}`)).click();
+  await page.locator(tid(`toss-iap-order-${orderId}`)).locator(tid('iap-order-status', '[data-status="REFUNDED"]')).waitFor();
+  check(orderStatus(orderId) === 'REFUNDED', 'get-order-status: refunded');
+
   begin('the simulator: unlink');
   await page.locator(tid(`toss-unlink-${APP}`)).click();
   await page.locator(tid('toss-links-empty')).waitFor();
@@ -549,7 +578,7 @@ async function main() {
     if (e.seen === 0) log(`  (Chromium logged no line for the expected ${e.status} on ${e.path})`);
   }
 
-  // 7d. The app page's Toss Pay section: the payments with their states, a payment's
+  // 7e. The app page's Toss Pay section: the payments with their states, a payment's
   // transactions, the settings form with a refused value and a saved one.
   begin('the app page: payments and transactions');
   await page.goto(`${CONSOLE_URL}/#/apps/${APP}/pay`);
@@ -587,6 +616,31 @@ async function main() {
   check(paySettings.success.test_payment_reading === 'FALSE_IS_TEST' && paySettings.success.approval_ttl_secs === 600,
     `the saved settings: ${JSON.stringify(paySettings)}`);
   if (refusedTtl.seen === 0) log(`  (Chromium logged no line for the expected ${refusedTtl.status} on ${refusedTtl.path})`);
+
+  // 7f. The app page's 인앱 결제 section: the order, a product added with a refused value first,
+  // a product taken off sale.
+  begin('the app page: in-app purchase');
+  await page.goto(`${CONSOLE_URL}/#/apps/${APP}/iap`);
+  const orderRow = page.locator(tid('iap-order-row', `[data-order-id="${orderId}"]`));
+  await orderRow.waitFor({ timeout: WAIT });
+  check(await page.locator(tid('tab-iap')).evaluate((el) => el.classList.contains('active')), 'the 인앱 결제 tab is active');
+  check((await orderRow.locator(tid('iap-order-status')).getAttribute('data-status')) === 'REFUNDED', 'the order is REFUNDED');
+  await page.locator(tid('iap-sku')).fill('coin_500');
+  await page.locator(tid('iap-name')).fill('코인 500개');
+  await page.locator(tid('iap-price')).fill('0');
+  const refusedPrice = expectRefusal(400, `/admin/v1/apps/${APP}/products`);
+  await page.locator(tid('iap-add')).click();
+  await page.locator(tid('iap-error-price'), { hasText: 'price' }).waitFor();
+  await page.locator(tid('iap-price')).fill('5,500');
+  await page.locator(tid('iap-add')).click();
+  await page.locator(tid('iap-product-row', '[data-sku="coin_500"]')).waitFor();
+  check((await page.locator(tid('iap-product-row', '[data-sku="coin_500"]')).textContent()).includes('5,500원'), 'the new product with its price');
+  await page.locator(tid('iap-product-delete', '[data-sku="gem_100"]')).click();
+  await page.locator(tid('confirm-ok')).click();
+  await page.locator('#status-line', { hasText: 'gem_100 판매를 멈췄어요.' }).waitFor();
+  check(await page.locator(tid('iap-product-delete', '[data-sku="gem_100"]')).count() === 0, 'a product off sale cannot be deleted again');
+  await shot(page, 'app-iap.png');
+  if (refusedPrice.seen === 0) log(`  (Chromium logged no line for the expected ${refusedPrice.status} on ${refusedPrice.path})`);
 
   // 8. Sign out (from a page without a refresh timer).
   begin('sign out');

@@ -1,8 +1,9 @@
-//! Toss Pay (토스페이) and in-app purchase (인앱 결제) end to end through real mTLS: the whole state machine with the SDK's
-//! `PayClient`, the user's approval in the simulator (CLI and admin API), every refused
-//! transition and input, another app's payToken, 100 concurrent executions of one payment, and
-//! SIGKILL during a burst of executions; in-app purchase's orders in every status. (Expiry of the approval time is tested with injected
-//! time in `crates/pay/tests`; the burst over two nodes on PostgreSQL is in `cluster`.)
+//! Toss Pay (토스페이) and in-app purchase (인앱 결제) end to end through real mTLS: the whole
+//! state machine with the SDK's `PayClient`, the user's approval in the simulator (CLI and admin
+//! API), every refused transition and input, another app's payToken, 100 concurrent executions
+//! of one payment, SIGKILL during a burst of executions; in-app purchase's orders in every
+//! status. (Expiry of the approval time is tested with injected time in `crates/pay/tests`; the
+//! burst over two nodes on PostgreSQL is in `cluster`.)
 
 use intoss_client::pay::PayClient;
 use intoss_client::{ClientError, Method, PartnerClient};
