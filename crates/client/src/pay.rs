@@ -8,22 +8,7 @@
 //! use intoss_proto::api::pay::{ExecutePayment, MakePayment};
 //!
 //! let pay = PayClient::new(partner);
-//! let made = pay
-//!     .make(user_key, &MakePayment {
-//!         order_no: "order-2026-0001".into(),
-//!         product_desc: "프리미엄 이용권 1개월".into(),
-//!         amount: 9900,
-//!         amount_tax_free: 0,
-//!         amount_taxable: None,
-//!         amount_vat: None,
-//!         amount_service_fee: None,
-//!         enable_pay_methods: None,
-//!         cash_receipt: None,
-//!         cash_receipt_trade_option: None,
-//!         installment: None,
-//!         is_test_payment: true,
-//!     })
-//!     .await?;
+//! let made = pay.make(user_key, &MakePayment::new("order-2026-0001", "프리미엄 이용권 1개월", 9900, true)).await?;
 //! // … the front end calls checkoutPayment({ payToken: made.pay_token }) and the user approves …
 //! let done = pay
 //!     .execute(user_key, &ExecutePayment { pay_token: made.pay_token, order_no: None, is_test_payment: true })

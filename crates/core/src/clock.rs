@@ -1,7 +1,5 @@
 //! Time on the request path.
 
-use time::format_description::well_known::Rfc3339;
-
 /// Milliseconds on a monotonic clock: the rate limiter's windows and the snapshot's age. Built
 /// on tokio's `Instant`, so tests can pause and advance it.
 #[derive(Debug, Clone, Copy)]
@@ -36,12 +34,7 @@ pub fn unix_now() -> i64 {
 }
 
 /// RFC 3339 UTC form of Unix seconds (empty for a time out of range).
-pub fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&Rfc3339).ok())
-        .unwrap_or_default()
-}
+pub use intoss_proto::times::rfc3339;
 
 #[cfg(test)]
 mod tests {

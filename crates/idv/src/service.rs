@@ -136,19 +136,7 @@ pub fn uuid_v4() -> Result<String, IdvError> {
 }
 
 /// `YYYY-MM-DDThh:mm:ss+09:00` (KST), as the real service prints times.
-pub fn kst(t: i64) -> String {
-    let Ok(dt) = OffsetDateTime::from_unix_timestamp(t) else { return String::new() };
-    let dt = dt.to_offset(time::macros::offset!(+9));
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}+09:00",
-        dt.year(),
-        dt.month() as u8,
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second()
-    )
-}
+pub use intoss_proto::times::kst_iso as kst;
 
 impl IdvService {
     /// Builds the service and loads the clients.

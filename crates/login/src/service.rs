@@ -109,13 +109,7 @@ fn scope_string(scopes: &[String]) -> String {
     s
 }
 
-/// RFC 3339 UTC.
-fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
-}
+use intoss_proto::times::rfc3339;
 
 fn validate_scopes(scopes: &[String]) -> Result<Vec<String>, LoginError> {
     let mut out: Vec<String> = Vec::with_capacity(scopes.len());

@@ -16,22 +16,7 @@ use intoss_store::{OrderRecord, ProductRecord, Store, StoreError};
 
 use crate::PayError;
 use crate::service::{parse_user_key, rfc3339};
-
-const KST: time::UtcOffset = match time::UtcOffset::from_hms(9, 0, 0) {
-    Ok(o) => o,
-    Err(_) => time::UtcOffset::UTC,
-};
-
-/// `yyyy-MM-dd'T'HH:mm:ssZ` in Korea time, e.g. `2026-12-07T11:10:54+0900`.
-pub fn determined_at(t: i64) -> String {
-    let fmt = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second][offset_hour sign:mandatory][offset_minute]"
-    );
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.to_offset(KST).format(&fmt).ok())
-        .unwrap_or_default()
-}
+use intoss_proto::times::kst_basic as determined_at;
 
 /// A new UUID v7 (RFC 9562): 48 bits of Unix milliseconds, then random bits.
 fn uuid_v7(now_ms: i64) -> Result<String, PayError> {
@@ -247,7 +232,11 @@ impl IapService {
             created_at: now,
             determined_at: now,
         };
-        self.store.insert_order(&record).await?;
+        self.store.insert_order(&record).await.map_err(|e| match e {
+            // Two UUID v7s alike: not the caller's doing (and not an orderNo reuse).
+            StoreError::Conflict(what) => PayError::internal(format!("{what} collided")),
+            e => e.into(),
+        })?;
         tracing::info!(app = %record.app_name, sku = %record.sku, status = %record.status, "iap: order placed");
         self.order_view(record).await
     }
@@ -331,7 +320,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn order_ids_are_uuid_v7_and_times_are_korean() {
+    fn order_ids_are_uuid_v7() {
         let id = uuid_v7(1_765_000_000_123).unwrap_or_default();
         assert!(is_uuid(&id), "{id}");
         assert_eq!(&id[14..15], "7", "version 7: {id}");
@@ -340,6 +329,5 @@ mod tests {
         assert_ne!(uuid_v7(1).unwrap_or_default(), uuid_v7(1).unwrap_or_default());
         assert!(!is_uuid("0193c1a2-7c3e-7d4f-8a9b-0c1d2e3f4a5"));
         assert!(!is_uuid("0193c1a2x7c3e-7d4f-8a9b-0c1d2e3f4a5b"));
-        assert_eq!(determined_at(0), "1970-01-01T09:00:00+0900");
     }
 }

@@ -13,30 +13,9 @@ use intoss_proto::api::pay::{
 use intoss_store::{PaySettingsRecord, PayTxRecord, PaymentRecord, RefundOutcome, Store};
 
 use crate::PayError;
+pub(crate) use intoss_proto::times::{kst_plain as kst, rfc3339};
 
 /// Korea time (KST, UTC+9), in which the real service writes its timestamps.
-const KST: time::UtcOffset = match time::UtcOffset::from_hms(9, 0, 0) {
-    Ok(o) => o,
-    Err(_) => time::UtcOffset::UTC,
-};
-
-/// `yyyy-MM-dd HH:mm:ss` in Korea time.
-pub fn kst(t: i64) -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.to_offset(KST).format(&fmt).ok())
-        .unwrap_or_default()
-}
-
-/// RFC 3339 UTC.
-pub(crate) fn rfc3339(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&time::format_description::well_known::Rfc3339).ok())
-        .unwrap_or_default()
-}
-
 /// `prefix` and 18 random bytes, base64url (26 characters with a two-letter prefix).
 pub(crate) fn random_id(prefix: &str) -> Result<String, PayError> {
     let mut b = [0u8; 18];

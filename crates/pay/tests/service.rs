@@ -48,20 +48,7 @@ async fn fixture() -> Fixture {
 }
 
 fn make(order_no: &str, amount: i64) -> MakePayment {
-    MakePayment {
-        order_no: order_no.into(),
-        product_desc: "프리미엄 이용권".into(),
-        amount,
-        amount_tax_free: 0,
-        amount_taxable: None,
-        amount_vat: None,
-        amount_service_fee: None,
-        enable_pay_methods: None,
-        cash_receipt: None,
-        cash_receipt_trade_option: None,
-        installment: None,
-        is_test_payment: true,
-    }
+    MakePayment::new(order_no, "프리미엄 이용권", amount, true)
 }
 
 fn execute(token: &str) -> ExecutePayment {

@@ -10,7 +10,8 @@
 //!   `sessionKey`s (RSA-OAEP) and AES-256-GCM fields, pinned to the official test vector;
 //! - [`logincrypto`]: the AES-256-GCM fields of Toss Login's `login-me`;
 //! - [`ip`]: the source-IP allowlist syntax of the seeds (CIDRs and `117.52.3.80~87` ranges);
-//! - [`network`]: the seeds' firewall tables: Toss's inbound and outbound addresses and domains.
+//! - [`network`]: the seeds' firewall tables: Toss's inbound and outbound addresses and domains;
+//! - [`times`]: how each API writes times (RFC 3339 UTC, and three Korea-time forms).
 
 pub mod api;
 pub mod code;
@@ -19,6 +20,7 @@ pub mod fieldcrypto;
 pub mod ip;
 pub mod logincrypto;
 pub mod network;
+pub mod times;
 
 pub use code::ErrorCode;
 pub use envelope::{Envelope, ErrorBody, ResultType};

@@ -147,20 +147,7 @@ fn refused(e: ClientError) -> Response {
 }
 
 async fn checkout(State(b): State<Arc<Backend>>, axum::Json(c): axum::Json<Checkout>) -> Response {
-    let payment = MakePayment {
-        order_no: c.order_no,
-        product_desc: c.product_desc,
-        amount: c.amount,
-        amount_tax_free: 0,
-        amount_taxable: None,
-        amount_vat: None,
-        amount_service_fee: None,
-        enable_pay_methods: None,
-        cash_receipt: None,
-        cash_receipt_trade_option: None,
-        installment: None,
-        is_test_payment: b.test_payments,
-    };
+    let payment = MakePayment::new(c.order_no, c.product_desc, c.amount, b.test_payments);
     match b.pay.make(c.user_key, &payment).await {
         Ok(made) => axum::Json(json!({ "payToken": made.pay_token })).into_response(),
         Err(e) => refused(e),

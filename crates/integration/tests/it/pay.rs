@@ -37,20 +37,7 @@ pub(crate) async fn user_key(s: &Server, app: &str, user: &str) -> i64 {
 }
 
 pub(crate) fn payment(order_no: &str, amount: i64) -> MakePayment {
-    MakePayment {
-        order_no: order_no.into(),
-        product_desc: "프리미엄 이용권 1개월".into(),
-        amount,
-        amount_tax_free: 0,
-        amount_taxable: None,
-        amount_vat: None,
-        amount_service_fee: None,
-        enable_pay_methods: None,
-        cash_receipt: None,
-        cash_receipt_trade_option: None,
-        installment: None,
-        is_test_payment: true,
-    }
+    MakePayment::new(order_no, "프리미엄 이용권 1개월", amount, true)
 }
 
 pub(crate) fn execute(pay_token: &str) -> ExecutePayment {

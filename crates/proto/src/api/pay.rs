@@ -116,6 +116,32 @@ pub struct MakePayment {
     pub is_test_payment: bool,
 }
 
+impl MakePayment {
+    /// A payment of `amount` won (all of it taxable) for `product_desc` under `order_no`, with
+    /// every optional field absent: both methods allowed, no cash receipt.
+    pub fn new(
+        order_no: impl Into<String>,
+        product_desc: impl Into<String>,
+        amount: i64,
+        is_test_payment: bool,
+    ) -> Self {
+        Self {
+            order_no: order_no.into(),
+            product_desc: product_desc.into(),
+            amount,
+            amount_tax_free: 0,
+            amount_taxable: None,
+            amount_vat: None,
+            amount_service_fee: None,
+            enable_pay_methods: None,
+            cash_receipt: None,
+            cash_receipt_trade_option: None,
+            installment: None,
+            is_test_payment,
+        }
+    }
+}
+
 /// The answer of `make-payment`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(ToSchema))]
