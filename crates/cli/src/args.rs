@@ -233,6 +233,9 @@ pub(crate) enum AppCmd {
     /// In-app purchase products (sku) of an app: add, list, delete.
     #[command(subcommand)]
     Product(crate::pay_cmds::ProductCmd),
+    /// Message templates (기능성 푸시, 알림) of an app: add, list, review.
+    #[command(subcommand)]
+    Template(crate::message_cmds::TemplateCmd),
 }
 
 #[derive(Debug, Subcommand)]

@@ -90,6 +90,13 @@ pub(crate) enum SimCmd {
     /// In-app purchase as the user: buy a product, complete, fail or refund an order.
     #[command(subcommand)]
     Iap(crate::pay_cmds::SimIapCmd),
+    /// The user's inbox: every push and 알림 sent to them, rendered.
+    Inbox {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -196,6 +203,7 @@ pub(crate) async fn sim(g: &Global, cmd: SimCmd) -> anyhow::Result<ExitCode> {
     match cmd {
         SimCmd::Pay(cmd) => return crate::pay_cmds::sim_pay(g, cmd).await,
         SimCmd::Iap(cmd) => return crate::pay_cmds::sim_iap(g, cmd).await,
+        SimCmd::Inbox { user, json } => return crate::message_cmds::inbox(g, &user, json).await,
         SimCmd::Login { app, user, scopes, terms, referrer, json } => {
             let code =
                 client.sim_login(&SimLogin { app, user, scopes, agreed_terms: terms, referrer }).await?;

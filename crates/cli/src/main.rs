@@ -13,6 +13,7 @@ mod call;
 mod doctor;
 mod firewall;
 mod login_cmds;
+mod message_cmds;
 mod output;
 mod pay_cmds;
 

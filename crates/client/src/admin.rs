@@ -14,6 +14,7 @@ use intoss_proto::api::login::{
     CreateUser, LinkList, LoginSettings, PatchLoginSettings, SandboxUser, SimLogin, SimLoginCode, SimUnlink,
     SimUnlinked, UserList,
 };
+use intoss_proto::api::messages::{CreateTemplate, MessageList, ReviewTemplate, Template, TemplateList};
 use intoss_proto::api::pay::{
     PatchPaySettings, PaySettings, Payment, PaymentList, SimPayApprove, SimPayDecline,
 };
@@ -335,6 +336,45 @@ impl AdminClient {
     /// `POST /admin/v1/sim/iap/update`: an order completes, fails or is refunded.
     pub async fn sim_order_update(&self, update: &SimOrderUpdate) -> Result<Order, ClientError> {
         self.send(Method::POST, "/admin/v1/sim/iap/update", Some(update)).await
+    }
+
+    // === messages ===
+
+    /// `GET /admin/v1/apps/{name}/templates`.
+    pub async fn templates(&self, app: &str) -> Result<TemplateList, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}/templates", percent_encode(app))).await
+    }
+
+    /// `POST /admin/v1/apps/{name}/templates`: a template, in review.
+    pub async fn create_template(
+        &self,
+        app: &str,
+        template: &CreateTemplate,
+    ) -> Result<Template, ClientError> {
+        self.send(Method::POST, &format!("/admin/v1/apps/{}/templates", percent_encode(app)), Some(template))
+            .await
+    }
+
+    /// `POST /admin/v1/apps/{name}/templates/{code}/review`: approve or reject.
+    pub async fn review_template(
+        &self,
+        app: &str,
+        code: &str,
+        review: &ReviewTemplate,
+    ) -> Result<Template, ClientError> {
+        let path =
+            format!("/admin/v1/apps/{}/templates/{}/review", percent_encode(app), percent_encode(code));
+        self.send(Method::POST, &path, Some(review)).await
+    }
+
+    /// `GET /admin/v1/apps/{name}/messages`: what the app sent, newest first.
+    pub async fn app_messages(&self, app: &str) -> Result<MessageList, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}/messages", percent_encode(app))).await
+    }
+
+    /// `GET /admin/v1/users/{id}/inbox`: what a sandbox user received, newest first.
+    pub async fn inbox(&self, user: &str) -> Result<MessageList, ClientError> {
+        self.get(&format!("/admin/v1/users/{}/inbox", percent_encode(user))).await
     }
 }
 

@@ -12,6 +12,7 @@
 //!   `login-me` decrypted into a typed user.
 //! - [`pay::PayClient`]: Toss Pay (토스페이): make, execute, refund, status.
 //! - [`iap::IapClient`]: in-app purchase (인앱 결제): an order's status.
+//! - [`messages::MessengerClient`]: messages (기능성 푸시, 알림): single, test and bulk sends.
 //! - `callback` (feature `callback`): a tower layer admitting inbound callbacks only from
 //!   Toss's addresses.
 //! - `AdminClient` (feature `admin`): the intoss admin API, used by the `intoss` CLI.
@@ -29,6 +30,7 @@ pub mod iap;
 pub mod identity;
 pub mod idv;
 pub mod login;
+pub mod messages;
 pub mod partner;
 pub mod pay;
 pub mod tls;

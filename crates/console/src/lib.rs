@@ -4,6 +4,8 @@
 //!   authenticated by the admin token or a console session.
 //! - [`admin_idv`]: identity-verification clients, transactions and the user simulator.
 //! - [`admin_login`]: Toss Login's sandbox users, app settings and the simulator's login/unlink.
+//! - [`admin_messages`]: message templates and their review, the messages sent, each user's
+//!   inbox.
 //! - [`admin_pay`]: Toss Pay's payments, app settings and the simulator's approve/decline;
 //!   in-app purchase's products, orders and the simulator's purchases.
 //! - [`web`]: the page, sign-in into an HttpOnly session cookie, CSRF protection.
@@ -15,6 +17,7 @@
 pub mod admin;
 pub mod admin_idv;
 pub mod admin_login;
+pub mod admin_messages;
 pub mod admin_pay;
 pub mod openapi;
 pub mod web;
@@ -24,6 +27,7 @@ use std::sync::Arc;
 use intoss_core::{IdvAdmin, Registry, RequestStats};
 use intoss_http::BodyLimit;
 use intoss_login::LoginService;
+use intoss_messages::MessageService;
 use intoss_pay::{IapService, PayService};
 use intoss_proto::api::Endpoints;
 use subtle::ConstantTimeEq;
@@ -40,6 +44,7 @@ pub struct Console {
     login: Arc<LoginService>,
     pay: Arc<PayService>,
     iap: Arc<IapService>,
+    messages: Arc<MessageService>,
     stats: Arc<RequestStats>,
     sessions: web::Sessions,
     admin_token_digest: [u8; 32],
@@ -66,6 +71,8 @@ pub struct Parts {
     pub pay: Arc<PayService>,
     /// In-app purchase: products, orders, the simulator's purchases.
     pub iap: Arc<IapService>,
+    /// Messages: templates, their review, what was sent.
+    pub messages: Arc<MessageService>,
     /// The gateway's request statistics (the overview chart).
     pub stats: Arc<RequestStats>,
     /// The listeners' addresses, for the page's snippets.
@@ -86,6 +93,7 @@ impl Console {
             login: parts.login,
             pay: parts.pay,
             iap: parts.iap,
+            messages: parts.messages,
             stats: parts.stats,
             sessions: web::Sessions::new(),
             endpoints: parts.endpoints,

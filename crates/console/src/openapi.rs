@@ -2,9 +2,10 @@
 //!
 //! Generated, not written: the schemas are the types of `intoss_proto::api` (feature
 //! `openapi`), each operation is the `#[utoipa::path]` of its handler in [`crate::admin`],
-//! [`crate::admin_idv`], [`crate::admin_login`] or [`crate::admin_pay`], and the envelopes are
-//! `intoss_proto::envelope::schema`. A field renamed in a type is renamed here too. The web console's own routes (the page, `/console/...`) are
-//! not part of the API and not described.
+//! [`crate::admin_idv`], [`crate::admin_login`], [`crate::admin_pay`] or
+//! [`crate::admin_messages`], and the envelopes are `intoss_proto::envelope::schema`. A field
+//! renamed in a type is renamed here too. The web console's own routes (the page, `/console/...`)
+//! are not part of the API and not described.
 //!
 //! Each error response names its `errorCode`: the schema of a 404 is `Fail_NotFound`, whose
 //! `errorCode` can only be `NOT_FOUND`. The code types below exist for those schemas.
@@ -18,7 +19,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Required};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
-use crate::{admin, admin_idv, admin_login, admin_pay};
+use crate::{admin, admin_idv, admin_login, admin_messages, admin_pay};
 
 /// The document as served: pretty-printed JSON, built on first use.
 pub static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
@@ -95,6 +96,11 @@ have 405 `METHOD_NOT_ALLOWED`.";
         admin_pay::get_order,
         admin_pay::sim_purchase,
         admin_pay::sim_update,
+        admin_messages::list_templates,
+        admin_messages::create_template,
+        admin_messages::review_template,
+        admin_messages::app_messages,
+        admin_messages::inbox,
     ),
     // The schemas of the shared error responses ([`Authenticated`], [`JsonBody`]): schemas
     // named in a handler's own `responses` are collected by themselves, these are not.
@@ -113,7 +119,8 @@ have 405 `METHOD_NOT_ALLOWED`.";
         (name = "toss login", description = "Sandbox users and each app's Toss Login settings and decryption key (토스 로그인)"),
         (name = "toss pay", description = "Payments with their transactions and each app's Toss Pay settings (토스페이)"),
         (name = "in-app purchase", description = "Each app's products (sku) and the orders of its users (인앱 결제)"),
-        (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks, payment approvals, purchases"),
+        (name = "messages", description = "Each app's message templates, their review, and the messages sent (기능성 푸시, 알림)"),
+        (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks, payment approvals, purchases, the inbox"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -328,6 +335,10 @@ mod tests {
         ("/admin/v1/orders/{order_id}", &["get"]),
         ("/admin/v1/sim/iap/purchase", &["post"]),
         ("/admin/v1/sim/iap/update", &["post"]),
+        ("/admin/v1/apps/{name}/templates", &["get", "post"]),
+        ("/admin/v1/apps/{name}/templates/{code}/review", &["post"]),
+        ("/admin/v1/apps/{name}/messages", &["get"]),
+        ("/admin/v1/users/{id}/inbox", &["get"]),
     ];
 
     /// Every route of the admin router is in `paths`, with exactly its methods.

@@ -11,6 +11,7 @@
 //! listener's mTLS config, rebuilt whole when the certificates change.
 
 mod login;
+mod messages;
 mod pay;
 pub mod proxy;
 pub mod tls;
@@ -46,6 +47,7 @@ pub struct Gateway {
     login: Option<Arc<intoss_login::LoginService>>,
     pay: Option<Arc<intoss_pay::PayService>>,
     iap: Option<Arc<intoss_pay::IapService>>,
+    messages: Option<Arc<intoss_messages::MessageService>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -85,6 +87,7 @@ impl Gateway {
             login: None,
             pay: None,
             iap: None,
+            messages: None,
         }
     }
 
@@ -106,6 +109,13 @@ impl Gateway {
     /// those paths go to the proxy routes like any other.
     pub fn with_iap(mut self, iap: Arc<intoss_pay::IapService>) -> Self {
         self.iap = Some(iap);
+        self
+    }
+
+    /// Serves messages (`/api-partner/v1/apps-in-toss/messenger/...`) with `messages`; without
+    /// it those paths go to the proxy routes like any other.
+    pub fn with_messages(mut self, messages: Arc<intoss_messages::MessageService>) -> Self {
+        self.messages = Some(messages);
         self
     }
 }
@@ -146,7 +156,7 @@ pub const WHOAMI: &str = "/api-partner/v1/whoami";
 pub const ECHO: &str = "/api-partner/v1/echo";
 
 /// Serves one gateway request: admission first (identity, revocation, expiry, allowlist, rate
-/// limit, in that order), then whoami, echo, Toss Login, Toss Pay, in-app purchase, a proxy route, or 404 — every
+/// limit, in that order), then whoami, echo, Toss Login, Toss Pay, in-app purchase, messages, a proxy route, or 404 — every
 /// answer of the gateway's own an envelope.
 ///
 /// Dispatched by hand rather than through an axum `Router` with a `from_fn` layer: the router,
@@ -190,6 +200,10 @@ pub async fn handle(p: &Arc<Gateway>, conn: &Conn, req: Request) -> Response {
                 && path.starts_with(intoss_proto::api::iap::BASE)
             {
                 Box::pin(pay::handle_iap(p, iap, &caller, req)).await
+            } else if let Some(messages) = &p.messages
+                && path.starts_with(intoss_proto::api::messages::BASE)
+            {
+                Box::pin(messages::handle(p, messages, &caller, req)).await
             } else {
                 // Boxed, like `echo`: hyper keeps one allocation of this future's size per
                 // connection, idle or not, and forwarding's state (the upstream exchange) is most of it.

@@ -23,7 +23,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use intoss_core::unix_now;
 use intoss_http::{ApiError, ApiJson, success};
-use intoss_pay::{IapService, PayError, PayService};
+use intoss_pay::{IapService, PayService};
 use intoss_proto::api::iap::GetOrderStatus;
 use intoss_proto::api::pay::{
     BASE, ExecutePayment, GetPaymentStatus, MakePayment, RefundPayment, USER_KEY_HEADER,
@@ -81,15 +81,20 @@ pub(crate) async fn handle_iap(
 
 /// The `x-toss-user-key` header, kept as text: the services say what is wrong with a missing or
 /// malformed key.
-fn user_key_of(req: &Request) -> Option<String> {
+pub(crate) fn user_key_of(req: &Request) -> Option<String> {
     req.headers().get(USER_KEY_HEADER).map(|v| v.to_str().unwrap_or("\u{fffd}").to_owned())
 }
 
 /// Parses the body as `B`, runs `f`, and answers its result in the envelope.
-async fn call<B, T>(p: &Arc<Gateway>, req: Request, f: impl AsyncFnOnce(B) -> Result<T, PayError>) -> Response
+pub(crate) async fn call<B, T, E>(
+    p: &Arc<Gateway>,
+    req: Request,
+    f: impl AsyncFnOnce(B) -> Result<T, E>,
+) -> Response
 where
     B: DeserializeOwned,
     T: Serialize,
+    ApiError: From<E>,
 {
     match ApiJson::<B>::from_request(req, p).await {
         Ok(ApiJson(body)) => match f(body).await {

@@ -10,6 +10,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use intoss_core::CoreError;
 use intoss_login::LoginError;
+use intoss_messages::MessageError;
 use intoss_pay::PayError;
 use intoss_proto::{Envelope, ErrorCode};
 
@@ -127,6 +128,23 @@ impl From<PayError> for ApiError {
             PayError::InvalidState(reason) => Self::new(ErrorCode::InvalidState, reason),
             PayError::NotFound(reason) => Self::not_found(reason),
             e @ PayError::Unavailable => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
+            // Logged where it arose.
+            e => Self::new(ErrorCode::InternalError, e.to_string()),
+        }
+    }
+}
+
+impl From<MessageError> for ApiError {
+    /// The envelope of a message failure.
+    fn from(e: MessageError) -> Self {
+        match e {
+            MessageError::Invalid { field, reason } => Self { field, ..Self::invalid(reason) },
+            MessageError::UserKeyNotFound(reason) => Self::new(ErrorCode::UserKeyNotFound, reason),
+            MessageError::NotApproved(reason) => Self::new(ErrorCode::TemplateNotApproved, reason),
+            MessageError::InvalidState(reason) => Self::new(ErrorCode::InvalidState, reason),
+            MessageError::AlreadyExists(reason) => Self::new(ErrorCode::AlreadyExists, reason),
+            MessageError::NotFound(reason) => Self::not_found(reason),
+            e @ MessageError::Unavailable => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
             // Logged where it arose.
             e => Self::new(ErrorCode::InternalError, e.to_string()),
         }

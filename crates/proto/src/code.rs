@@ -49,6 +49,8 @@ pub enum ErrorCode {
     PaymentNotRefundable,
     /// Toss Pay: a refund of more than the payment's refundableAmount. HTTP 409.
     RefundAmountExceeded,
+    /// Messages: the template is in review or was rejected. HTTP 409.
+    TemplateNotApproved,
     /// The request body is larger than the configured limit. HTTP 413.
     PayloadTooLarge,
     /// The body is not of a media type this route accepts. HTTP 415.
@@ -89,6 +91,7 @@ impl ErrorCode {
         Self::PaymentAlreadyCompleted,
         Self::PaymentNotRefundable,
         Self::RefundAmountExceeded,
+        Self::TemplateNotApproved,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::TooManyRequests,
@@ -121,6 +124,7 @@ impl ErrorCode {
             Self::PaymentAlreadyCompleted => "PAYMENT_ALREADY_COMPLETED",
             Self::PaymentNotRefundable => "PAYMENT_NOT_REFUNDABLE",
             Self::RefundAmountExceeded => "REFUND_AMOUNT_EXCEEDED",
+            Self::TemplateNotApproved => "TEMPLATE_NOT_APPROVED",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::TooManyRequests => "TOO_MANY_REQUESTS",
@@ -150,7 +154,8 @@ impl ErrorCode {
             | Self::PaymentCanceled
             | Self::PaymentAlreadyCompleted
             | Self::PaymentNotRefundable
-            | Self::RefundAmountExceeded => 409,
+            | Self::RefundAmountExceeded
+            | Self::TemplateNotApproved => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::TooManyRequests => 429,

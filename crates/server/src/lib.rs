@@ -108,6 +108,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         .map_err(|e| StartError::DataDir { path: "the sandbox's seed user".into(), detail: e.to_string() })?;
     let pay = Arc::new(intoss_pay::PayService::new(store.clone()));
     let iap = Arc::new(intoss_pay::IapService::new(store.clone()));
+    let messages = Arc::new(intoss_messages::MessageService::new(store.clone()));
     let resolver = Arc::new(DualCertResolver::from_pem(
         &intoss_tls::policy_provider(),
         (&loaded.server_ecdsa.0, loaded.server_ecdsa.1.expose()),
@@ -136,7 +137,8 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         )
         .with_login(login.clone())
         .with_pay(pay.clone())
-        .with_iap(iap.clone()),
+        .with_iap(iap.clone())
+        .with_messages(messages.clone()),
     );
     let metrics_limiter = limiter.clone();
     let console_state = Arc::new(intoss_console::Console::new(
@@ -151,6 +153,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
             login,
             pay,
             iap,
+            messages,
             stats,
             endpoints,
             metrics: Box::new(move || metrics_limiter.metrics()),

@@ -10,6 +10,7 @@
 mod iap;
 mod idv;
 mod login;
+mod messages;
 mod model;
 mod pay;
 mod postgres;
@@ -21,6 +22,7 @@ pub mod suite;
 pub use iap::{IapStore, OrderRecord, ProductRecord};
 pub use idv::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim};
 pub use login::{LoginCode, LoginLink, LoginSettings, LoginStore, LoginToken, SandboxUser, TokenKind};
+pub use messages::{MessageRecord, MessageStore, TemplateRecord};
 pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp};
 pub use pay::{PaySettingsRecord, PayStore, PayTxRecord, PaymentRecord, RefundOutcome};
 pub use postgres::PgStore;
@@ -54,9 +56,9 @@ impl From<sqlx::Error> for StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The platform's durable state (Toss Login's part is [`LoginStore`], Toss Pay's [`PayStore`],
-/// in-app purchase's [`IapStore`]).
+/// in-app purchase's [`IapStore`], messages' [`MessageStore`]).
 #[async_trait::async_trait]
-pub trait Store: LoginStore + PayStore + IapStore + Send + Sync + 'static {
+pub trait Store: LoginStore + PayStore + IapStore + MessageStore + Send + Sync + 'static {
     /// Creates an app. [`StoreError::Conflict`] if the name is taken.
     async fn create_app(&self, app: &NewApp) -> Result<App>;
     /// Every app, by name.

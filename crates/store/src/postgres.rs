@@ -45,3 +45,4 @@ crate::sql::impl_store!(PgStore);
 crate::login::impl_login_store!(PgStore);
 crate::pay::impl_pay_store!(PgStore);
 crate::iap::impl_iap_store!(PgStore);
+crate::messages::impl_message_store!(PgStore);

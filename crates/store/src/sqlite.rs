@@ -60,6 +60,7 @@ crate::sql::impl_store!(SqliteStore);
 crate::login::impl_login_store!(SqliteStore);
 crate::pay::impl_pay_store!(SqliteStore);
 crate::iap::impl_iap_store!(SqliteStore);
+crate::messages::impl_message_store!(SqliteStore);
 
 #[cfg(test)]
 mod tests {

@@ -553,3 +553,61 @@ pub async fn exactly_one_of_fifty_concurrent_order_transitions_applies(s: Arc<dy
     }
     assert_eq!(won, 1);
 }
+
+// === messages ===
+
+fn template(app: &str, code: &str) -> crate::TemplateRecord {
+    crate::TemplateRecord {
+        app_name: app.into(),
+        template_set_code: code.into(),
+        title: "#{storeName}".into(),
+        body: "#{userName}님".into(),
+        push: true,
+        inbox: true,
+        status: "IN_REVIEW".into(),
+        review_reason: None,
+        created_at: 1,
+        reviewed_at: None,
+    }
+}
+
+fn message(id: &str, app: &str, code: &str, created_at: i64) -> crate::MessageRecord {
+    crate::MessageRecord {
+        content_id: id.into(),
+        app_name: app.into(),
+        template_set_code: code.into(),
+        user_id: "u".into(),
+        user_key: 7,
+        channel: "PUSH".into(),
+        title: "t".into(),
+        body: "b".into(),
+        test: false,
+        created_at,
+    }
+}
+
+/// Templates are unique per app and reviewed once; the messages of one send are kept all or
+/// none.
+pub async fn templates_are_reviewed_once_and_sends_are_whole(s: &dyn Store) {
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_user(&user("u")).await.unwrap();
+    s.insert_template(&template("a", "t1")).await.unwrap();
+    assert!(matches!(s.insert_template(&template("a", "t1")).await, Err(StoreError::Conflict(_))));
+    assert!(matches!(s.insert_template(&template("nope", "t1")).await, Err(StoreError::NotFound(_))));
+    let approved = s.review_template("a", "t1", "APPROVED", None, 5).await.unwrap().unwrap();
+    assert_eq!((approved.status.as_str(), approved.reviewed_at), ("APPROVED", Some(5)));
+    assert_eq!(s.review_template("a", "t1", "REJECTED", Some("x"), 6).await.unwrap(), None, "reviewed once");
+    assert_eq!(s.review_template("a", "zz", "APPROVED", None, 6).await.unwrap(), None);
+    assert_eq!(s.list_templates("a").await.unwrap().len(), 1);
+
+    s.insert_messages(&[message("m1", "a", "t1", 10), message("m2", "a", "t1", 11)]).await.unwrap();
+    // The second record names a template that does not exist: neither is kept.
+    assert!(
+        s.insert_messages(&[message("m3", "a", "t1", 12), message("m4", "a", "missing", 12)]).await.is_err()
+    );
+    let ids: Vec<_> =
+        s.list_messages(Some("a"), None, 10).await.unwrap().into_iter().map(|m| m.content_id).collect();
+    assert_eq!(ids, ["m2", "m1"]);
+    assert_eq!(s.list_messages(None, Some("u"), 1).await.unwrap().len(), 1);
+    assert!(s.list_messages(None, Some("nobody"), 10).await.unwrap().is_empty());
+}

@@ -123,3 +123,5 @@ mod concurrent_order_transitions {
         }
     }
 }
+
+both!(messages, suite::templates_are_reviewed_once_and_sends_are_whole);

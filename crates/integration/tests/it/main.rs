@@ -17,6 +17,8 @@
 //! - `idv`: identity verification (토스 인증) end to end, with the independent Python client;
 //! - `login`: Toss Login (토스 로그인) with the simulator, the SDK and the Python client, the
 //!   unlink callback;
+//! - `messages`: messages (기능성 푸시, 알림): templates and their review, the three sends,
+//!   inboxes;
 //! - `pay`: Toss Pay (토스페이): the state machine with the simulator's approval, refusals,
 //!   another app's payToken, 100 concurrent executions, SIGKILL during a burst; in-app purchase
 //!   (인앱 결제): products, the simulator's orders, get-order-status;
@@ -39,6 +41,7 @@ mod idv;
 mod interop;
 mod lifecycle;
 mod login;
+mod messages;
 mod mtls;
 mod pay;
 mod postgres;

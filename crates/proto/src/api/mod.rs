@@ -14,6 +14,8 @@
 //! - [`idv`]: identity verification (토스 인증) on the cert listener, as partners call it.
 //! - [`login`]: Toss Login (토스 로그인) on the gateway, and its admin side (sandbox users,
 //!   each app's decryption key, the simulator).
+//! - [`messages`]: messages (기능성 푸시, 알림) on the gateway, and its admin side (templates
+//!   and their review, the messages sent, each user's inbox).
 //! - [`pay`]: Toss Pay (토스페이) on the gateway, and its admin side (payments, settings, the
 //!   simulator's approve and decline).
 //!
@@ -26,6 +28,7 @@ pub mod gateway;
 pub mod iap;
 pub mod idv;
 pub mod login;
+pub mod messages;
 pub mod pay;
 
 use std::net::SocketAddr;
