@@ -27,6 +27,9 @@
  *   인앱 결제 (#/apps/NAME/iap): iap-sku iap-name iap-price iap-add iap-add-error iap-error-sku iap-error-name
  *   iap-error-price, iap-product-row[data-sku] iap-product-delete[data-sku], iap-order-row[data-order-id]
  *   iap-order-status[data-status]; iap-products-empty iap-orders-empty
+ *   메시지 (#/apps/NAME/messages): msg-code msg-title msg-body msg-push msg-inbox msg-add msg-add-error
+ *   msg-error-template_set_code msg-error-title msg-error-body msg-error-push, msg-template-row[data-code]
+ *   msg-template-status[data-status] msg-approve[data-code] msg-reject[data-code], msg-row[data-content-id]
  * 토스 인증 (#/idv)
  *   idv-client-app idv-client-env idv-client-submit idv-client-error
  *   idv-secret-panel idv-client-id idv-client-secret      (shown once after creating a client)
@@ -37,6 +40,7 @@
  *   toss-pay-card-PAYTOKEN toss-pay-approve-PAYTOKEN toss-pay-decline-PAYTOKEN
  *   인앱 결제: toss-iap-sku (products of the chosen app) toss-iap-outcome toss-iap-buy toss-iap-error,
  *   toss-iap-order-ORDERID with toss-iap-complete-/toss-iap-fail-/toss-iap-refund-ORDERID; toss-iap-empty
+ *   알림함: toss-inbox (toss-inbox-item[data-content-id][data-channel], toss-inbox-empty)
  * 시뮬레이터 (/simulator/TXID)
  *   sim-app sim-type sim-person sim-status[data-status] (text = the raw status, e.g. COMPLETED) sim-error
  *   sim-open (hidden unless REQUESTED) sim-complete sim-other sim-expire (disabled once COMPLETED/EXPIRED)
@@ -595,10 +599,11 @@ async function viewApp(main, alive, r) {
   const tabLogin = h('a', T('tab-login', { href: `#/apps/${enc(appName)}/login`, class: 'tab' }), '토스 로그인');
   const tabPay = h('a', T('tab-pay', { href: `#/apps/${enc(appName)}/pay`, class: 'tab' }), '토스페이');
   const tabIap = h('a', T('tab-iap', { href: `#/apps/${enc(appName)}/iap`, class: 'tab' }), '인앱 결제');
+  const tabMsg = h('a', T('tab-messages', { href: `#/apps/${enc(appName)}/messages`, class: 'tab' }), '메시지');
   main.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/apps' }, '앱'), ' › ', appName),
     h('h1', null, appName),
-    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay, tabIap));
+    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay, tabIap, tabMsg));
 
   let app;
   try {
@@ -810,13 +815,14 @@ async function viewApp(main, alive, r) {
   const login = loginSection(appName, alive);
   const pay = paySection(appName, alive);
   const iap = iapSection(appName, alive);
-  main.append(settings, certs, login, pay, iap, usage);
+  const msgs = messageSection(appName, alive);
+  main.append(settings, certs, login, pay, iap, msgs, usage);
   renderNotice();
   renderUsage();
   await refreshCerts();
   if (!alive()) return;
-  const target = { certs, settings, login, pay, iap }[r.section] || null;
-  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay, [iap.id]: tabIap }[target && target.id] || tabSettings).classList.add('active');
+  const target = { certs, settings, login, pay, iap, messages: msgs }[r.section] || null;
+  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay, [iap.id]: tabIap, [msgs.id]: tabMsg }[target && target.id] || tabSettings).classList.add('active');
   if (target && typeof target.scrollIntoView === 'function') target.scrollIntoView({ block: 'start' });
 }
 
@@ -1257,6 +1263,135 @@ function simIap(alive, getUser, getApp) {
   return { box, loadProducts, loadOrders };
 }
 
+// ---------- 메시지 (app page section, simulator inbox) ----------
+const TEMPLATE_STATUS = { IN_REVIEW: ['검수 중', 'amber'], APPROVED: ['승인됨', 'green'], REJECTED: ['반려됨', 'red'] };
+function messageSection(appName, alive) {
+  const path = `/admin/v1/apps/${enc(appName)}/templates`;
+  const inp = (id, attrs) => h('input', T(id, Object.assign({ type: 'text', autocomplete: 'off' }, attrs)));
+  const code = inp('msg-code', { placeholder: 'order_ready' });
+  const title = inp('msg-title', { placeholder: '#{storeName} 주문 준비 완료' });
+  const body = h('textarea', T('msg-body', { rows: 3, placeholder: '#{userName}님, #{date}에 주문하신 음료가 준비됐어요.' }));
+  const push = h('input', T('msg-push', { type: 'checkbox', checked: true }));
+  const inbox = h('input', T('msg-inbox', { type: 'checkbox', checked: true }));
+  const fields = {
+    template_set_code: field('templateSetCode', code, 'A-Z a-z 0-9 _ - (50자까지).', 'msg-error-template_set_code'),
+    title: field('제목', title, '#{변수} 자리에 send-message의 context 값이 들어가요. userName은 사용자 이름으로 채워져요.', 'msg-error-title'),
+    body: field('내용', body, null, 'msg-error-body'),
+  };
+  const pushErr = h('p', T('msg-error-push', { class: 'field-error', role: 'alert' }));
+  const pushRow = h('div', { class: 'field' }, h('label', { for: 'msg-push' }, push, ' 푸시로 보내기'), ' ', h('label', { for: 'msg-inbox' }, inbox, ' 알림함에 남기기'), pushErr);
+  const formErr = h('p', T('msg-add-error', { class: 'field-error', role: 'alert' }));
+  const add = h('button', T('msg-add', { type: 'submit', class: 'primary' }), '템플릿 추가 (검수 요청)');
+  const templates = h('div', T('msg-templates'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const sent = h('div', T('msg-sent'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const review = async (t, approve, btn) => {
+    let reason = null;
+    if (!approve) {
+      if (!(await confirmDialog(`${t.template_set_code} 템플릿을 반려할까요? 반려된 템플릿은 보낼 수 없어요.`, '반려'))) return;
+      reason = '콘솔에서 반려';
+    }
+    btn.disabled = true;
+    try {
+      const done = await api('POST', `${path}/${enc(t.template_set_code)}/review`, approve ? { approve: true } : { approve: false, reason });
+      if (!alive()) return;
+      setStatus(`${done.template_set_code}: ${(TEMPLATE_STATUS[done.status] || [done.status])[0]}`, 'ok');
+      await loadTemplates();
+    } catch (e) {
+      if (alive()) showErr(e);
+      btn.disabled = false;
+    }
+  };
+  const loadTemplates = async () => {
+    const r = await api('GET', path);
+    if (!alive()) return;
+    const list = r.templates || [];
+    templates.replaceChildren(list.length
+      ? table(['code', '제목', '변수', '채널', '상태', ''], list.map((t) => {
+          const [label, kind] = TEMPLATE_STATUS[t.status] || [t.status, 'grey'];
+          const ok = h('button', { type: 'button', class: 'small primary', testid: 'msg-approve', data: { code: t.template_set_code } }, '승인');
+          const no = h('button', { type: 'button', class: 'small danger', testid: 'msg-reject', data: { code: t.template_set_code } }, '반려');
+          ok.addEventListener('click', () => review(t, true, ok));
+          no.addEventListener('click', () => review(t, false, no));
+          return h('tr', { testid: 'msg-template-row', data: { code: t.template_set_code } },
+            tdm(t.template_set_code), td(t.title), td((t.variables || []).join(', ')),
+            td([t.push ? '푸시' : null, t.inbox ? '알림함' : null].filter(Boolean).join(' + ')),
+            h('td', { class: 'badges' }, h('span', { class: 'badge ' + kind, testid: 'msg-template-status', data: { status: t.status } }, label),
+              t.review_reason ? h('span', { class: 'hint' }, ` ${t.review_reason}`) : null),
+            td(t.status === 'IN_REVIEW' ? h('span', { class: 'inline' }, ok, no) : null));
+        }))
+      : h('p', { class: 'empty' }, '템플릿이 없어요. 추가하면 검수(승인) 뒤에 보낼 수 있어요.'));
+  };
+  const loadSent = async () => {
+    const r = await api('GET', `/admin/v1/apps/${enc(appName)}/messages`);
+    if (!alive()) return;
+    const list = (r.messages || []).slice(0, 50);
+    sent.replaceChildren(list.length
+      ? table(['시각', '사용자', '채널', '내용'], list.map((m) => h('tr', { testid: 'msg-row', data: { contentId: m.content_id } },
+          td(fmtTime(m.created_at)), td(`${m.user_id} · ${m.user_key}`), td(`${m.channel === 'PUSH' ? '푸시' : '알림함'}${m.test ? ' (테스트)' : ''}`),
+          td(h('strong', null, m.title), h('br'), m.body))))
+      : h('p', { class: 'empty' }, '아직 보낸 메시지가 없어요.'));
+  };
+  const form = h('form', { class: 'card', id: 'section-messages', method: 'post', action: '/' },
+    h('div', { class: 'card-head' }, h('h2', null, '메시지 (기능성 푸시, 알림)')),
+    h('p', { class: 'hint' }, '파트너 서버가 send-message로 승인된 템플릿을 보내요. 실제로 휴대폰에 가지 않고, 시뮬레이터의 알림함에 보여요.'),
+    Object.values(fields).map((f) => f.row),
+    pushRow,
+    formErr, h('div', { class: 'actions' }, add),
+    h('h3', null, '템플릿'), templates,
+    h('h3', null, '보낸 메시지'), sent);
+  const allFields = Object.assign({}, fields, { push: { row: pushRow, err: pushErr } });
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(allFields, formErr);
+    add.disabled = true;
+    try {
+      const t = await api('POST', path, { template_set_code: code.value.trim(), title: title.value, body: body.value, push: push.checked, inbox: inbox.checked });
+      if (!alive()) return;
+      for (const i of [code, title, body]) i.value = '';
+      setStatus(`템플릿 ${t.template_set_code}을(를) 추가했어요. 검수 중이에요.`, 'ok');
+      await loadTemplates();
+    } catch (e) {
+      if (alive()) applyFieldError(e, allFields, formErr);
+    } finally {
+      add.disabled = false;
+    }
+  });
+  (async () => {
+    try {
+      await loadTemplates();
+      await loadSent();
+    } catch (e) {
+      if (alive()) showErr(e, '메시지');
+    }
+  })();
+  every(3000, () => loadSent().catch(() => {}));
+  return form;
+}
+/** The simulator's 알림함: every push and inbox entry the user received, rendered. */
+function simInbox(alive, getUser) {
+  const box = h('div', T('toss-inbox'));
+  const load = async () => {
+    const u = getUser();
+    if (!u) {
+      box.replaceChildren();
+      return;
+    }
+    const r = await api('GET', `/admin/v1/users/${enc(u.id)}/inbox`);
+    if (!alive() || !getUser() || getUser().id !== u.id) return;
+    const list = (r.messages || []).slice(0, 20);
+    const key = list.map((m) => m.content_id).join(',');
+    if (box.dataset.key === key && box.firstChild) return;
+    box.dataset.key = key;
+    box.replaceChildren(list.length
+      ? h('ul', { class: 'plain' }, list.map((m) => h('li', { class: 'sim-link', testid: 'toss-inbox-item', data: { contentId: m.content_id, channel: m.channel } },
+          h('p', { class: 'hint' }, `${m.channel === 'PUSH' ? '푸시' : '알림'} · ${m.app}${m.test ? ' · 테스트' : ''} · ${fmtTime(m.created_at)}`),
+          h('p', null, h('strong', null, m.title)),
+          h('p', null, m.body))))
+      : h('p', T('toss-inbox-empty', { class: 'empty' }), '받은 알림이 없어요.'));
+  };
+  return { box, load };
+}
+
 // ---------- 토스 앱 시뮬레이터 ----------
 const UNLINK_LABEL = { UNLINK: '연결 끊기', WITHDRAWAL_TERMS: '약관 동의 철회', WITHDRAWAL_TOSS: '토스 탈퇴' };
 async function viewToss(main, alive) {
@@ -1276,6 +1411,7 @@ async function viewToss(main, alive) {
   let current = () => undefined;
   const payments = simPayments(alive, () => current());
   const purchases = simIap(alive, () => current(), () => appSel.value);
+  const inboxView = simInbox(alive, () => current());
 
   // New user.
   const inp = (id, attrs) => h('input', T(id, Object.assign({ type: 'text', autocomplete: 'off' }, attrs)));
@@ -1312,6 +1448,7 @@ async function viewToss(main, alive) {
           loginBtn, loginErr, result,
           h('h3', null, '결제 요청 (토스페이)'), payments.box,
           h('h3', null, '인앱 결제'), purchases.box,
+          h('h3', null, '알림함'), inboxView.box,
           h('h3', null, '연결된 앱'), links, leaveBtn,
           h('h3', null, '본인확인 요청 (토스 인증)'), idvList))),
     h('section', { class: 'card' }, nuForm));
@@ -1425,6 +1562,7 @@ async function viewToss(main, alive) {
     loadLinks().catch(showErr);
     payments.load().catch(showErr);
     purchases.loadOrders().catch(showErr);
+    inboxView.load().catch(showErr);
   });
   appSel.addEventListener('change', () => purchases.loadProducts().catch(showErr));
   nuForm.addEventListener('submit', async (ev) => {
@@ -1455,11 +1593,12 @@ async function viewToss(main, alive) {
 
   await Promise.all([loadUsers(), loadApps()]);
   await loadLinks();
-  await Promise.all([loadIdv(), payments.load(), purchases.loadProducts(), purchases.loadOrders()]);
+  await Promise.all([loadIdv(), payments.load(), purchases.loadProducts(), purchases.loadOrders(), inboxView.load()]);
   every(3000, () => {
     loadIdv().catch(() => {});
     payments.load().catch(() => {});
     purchases.loadOrders().catch(() => {});
+    inboxView.load().catch(() => {});
   });
 }
 

@@ -437,6 +437,11 @@ async function main() {
   // A product for the simulator's in-app purchase (the app page's form is driven in 7f).
   const gem = await postJson(`${CONSOLE_URL}/admin/v1/apps/${APP}/products`, { sku: 'gem_100', name: '보석 100개', price: 1200 }, ADMIN_TOKEN);
   check(gem.status === 201, `a product: ${gem.status} ${gem.text}`);
+  // And an approved message template for the simulator's 알림함 (the form is driven in 7h).
+  const tpl = await postJson(`${CONSOLE_URL}/admin/v1/apps/${APP}/templates`, { template_set_code: 'order_ready', title: '#{storeName} 주문 준비 완료', body: '#{userName}님, 음료가 준비됐어요.' }, ADMIN_TOKEN);
+  check(tpl.status === 201, `a template: ${tpl.status} ${tpl.text}`);
+  const approvedTpl = await postJson(`${CONSOLE_URL}/admin/v1/apps/${APP}/templates/order_ready/review`, { approve: true }, ADMIN_TOKEN);
+  check(approvedTpl.status === 200, `the template approved: ${approvedTpl.status} ${approvedTpl.text}`);
   begin('the simulator: a new user');
   await page.locator(tid('nav-sim')).click();
   await page.locator(tid('toss-user')).locator('option[value="kim-toss"]').waitFor({ state: 'attached' });
@@ -567,6 +572,23 @@ async function main() {
   await page.locator(tid(`toss-iap-order-${orderId}`)).locator(tid('iap-order-status', '[data-status="REFUNDED"]')).waitFor();
   check(orderStatus(orderId) === 'REFUNDED', 'get-order-status: refunded');
 
+  // 7e'. A message: the partner sends the approved template; the user's 알림함 shows it rendered.
+  begin('the simulator: the inbox');
+  const sentMsg = execFileSync('curl', ['-sS', '--max-time', '10', '--cacert', CA_PEM,
+    '--cert', path.join(loginDir, 'client-cert.pem'), '--key', path.join(loginDir, 'client-key.pem'),
+    '-H', 'Content-Type: application/json', '-H', `x-toss-user-key: ${userKey}`,
+    '-d', JSON.stringify({ templateSetCode: 'order_ready', context: { storeName: '토스카페' } }),
+    `https://${GATEWAY}/api-partner/v1/apps-in-toss/messenger/send-message`], { encoding: 'utf8' });
+  const sentJson = JSON.parse(sentMsg);
+  check(sentJson.resultType === 'SUCCESS' && sentJson.success.msgCount === 2, `send-message: ${sentMsg}`);
+  const pushId = sentJson.success.detail.sentPush[0].contentId;
+  const pushItem = page.locator(tid('toss-inbox-item', `[data-content-id="${pushId}"]`));
+  await pushItem.waitFor({ timeout: WAIT });
+  const pushText = await pushItem.textContent();
+  check(pushText.includes('토스카페 주문 준비 완료') && pushText.includes('이토스님, 음료가 준비됐어요.'), `the push, rendered: ${pushText}`);
+  check(await page.locator(tid('toss-inbox-item', '[data-channel="INBOX"]')).count() === 1, 'one inbox entry');
+  await shot(page, 'toss-inbox.png');
+
   begin('the simulator: unlink');
   await page.locator(tid(`toss-unlink-${APP}`)).click();
   await page.locator(tid('toss-links-empty')).waitFor();
@@ -641,6 +663,36 @@ async function main() {
   check(await page.locator(tid('iap-product-delete', '[data-sku="gem_100"]')).count() === 0, 'a product off sale cannot be deleted again');
   await shot(page, 'app-iap.png');
   if (refusedPrice.seen === 0) log(`  (Chromium logged no line for the expected ${refusedPrice.status} on ${refusedPrice.path})`);
+
+  // 7h. The app page's 메시지 section: the message sent, a template refused then added, approved
+  // with the button, another rejected after a confirmation.
+  begin('the app page: messages');
+  await page.goto(`${CONSOLE_URL}/#/apps/${APP}/messages`);
+  await page.locator(tid('msg-row', `[data-content-id="${pushId}"]`)).waitFor({ timeout: WAIT });
+  check(await page.locator(tid('tab-messages')).evaluate((el) => el.classList.contains('active')), 'the 메시지 tab is active');
+  await page.locator(tid('msg-code')).fill('coupon');
+  await page.locator(tid('msg-title')).fill('쿠폰 도착');
+  await page.locator(tid('msg-body')).fill('#{userName}님, #{open');
+  const refusedTpl = expectRefusal(400, `/admin/v1/apps/${APP}/templates`);
+  await page.locator(tid('msg-add')).click();
+  await page.locator(tid('msg-error-body'), { hasText: 'body' }).waitFor();
+  await page.locator(tid('msg-body')).fill('#{userName}님, #{amount}원 쿠폰이 도착했어요.');
+  await page.locator(tid('msg-add')).click();
+  const couponRow = page.locator(tid('msg-template-row', '[data-code="coupon"]'));
+  await couponRow.waitFor();
+  check((await couponRow.locator(tid('msg-template-status')).getAttribute('data-status')) === 'IN_REVIEW', 'a new template is in review');
+  check((await couponRow.textContent()).includes('userName, amount'), 'the template lists its variables');
+  await couponRow.locator(tid('msg-approve')).click();
+  await page.locator(tid('msg-template-row', '[data-code="coupon"]')).locator(tid('msg-template-status', '[data-status="APPROVED"]')).waitFor();
+  await page.locator(tid('msg-code')).fill('ad');
+  await page.locator(tid('msg-title')).fill('광고');
+  await page.locator(tid('msg-body')).fill('지금 구매하세요');
+  await page.locator(tid('msg-add')).click();
+  await page.locator(tid('msg-template-row', '[data-code="ad"]')).locator(tid('msg-reject')).click();
+  await page.locator(tid('confirm-ok')).click();
+  await page.locator(tid('msg-template-row', '[data-code="ad"]')).locator(tid('msg-template-status', '[data-status="REJECTED"]')).waitFor();
+  await shot(page, 'app-messages.png');
+  if (refusedTpl.seen === 0) log(`  (Chromium logged no line for the expected ${refusedTpl.status} on ${refusedTpl.path})`);
 
   // 8. Sign out (from a page without a refresh timer).
   begin('sign out');
