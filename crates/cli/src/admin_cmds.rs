@@ -99,6 +99,7 @@ pub(crate) async fn app(g: &Global, cmd: AppCmd) -> anyhow::Result<ExitCode> {
         AppCmd::Pay(args) => return crate::pay_cmds::app_pay(g, args).await,
         AppCmd::Product(cmd) => return crate::pay_cmds::product(g, cmd).await,
         AppCmd::Template(cmd) => return crate::message_cmds::template(g, cmd).await,
+        AppCmd::Promotion(cmd) => return crate::promotion_cmds::promotion(g, cmd).await,
     }
     Ok(ExitCode::SUCCESS)
 }

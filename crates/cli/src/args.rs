@@ -236,6 +236,9 @@ pub(crate) enum AppCmd {
     /// Message templates (기능성 푸시, 알림) of an app: add, list, review.
     #[command(subcommand)]
     Template(crate::message_cmds::TemplateCmd),
+    /// Promotions (프로모션, 토스 포인트) of an app: add, list, pause/resume/end.
+    #[command(subcommand)]
+    Promotion(crate::promotion_cmds::PromotionCmd),
 }
 
 #[derive(Debug, Subcommand)]

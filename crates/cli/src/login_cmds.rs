@@ -97,6 +97,22 @@ pub(crate) enum SimCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The user's Toss points from promotions, with every execution.
+    Points {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A pending promotion execution fails (its points go back to the budget).
+    PromotionFail {
+        /// The execution's key.
+        key: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -204,6 +220,10 @@ pub(crate) async fn sim(g: &Global, cmd: SimCmd) -> anyhow::Result<ExitCode> {
         SimCmd::Pay(cmd) => return crate::pay_cmds::sim_pay(g, cmd).await,
         SimCmd::Iap(cmd) => return crate::pay_cmds::sim_iap(g, cmd).await,
         SimCmd::Inbox { user, json } => return crate::message_cmds::inbox(g, &user, json).await,
+        SimCmd::Points { user, json } => return crate::promotion_cmds::points(g, &user, json).await,
+        SimCmd::PromotionFail { key, reason, json } => {
+            return crate::promotion_cmds::fail(g, key, reason, json).await;
+        }
         SimCmd::Login { app, user, scopes, terms, referrer, json } => {
             let code =
                 client.sim_login(&SimLogin { app, user, scopes, agreed_terms: terms, referrer }).await?;

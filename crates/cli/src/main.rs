@@ -16,6 +16,7 @@ mod login_cmds;
 mod message_cmds;
 mod output;
 mod pay_cmds;
+mod promotion_cmds;
 
 // malloc/free were ~18 % of the instructions of a gateway request with glibc's allocator
 // (callgrind, docs/performance.md); mimalloc's thread-local free lists cut that.

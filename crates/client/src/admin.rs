@@ -18,6 +18,10 @@ use intoss_proto::api::messages::{CreateTemplate, MessageList, ReviewTemplate, T
 use intoss_proto::api::pay::{
     PatchPaySettings, PaySettings, Payment, PaymentList, SimPayApprove, SimPayDecline,
 };
+use intoss_proto::api::promotions::{
+    CreatePromotion, PatchPromotion, PointsLedger, PromoExecution, PromoExecutionList, Promotion,
+    PromotionList, SimPromoFail,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -375,6 +379,44 @@ impl AdminClient {
     /// `GET /admin/v1/users/{id}/inbox`: what a sandbox user received, newest first.
     pub async fn inbox(&self, user: &str) -> Result<MessageList, ClientError> {
         self.get(&format!("/admin/v1/users/{}/inbox", percent_encode(user))).await
+    }
+
+    // === promotions ===
+
+    /// `GET /admin/v1/apps/{name}/promotions`.
+    pub async fn promotions(&self, app: &str) -> Result<PromotionList, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}/promotions", percent_encode(app))).await
+    }
+
+    /// `POST /admin/v1/apps/{name}/promotions`.
+    pub async fn create_promotion(&self, app: &str, p: &CreatePromotion) -> Result<Promotion, ClientError> {
+        self.send(Method::POST, &format!("/admin/v1/apps/{}/promotions", percent_encode(app)), Some(p)).await
+    }
+
+    /// `PATCH /admin/v1/apps/{name}/promotions/{code}`: pause, resume or end it.
+    pub async fn set_promotion_state(
+        &self,
+        app: &str,
+        code: &str,
+        state: &str,
+    ) -> Result<Promotion, ClientError> {
+        let path = format!("/admin/v1/apps/{}/promotions/{}", percent_encode(app), percent_encode(code));
+        self.send(Method::PATCH, &path, Some(&PatchPromotion { state: state.to_owned() })).await
+    }
+
+    /// `GET /admin/v1/apps/{name}/promotion-executions`.
+    pub async fn promotion_executions(&self, app: &str) -> Result<PromoExecutionList, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}/promotion-executions", percent_encode(app))).await
+    }
+
+    /// `GET /admin/v1/users/{id}/points`: a sandbox user's Toss points.
+    pub async fn points(&self, user: &str) -> Result<PointsLedger, ClientError> {
+        self.get(&format!("/admin/v1/users/{}/points", percent_encode(user))).await
+    }
+
+    /// `POST /admin/v1/sim/promotion/fail`: a pending execution fails.
+    pub async fn sim_promotion_fail(&self, fail: &SimPromoFail) -> Result<PromoExecution, ClientError> {
+        self.send(Method::POST, "/admin/v1/sim/promotion/fail", Some(fail)).await
     }
 }
 

@@ -13,6 +13,7 @@
 //! - [`pay::PayClient`]: Toss Pay (토스페이): make, execute, refund, status.
 //! - [`iap::IapClient`]: in-app purchase (인앱 결제): an order's status.
 //! - [`messages::MessengerClient`]: messages (기능성 푸시, 알림): single, test and bulk sends.
+//! - [`promotions::PromotionClient`]: promotions (토스 포인트): key, execute, result.
 //! - `callback` (feature `callback`): a tower layer admitting inbound callbacks only from
 //!   Toss's addresses.
 //! - `AdminClient` (feature `admin`): the intoss admin API, used by the `intoss` CLI.
@@ -33,6 +34,7 @@ pub mod login;
 pub mod messages;
 pub mod partner;
 pub mod pay;
+pub mod promotions;
 pub mod tls;
 
 #[cfg(feature = "admin")]

@@ -8,6 +8,8 @@
 //!   inbox.
 //! - [`admin_pay`]: Toss Pay's payments, app settings and the simulator's approve/decline;
 //!   in-app purchase's products, orders and the simulator's purchases.
+//! - [`admin_promotions`]: promotions, their executions, each user's points, the simulator's
+//!   failed settlement.
 //! - [`web`]: the page, sign-in into an HttpOnly session cookie, CSRF protection.
 //! - [`openapi`]: the admin API's OpenAPI document, generated from the handlers and the types.
 //!
@@ -19,6 +21,7 @@ pub mod admin_idv;
 pub mod admin_login;
 pub mod admin_messages;
 pub mod admin_pay;
+pub mod admin_promotions;
 pub mod openapi;
 pub mod web;
 
@@ -29,6 +32,7 @@ use intoss_http::BodyLimit;
 use intoss_login::LoginService;
 use intoss_messages::MessageService;
 use intoss_pay::{IapService, PayService};
+use intoss_promotions::PromotionService;
 use intoss_proto::api::Endpoints;
 use subtle::ConstantTimeEq;
 
@@ -45,6 +49,7 @@ pub struct Console {
     pay: Arc<PayService>,
     iap: Arc<IapService>,
     messages: Arc<MessageService>,
+    promotions: Arc<PromotionService>,
     stats: Arc<RequestStats>,
     sessions: web::Sessions,
     admin_token_digest: [u8; 32],
@@ -73,6 +78,8 @@ pub struct Parts {
     pub iap: Arc<IapService>,
     /// Messages: templates, their review, what was sent.
     pub messages: Arc<MessageService>,
+    /// Promotions: budgets, executions, points.
+    pub promotions: Arc<PromotionService>,
     /// The gateway's request statistics (the overview chart).
     pub stats: Arc<RequestStats>,
     /// The listeners' addresses, for the page's snippets.
@@ -94,6 +101,7 @@ impl Console {
             pay: parts.pay,
             iap: parts.iap,
             messages: parts.messages,
+            promotions: parts.promotions,
             stats: parts.stats,
             sessions: web::Sessions::new(),
             endpoints: parts.endpoints,

@@ -2,8 +2,8 @@
 //!
 //! Generated, not written: the schemas are the types of `intoss_proto::api` (feature
 //! `openapi`), each operation is the `#[utoipa::path]` of its handler in [`crate::admin`],
-//! [`crate::admin_idv`], [`crate::admin_login`], [`crate::admin_pay`] or
-//! [`crate::admin_messages`], and the envelopes are `intoss_proto::envelope::schema`. A field
+//! [`crate::admin_idv`], [`crate::admin_login`], [`crate::admin_pay`], [`crate::admin_messages`]
+//! or [`crate::admin_promotions`], and the envelopes are `intoss_proto::envelope::schema`. A field
 //! renamed in a type is renamed here too. The web console's own routes (the page, `/console/...`)
 //! are not part of the API and not described.
 //!
@@ -19,7 +19,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Required};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
-use crate::{admin, admin_idv, admin_login, admin_messages, admin_pay};
+use crate::{admin, admin_idv, admin_login, admin_messages, admin_pay, admin_promotions};
 
 /// The document as served: pretty-printed JSON, built on first use.
 pub static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
@@ -101,6 +101,12 @@ have 405 `METHOD_NOT_ALLOWED`.";
         admin_messages::review_template,
         admin_messages::app_messages,
         admin_messages::inbox,
+        admin_promotions::list_promotions,
+        admin_promotions::create_promotion,
+        admin_promotions::patch_promotion,
+        admin_promotions::list_executions,
+        admin_promotions::points,
+        admin_promotions::sim_fail,
     ),
     // The schemas of the shared error responses ([`Authenticated`], [`JsonBody`]): schemas
     // named in a handler's own `responses` are collected by themselves, these are not.
@@ -120,7 +126,8 @@ have 405 `METHOD_NOT_ALLOWED`.";
         (name = "toss pay", description = "Payments with their transactions and each app's Toss Pay settings (토스페이)"),
         (name = "in-app purchase", description = "Each app's products (sku) and the orders of its users (인앱 결제)"),
         (name = "messages", description = "Each app's message templates, their review, and the messages sent (기능성 푸시, 알림)"),
-        (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks, payment approvals, purchases, the inbox"),
+        (name = "promotions", description = "Each app's promotions (budget, per-grant limit, state) and their executions (프로모션, 토스 포인트)"),
+        (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks, payment approvals, purchases, the inbox, points"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -339,6 +346,11 @@ mod tests {
         ("/admin/v1/apps/{name}/templates/{code}/review", &["post"]),
         ("/admin/v1/apps/{name}/messages", &["get"]),
         ("/admin/v1/users/{id}/inbox", &["get"]),
+        ("/admin/v1/apps/{name}/promotions", &["get", "post"]),
+        ("/admin/v1/apps/{name}/promotions/{code}", &["patch"]),
+        ("/admin/v1/apps/{name}/promotion-executions", &["get"]),
+        ("/admin/v1/users/{id}/points", &["get"]),
+        ("/admin/v1/sim/promotion/fail", &["post"]),
     ];
 
     /// Every route of the admin router is in `paths`, with exactly its methods.

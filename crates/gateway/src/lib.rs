@@ -13,6 +13,7 @@
 mod login;
 mod messages;
 mod pay;
+mod promotions;
 pub mod proxy;
 pub mod tls;
 pub mod upstream;
@@ -48,6 +49,7 @@ pub struct Gateway {
     pay: Option<Arc<intoss_pay::PayService>>,
     iap: Option<Arc<intoss_pay::IapService>>,
     messages: Option<Arc<intoss_messages::MessageService>>,
+    promotions: Option<Arc<intoss_promotions::PromotionService>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -88,6 +90,7 @@ impl Gateway {
             pay: None,
             iap: None,
             messages: None,
+            promotions: None,
         }
     }
 
@@ -116,6 +119,13 @@ impl Gateway {
     /// it those paths go to the proxy routes like any other.
     pub fn with_messages(mut self, messages: Arc<intoss_messages::MessageService>) -> Self {
         self.messages = Some(messages);
+        self
+    }
+
+    /// Serves promotions (`/api-partner/v1/apps-in-toss/promotion/...`) with `promotions`;
+    /// without it those paths go to the proxy routes like any other.
+    pub fn with_promotions(mut self, promotions: Arc<intoss_promotions::PromotionService>) -> Self {
+        self.promotions = Some(promotions);
         self
     }
 }
@@ -156,7 +166,7 @@ pub const WHOAMI: &str = "/api-partner/v1/whoami";
 pub const ECHO: &str = "/api-partner/v1/echo";
 
 /// Serves one gateway request: admission first (identity, revocation, expiry, allowlist, rate
-/// limit, in that order), then whoami, echo, Toss Login, Toss Pay, in-app purchase, messages, a proxy route, or 404 — every
+/// limit, in that order), then whoami, echo, Toss Login, Toss Pay, in-app purchase, messages, promotions, a proxy route, or 404 — every
 /// answer of the gateway's own an envelope.
 ///
 /// Dispatched by hand rather than through an axum `Router` with a `from_fn` layer: the router,
@@ -204,6 +214,10 @@ pub async fn handle(p: &Arc<Gateway>, conn: &Conn, req: Request) -> Response {
                 && path.starts_with(intoss_proto::api::messages::BASE)
             {
                 Box::pin(messages::handle(p, messages, &caller, req)).await
+            } else if let Some(promotions) = &p.promotions
+                && path.starts_with(intoss_proto::api::promotions::BASE)
+            {
+                Box::pin(promotions::handle(p, promotions, &caller, req)).await
             } else {
                 // Boxed, like `echo`: hyper keeps one allocation of this future's size per
                 // connection, idle or not, and forwarding's state (the upstream exchange) is most of it.

@@ -12,6 +12,7 @@ use intoss_core::CoreError;
 use intoss_login::LoginError;
 use intoss_messages::MessageError;
 use intoss_pay::PayError;
+use intoss_promotions::PromotionError;
 use intoss_proto::{Envelope, ErrorCode};
 
 /// A failed request, as the caller will see it: an errorCode (which fixes the HTTP status), a
@@ -145,6 +146,31 @@ impl From<MessageError> for ApiError {
             MessageError::AlreadyExists(reason) => Self::new(ErrorCode::AlreadyExists, reason),
             MessageError::NotFound(reason) => Self::not_found(reason),
             e @ MessageError::Unavailable => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
+            // Logged where it arose.
+            e => Self::new(ErrorCode::InternalError, e.to_string()),
+        }
+    }
+}
+
+impl From<PromotionError> for ApiError {
+    /// The envelope of a promotion failure: the refusals carry the client SDK's numeric codes.
+    fn from(e: PromotionError) -> Self {
+        match e {
+            PromotionError::Invalid { field, reason } => Self { field, ..Self::invalid(reason) },
+            PromotionError::UserKeyNotFound(reason) => Self::new(ErrorCode::UserKeyNotFound, reason),
+            PromotionError::PromotionNotFound(reason) => Self::new(ErrorCode::PromotionNotFound, reason),
+            PromotionError::Paused(reason) => Self::new(ErrorCode::PromotionPaused, reason),
+            PromotionError::Ended(reason) => Self::new(ErrorCode::PromotionEnded, reason),
+            PromotionError::CannotGrant(reason) => Self::new(ErrorCode::PromotionCannotGrant, reason),
+            PromotionError::InsufficientBudget(reason) => {
+                Self::new(ErrorCode::PromotionInsufficientBudget, reason)
+            }
+            PromotionError::AlreadyGranted(reason) => Self::new(ErrorCode::PromotionAlreadyGranted, reason),
+            PromotionError::OverLimit(reason) => Self::new(ErrorCode::PromotionOverLimit, reason),
+            PromotionError::AlreadyExists(reason) => Self::new(ErrorCode::AlreadyExists, reason),
+            PromotionError::InvalidState(reason) => Self::new(ErrorCode::InvalidState, reason),
+            PromotionError::NotFound(reason) => Self::not_found(reason),
+            e @ PromotionError::Unavailable => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
             // Logged where it arose.
             e => Self::new(ErrorCode::InternalError, e.to_string()),
         }

@@ -51,6 +51,20 @@ pub enum ErrorCode {
     RefundAmountExceeded,
     /// Messages: the template is in review or was rejected. HTTP 409.
     TemplateNotApproved,
+    /// Promotions `4100`: no such promotion for the app. HTTP 404.
+    PromotionNotFound,
+    /// Promotions `4104`: the promotion is paused. HTTP 409.
+    PromotionPaused,
+    /// Promotions `4105`: the promotion has ended. HTTP 409.
+    PromotionEnded,
+    /// Promotions `4110`: cannot grant: the key is unknown, expired, or another app's or user's. HTTP 409.
+    PromotionCannotGrant,
+    /// Promotions `4112`: the budget left is less than the amount. HTTP 409.
+    PromotionInsufficientBudget,
+    /// Promotions `4113`: the key was used for a grant already. HTTP 409.
+    PromotionAlreadyGranted,
+    /// Promotions `4114`: the amount is over the promotion's per-grant limit. HTTP 400.
+    PromotionOverLimit,
     /// The request body is larger than the configured limit. HTTP 413.
     PayloadTooLarge,
     /// The body is not of a media type this route accepts. HTTP 415.
@@ -92,6 +106,13 @@ impl ErrorCode {
         Self::PaymentNotRefundable,
         Self::RefundAmountExceeded,
         Self::TemplateNotApproved,
+        Self::PromotionNotFound,
+        Self::PromotionPaused,
+        Self::PromotionEnded,
+        Self::PromotionCannotGrant,
+        Self::PromotionInsufficientBudget,
+        Self::PromotionAlreadyGranted,
+        Self::PromotionOverLimit,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::TooManyRequests,
@@ -125,6 +146,13 @@ impl ErrorCode {
             Self::PaymentNotRefundable => "PAYMENT_NOT_REFUNDABLE",
             Self::RefundAmountExceeded => "REFUND_AMOUNT_EXCEEDED",
             Self::TemplateNotApproved => "TEMPLATE_NOT_APPROVED",
+            Self::PromotionNotFound => "4100",
+            Self::PromotionPaused => "4104",
+            Self::PromotionEnded => "4105",
+            Self::PromotionCannotGrant => "4110",
+            Self::PromotionInsufficientBudget => "4112",
+            Self::PromotionAlreadyGranted => "4113",
+            Self::PromotionOverLimit => "4114",
             Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
             Self::TooManyRequests => "TOO_MANY_REQUESTS",
@@ -139,13 +167,13 @@ impl ErrorCode {
     /// The HTTP status that goes with this code.
     pub const fn http_status(self) -> u16 {
         match self {
-            Self::InvalidParameter => 400,
+            Self::InvalidParameter | Self::PromotionOverLimit => 400,
             Self::UnknownCertificate
             | Self::CertificateRevoked
             | Self::CertificateExpired
             | Self::Unauthorized => 401,
             Self::IpNotAllowed | Self::Forbidden => 403,
-            Self::NotFound | Self::UserKeyNotFound | Self::UserNotFound => 404,
+            Self::NotFound | Self::UserKeyNotFound | Self::UserNotFound | Self::PromotionNotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::AlreadyExists
             | Self::InvalidState
@@ -155,7 +183,12 @@ impl ErrorCode {
             | Self::PaymentAlreadyCompleted
             | Self::PaymentNotRefundable
             | Self::RefundAmountExceeded
-            | Self::TemplateNotApproved => 409,
+            | Self::TemplateNotApproved
+            | Self::PromotionPaused
+            | Self::PromotionEnded
+            | Self::PromotionCannotGrant
+            | Self::PromotionInsufficientBudget
+            | Self::PromotionAlreadyGranted => 409,
             Self::PayloadTooLarge => 413,
             Self::UnsupportedMediaType => 415,
             Self::TooManyRequests => 429,

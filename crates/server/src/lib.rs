@@ -109,6 +109,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
     let pay = Arc::new(intoss_pay::PayService::new(store.clone()));
     let iap = Arc::new(intoss_pay::IapService::new(store.clone()));
     let messages = Arc::new(intoss_messages::MessageService::new(store.clone()));
+    let promotions = Arc::new(intoss_promotions::PromotionService::new(store.clone()));
     let resolver = Arc::new(DualCertResolver::from_pem(
         &intoss_tls::policy_provider(),
         (&loaded.server_ecdsa.0, loaded.server_ecdsa.1.expose()),
@@ -138,7 +139,8 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         .with_login(login.clone())
         .with_pay(pay.clone())
         .with_iap(iap.clone())
-        .with_messages(messages.clone()),
+        .with_messages(messages.clone())
+        .with_promotions(promotions.clone()),
     );
     let metrics_limiter = limiter.clone();
     let console_state = Arc::new(intoss_console::Console::new(
@@ -154,6 +156,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
             pay,
             iap,
             messages,
+            promotions,
             stats,
             endpoints,
             metrics: Box::new(move || metrics_limiter.metrics()),

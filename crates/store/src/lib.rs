@@ -14,6 +14,7 @@ mod messages;
 mod model;
 mod pay;
 mod postgres;
+mod promotions;
 mod sql;
 mod sqlite;
 #[doc(hidden)]
@@ -26,6 +27,7 @@ pub use messages::{MessageRecord, MessageStore, TemplateRecord};
 pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp};
 pub use pay::{PaySettingsRecord, PayStore, PayTxRecord, PaymentRecord, RefundOutcome};
 pub use postgres::PgStore;
+pub use promotions::{ExecuteOutcome, PromoExecutionRecord, PromoKeyRecord, PromotionRecord, PromotionStore};
 pub use sqlite::SqliteStore;
 
 /// Why a storage operation failed.
@@ -56,9 +58,11 @@ impl From<sqlx::Error> for StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The platform's durable state (Toss Login's part is [`LoginStore`], Toss Pay's [`PayStore`],
-/// in-app purchase's [`IapStore`], messages' [`MessageStore`]).
+/// in-app purchase's [`IapStore`], messages' [`MessageStore`], promotions' [`PromotionStore`]).
 #[async_trait::async_trait]
-pub trait Store: LoginStore + PayStore + IapStore + MessageStore + Send + Sync + 'static {
+pub trait Store:
+    LoginStore + PayStore + IapStore + MessageStore + PromotionStore + Send + Sync + 'static
+{
     /// Creates an app. [`StoreError::Conflict`] if the name is taken.
     async fn create_app(&self, app: &NewApp) -> Result<App>;
     /// Every app, by name.

@@ -46,3 +46,4 @@ crate::login::impl_login_store!(PgStore);
 crate::pay::impl_pay_store!(PgStore);
 crate::iap::impl_iap_store!(PgStore);
 crate::messages::impl_message_store!(PgStore);
+crate::promotions::impl_promotion_store!(PgStore);

@@ -61,6 +61,7 @@ crate::login::impl_login_store!(SqliteStore);
 crate::pay::impl_pay_store!(SqliteStore);
 crate::iap::impl_iap_store!(SqliteStore);
 crate::messages::impl_message_store!(SqliteStore);
+crate::promotions::impl_promotion_store!(SqliteStore);
 
 #[cfg(test)]
 mod tests {

@@ -611,3 +611,135 @@ pub async fn templates_are_reviewed_once_and_sends_are_whole(s: &dyn Store) {
     assert_eq!(s.list_messages(None, Some("u"), 1).await.unwrap().len(), 1);
     assert!(s.list_messages(None, Some("nobody"), 10).await.unwrap().is_empty());
 }
+
+// === promotions ===
+
+fn promotion(app: &str, code: &str, budget: i64) -> crate::PromotionRecord {
+    crate::PromotionRecord {
+        app_name: app.into(),
+        promotion_code: code.into(),
+        name: "환영 포인트".into(),
+        budget,
+        spent: 0,
+        per_grant_max: budget,
+        state: "RUNNING".into(),
+        settle_secs: 0,
+        created_at: 1,
+    }
+}
+
+fn promo_key(key: &str, app: &str) -> crate::PromoKeyRecord {
+    crate::PromoKeyRecord {
+        promo_key: key.into(),
+        app_name: app.into(),
+        user_id: "u".into(),
+        user_key: 7,
+        created_at: 10,
+        expires_at: 3610,
+        used_at: None,
+    }
+}
+
+fn execution(key: &str, app: &str, code: &str, amount: i64, at: i64) -> crate::PromoExecutionRecord {
+    crate::PromoExecutionRecord {
+        promo_key: key.into(),
+        app_name: app.into(),
+        promotion_code: code.into(),
+        user_id: "u".into(),
+        user_key: 7,
+        amount,
+        test: false,
+        status: "PENDING".into(),
+        created_at: at,
+        settles_at: at + 5,
+        failed_reason: None,
+    }
+}
+
+/// A key is used once and only before it expires; the budget is spent by compare-and-set and
+/// a failed execution gives its amount back; a paused promotion grants nothing.
+pub async fn promotion_keys_and_budgets_are_compare_and_set(s: &dyn Store) {
+    use crate::ExecuteOutcome;
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_user(&user("u")).await.unwrap();
+    s.insert_promotion(&promotion("a", "P", 100)).await.unwrap();
+    assert!(matches!(s.insert_promotion(&promotion("a", "P", 1)).await, Err(StoreError::Conflict(_))));
+    for k in ["k1", "k2", "k3", "k4", "k5"] {
+        s.insert_promo_key(&promo_key(k, "a")).await.unwrap();
+    }
+    assert_eq!(
+        s.execute_promotion(&execution("k1", "a", "P", 60, 20)).await.unwrap(),
+        ExecuteOutcome::Executed
+    );
+    assert_eq!(
+        s.execute_promotion(&execution("k1", "a", "P", 1, 21)).await.unwrap(),
+        ExecuteOutcome::KeyUnusable
+    );
+    assert_eq!(
+        s.execute_promotion(&execution("k2", "a", "P", 41, 21)).await.unwrap(),
+        ExecuteOutcome::InsufficientBudget
+    );
+    assert_eq!(s.promo_key("k2").await.unwrap().unwrap().used_at, None, "a refused execution keeps its key");
+    assert_eq!(
+        s.execute_promotion(&execution("k3", "a", "P", 1, 4000)).await.unwrap(),
+        ExecuteOutcome::KeyUnusable,
+        "expired"
+    );
+    let mut other_user = execution("k4", "a", "P", 1, 22);
+    other_user.user_key = 8;
+    assert_eq!(s.execute_promotion(&other_user).await.unwrap(), ExecuteOutcome::KeyUnusable);
+    // A failure before settling gives the points back; after settling it cannot fail.
+    let failed = s.fail_promo_execution("k1", "x", 22).await.unwrap().unwrap();
+    assert_eq!(failed.status, "FAILED");
+    assert_eq!(s.promotion("a", "P").await.unwrap().unwrap().spent, 0);
+    assert_eq!(s.fail_promo_execution("k1", "x", 23).await.unwrap(), None);
+    assert_eq!(
+        s.execute_promotion(&execution("k2", "a", "P", 100, 30)).await.unwrap(),
+        ExecuteOutcome::Executed
+    );
+    assert_eq!(s.fail_promo_execution("k2", "late", 35).await.unwrap(), None, "settled at 35");
+    s.set_promotion_state("a", "P", "PAUSED").await.unwrap().unwrap();
+    assert_eq!(
+        s.execute_promotion(&execution("k4", "a", "P", 1, 40)).await.unwrap(),
+        ExecuteOutcome::NotRunning
+    );
+    s.set_promotion_state("a", "P", "ENDED").await.unwrap().unwrap();
+    assert_eq!(s.set_promotion_state("a", "P", "RUNNING").await.unwrap(), None, "ended for good");
+    let listed: Vec<_> = s
+        .list_promo_executions(None, Some("u"), 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.promo_key)
+        .collect();
+    assert_eq!(listed, ["k2", "k1"]);
+}
+
+/// Two hundred concurrent executions of 10 points against a budget of 500: exactly fifty are
+/// granted and the budget is spent exactly.
+pub async fn exactly_fifty_of_two_hundred_concurrent_executions_are_granted(s: Arc<dyn Store>) {
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_user(&user("u")).await.unwrap();
+    s.insert_promotion(&promotion("a", "P", 500)).await.unwrap();
+    for i in 0..200 {
+        s.insert_promo_key(&promo_key(&format!("k{i}"), "a")).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            s.execute_promotion(&execution(&format!("k{i}"), "a", "P", 10, 20)).await.unwrap()
+        }));
+    }
+    let mut granted = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            crate::ExecuteOutcome::Executed => granted += 1,
+            crate::ExecuteOutcome::InsufficientBudget => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(granted, 50);
+    assert_eq!(s.promotion("a", "P").await.unwrap().unwrap().spent, 500);
+    assert_eq!(s.list_promo_executions(Some("a"), None, 500).await.unwrap().len(), 50);
+}

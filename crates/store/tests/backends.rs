@@ -125,3 +125,22 @@ mod concurrent_order_transitions {
 }
 
 both!(messages, suite::templates_are_reviewed_once_and_sends_are_whole);
+
+both!(promotions, suite::promotion_keys_and_budgets_are_compare_and_set);
+
+mod concurrent_promotion_executions {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let (_dir, s) = sqlite_store().await;
+        suite::exactly_fifty_of_two_hundred_concurrent_executions_are_granted(s).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(s) = postgres_store().await {
+            suite::exactly_fifty_of_two_hundred_concurrent_executions_are_granted(s).await;
+        }
+    }
+}

@@ -19,6 +19,8 @@
 //!   unlink callback;
 //! - `messages`: messages (기능성 푸시, 알림): templates and their review, the three sends,
 //!   inboxes;
+//! - `promotions`: promotions (토스 포인트): keys, executions, results, refusal codes, points,
+//!   200 concurrent executions against a budget for 50;
 //! - `pay`: Toss Pay (토스페이): the state machine with the simulator's approval, refusals,
 //!   another app's payToken, 100 concurrent executions, SIGKILL during a burst; in-app purchase
 //!   (인앱 결제): products, the simulator's orders, get-order-status;
@@ -45,6 +47,7 @@ mod messages;
 mod mtls;
 mod pay;
 mod postgres;
+mod promotions;
 mod proxy;
 mod robustness;
 mod scanners;

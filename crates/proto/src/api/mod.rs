@@ -16,6 +16,8 @@
 //!   each app's decryption key, the simulator).
 //! - [`messages`]: messages (기능성 푸시, 알림) on the gateway, and its admin side (templates
 //!   and their review, the messages sent, each user's inbox).
+//! - [`promotions`]: promotions (토스 포인트) on the gateway, and its admin side (budgets,
+//!   executions, each user's points).
 //! - [`pay`]: Toss Pay (토스페이) on the gateway, and its admin side (payments, settings, the
 //!   simulator's approve and decline).
 //!
@@ -30,6 +32,7 @@ pub mod idv;
 pub mod login;
 pub mod messages;
 pub mod pay;
+pub mod promotions;
 
 use std::net::SocketAddr;
 
