@@ -30,6 +30,10 @@
  *   메시지 (#/apps/NAME/messages): msg-code msg-title msg-body msg-push msg-inbox msg-add msg-add-error
  *   msg-error-template_set_code msg-error-title msg-error-body msg-error-push, msg-template-row[data-code]
  *   msg-template-status[data-status] msg-approve[data-code] msg-reject[data-code], msg-row[data-content-id]
+ *   프로모션 (#/apps/NAME/promotions): promo-code promo-name promo-budget promo-per-grant promo-settle promo-add
+ *   promo-add-error promo-error-promotion_code promo-error-name promo-error-budget promo-error-per_grant_max
+ *   promo-error-settle_secs, promo-row[data-code] promo-state[data-state] promo-pause/promo-resume/promo-end[data-code],
+ *   promo-exec-row[data-key]
  * 토스 인증 (#/idv)
  *   idv-client-app idv-client-env idv-client-submit idv-client-error
  *   idv-secret-panel idv-client-id idv-client-secret      (shown once after creating a client)
@@ -41,6 +45,7 @@
  *   인앱 결제: toss-iap-sku (products of the chosen app) toss-iap-outcome toss-iap-buy toss-iap-error,
  *   toss-iap-order-ORDERID with toss-iap-complete-/toss-iap-fail-/toss-iap-refund-ORDERID; toss-iap-empty
  *   알림함: toss-inbox (toss-inbox-item[data-content-id][data-channel], toss-inbox-empty)
+ *   토스 포인트: toss-points-balance, toss-points-entry[data-key][data-status], toss-points-fail[data-key]
  * 시뮬레이터 (/simulator/TXID)
  *   sim-app sim-type sim-person sim-status[data-status] (text = the raw status, e.g. COMPLETED) sim-error
  *   sim-open (hidden unless REQUESTED) sim-complete sim-other sim-expire (disabled once COMPLETED/EXPIRED)
@@ -600,10 +605,11 @@ async function viewApp(main, alive, r) {
   const tabPay = h('a', T('tab-pay', { href: `#/apps/${enc(appName)}/pay`, class: 'tab' }), '토스페이');
   const tabIap = h('a', T('tab-iap', { href: `#/apps/${enc(appName)}/iap`, class: 'tab' }), '인앱 결제');
   const tabMsg = h('a', T('tab-messages', { href: `#/apps/${enc(appName)}/messages`, class: 'tab' }), '메시지');
+  const tabPromo = h('a', T('tab-promotions', { href: `#/apps/${enc(appName)}/promotions`, class: 'tab' }), '프로모션');
   main.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/apps' }, '앱'), ' › ', appName),
     h('h1', null, appName),
-    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay, tabIap, tabMsg));
+    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay, tabIap, tabMsg, tabPromo));
 
   let app;
   try {
@@ -816,13 +822,14 @@ async function viewApp(main, alive, r) {
   const pay = paySection(appName, alive);
   const iap = iapSection(appName, alive);
   const msgs = messageSection(appName, alive);
-  main.append(settings, certs, login, pay, iap, msgs, usage);
+  const promos = promotionSection(appName, alive);
+  main.append(settings, certs, login, pay, iap, msgs, promos, usage);
   renderNotice();
   renderUsage();
   await refreshCerts();
   if (!alive()) return;
-  const target = { certs, settings, login, pay, iap, messages: msgs }[r.section] || null;
-  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay, [iap.id]: tabIap, [msgs.id]: tabMsg }[target && target.id] || tabSettings).classList.add('active');
+  const target = { certs, settings, login, pay, iap, messages: msgs, promotions: promos }[r.section] || null;
+  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay, [iap.id]: tabIap, [msgs.id]: tabMsg, [promos.id]: tabPromo }[target && target.id] || tabSettings).classList.add('active');
   if (target && typeof target.scrollIntoView === 'function') target.scrollIntoView({ block: 'start' });
 }
 
@@ -1392,6 +1399,158 @@ function simInbox(alive, getUser) {
   return { box, load };
 }
 
+// ---------- 프로모션 (app page section, simulator points) ----------
+const PROMO_STATE = { RUNNING: ['진행 중', 'green'], PAUSED: ['일시 중지', 'amber'], ENDED: ['종료', 'grey'] };
+const PROMO_RESULT = { PENDING: ['지급 중', 'amber'], SUCCESS: ['지급 완료', 'green'], FAILED: ['지급 실패', 'red'] };
+const points = (n) => `${Number(n || 0).toLocaleString('ko-KR')}P`;
+function promotionSection(appName, alive) {
+  const path = `/admin/v1/apps/${enc(appName)}/promotions`;
+  const inp = (id, attrs) => h('input', T(id, Object.assign({ type: 'text', autocomplete: 'off' }, attrs)));
+  const code = inp('promo-code', { placeholder: 'WELCOME_2026' });
+  const name = inp('promo-name', { placeholder: '가입 환영 포인트' });
+  const budget = inp('promo-budget', { placeholder: '100000', inputmode: 'numeric' });
+  const perGrant = inp('promo-per-grant', { placeholder: '1000', inputmode: 'numeric' });
+  const settle = inp('promo-settle', { placeholder: '2', inputmode: 'numeric' });
+  const fields = {
+    promotion_code: field('promotionCode', code, 'TEST_로 시작할 수 없어요 (TEST_코드는 예산을 쓰지 않는 테스트 실행이에요).', 'promo-error-promotion_code'),
+    name: field('이름', name, null, 'promo-error-name'),
+    budget: field('예산 (포인트)', budget, null, 'promo-error-budget'),
+    per_grant_max: field('1회 최대 (포인트)', perGrant, null, 'promo-error-per_grant_max'),
+    settle_secs: field('지급까지 (초)', settle, 'execution-result가 이 시간 동안 PENDING이에요. 비우면 2초.', 'promo-error-settle_secs'),
+  };
+  const formErr = h('p', T('promo-add-error', { class: 'field-error', role: 'alert' }));
+  const add = h('button', T('promo-add', { type: 'submit', class: 'primary' }), '프로모션 추가');
+  const list = h('div', T('promo-list'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const execs = h('div', T('promo-execs'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const num = (el) => Number(el.value.replace(/[^\d-]/g, '') || 0);
+  const setState = async (p, state, btn) => {
+    if (state === 'ENDED' && !(await confirmDialog(`${p.promotion_code} 프로모션을 종료할까요? 종료하면 다시 진행할 수 없어요.`, '종료'))) return;
+    btn.disabled = true;
+    try {
+      const done = await api('PATCH', `${path}/${enc(p.promotion_code)}`, { state });
+      if (!alive()) return;
+      setStatus(`${done.promotion_code}: ${(PROMO_STATE[done.state] || [done.state])[0]}`, 'ok');
+      await loadList();
+    } catch (e) {
+      if (alive()) showErr(e);
+      btn.disabled = false;
+    }
+  };
+  const loadList = async () => {
+    const r = await api('GET', path);
+    if (!alive()) return;
+    const ps = r.promotions || [];
+    list.replaceChildren(ps.length
+      ? table(['code', '이름', '남은 예산#', '예산#', '1회 최대#', '상태', ''], ps.map((p) => {
+          const [label, kind] = PROMO_STATE[p.state] || [p.state, 'grey'];
+          const b = (id, text, state, cls) => {
+            const el = h('button', { type: 'button', class: 'small ' + (cls || ''), testid: id, data: { code: p.promotion_code } }, text);
+            el.addEventListener('click', () => setState(p, state, el));
+            return el;
+          };
+          const actions = p.state === 'RUNNING' ? [b('promo-pause', '일시 중지', 'PAUSED'), b('promo-end', '종료', 'ENDED', 'danger')]
+            : p.state === 'PAUSED' ? [b('promo-resume', '재개', 'RUNNING', 'primary'), b('promo-end', '종료', 'ENDED', 'danger')] : [];
+          return h('tr', { testid: 'promo-row', data: { code: p.promotion_code } },
+            tdm(p.promotion_code), td(p.name), tdn(points(p.remaining)), tdn(points(p.budget)), tdn(points(p.per_grant_max)),
+            td(h('span', { class: 'badge ' + kind, testid: 'promo-state', data: { state: p.state } }, label)),
+            td(actions.length ? h('span', { class: 'inline' }, actions) : null));
+        }))
+      : h('p', { class: 'empty' }, '프로모션이 없어요.'));
+  };
+  const loadExecs = async () => {
+    const r = await api('GET', `/admin/v1/apps/${enc(appName)}/promotion-executions`);
+    if (!alive()) return;
+    const es = (r.executions || []).slice(0, 50);
+    execs.replaceChildren(es.length
+      ? table(['시각', '프로모션', '사용자', '포인트#', '결과'], es.map((e) => {
+          const [label, kind] = PROMO_RESULT[e.status] || [e.status, 'grey'];
+          return h('tr', { testid: 'promo-exec-row', data: { key: e.key } },
+            td(fmtTime(e.created_at)), tdm(`${e.test ? 'TEST_' : ''}${e.promotion_code}`), td(`${e.user_id} · ${e.user_key}`), tdn(points(e.amount)),
+            td(badge(label + (e.test ? ' (테스트)' : ''), kind)));
+        }))
+      : h('p', { class: 'empty' }, '아직 실행이 없어요.'));
+  };
+  const form = h('form', { class: 'card', id: 'section-promotions', method: 'post', action: '/' },
+    h('div', { class: 'card-head' }, h('h2', null, '프로모션 (토스 포인트)')),
+    h('p', { class: 'hint' }, '파트너 서버가 get-key → execute-promotion → execution-result 순서로 포인트를 지급해요. 예산을 넘는 지급은 4112로 거절돼요.'),
+    h('div', { class: 'inline-form' }, Object.values(fields).map((f) => f.row)), formErr, h('div', { class: 'actions' }, add),
+    h('h3', null, '프로모션'), list, h('h3', null, '실행'), execs);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(fields, formErr);
+    add.disabled = true;
+    try {
+      const body = { promotion_code: code.value.trim(), name: name.value.trim(), budget: num(budget), per_grant_max: num(perGrant) };
+      if (settle.value.trim()) body.settle_secs = num(settle);
+      const p = await api('POST', path, body);
+      if (!alive()) return;
+      for (const i of [code, name, budget, perGrant, settle]) i.value = '';
+      setStatus(`프로모션 ${p.promotion_code} (${points(p.budget)})을(를) 추가했어요.`, 'ok');
+      await loadList();
+    } catch (e) {
+      if (alive()) applyFieldError(e, fields, formErr);
+    } finally {
+      add.disabled = false;
+    }
+  });
+  (async () => {
+    try {
+      await loadList();
+      await loadExecs();
+    } catch (e) {
+      if (alive()) showErr(e, '프로모션');
+    }
+  })();
+  every(3000, () => {
+    loadList().catch(() => {});
+    loadExecs().catch(() => {});
+  });
+  return form;
+}
+/** The simulator's 토스 포인트: the user's balance and executions; a pending one can fail. */
+function simPoints(alive, getUser) {
+  const box = h('div', T('toss-points'));
+  const load = async () => {
+    const u = getUser();
+    if (!u) {
+      box.replaceChildren();
+      return;
+    }
+    const r = await api('GET', `/admin/v1/users/${enc(u.id)}/points`);
+    if (!alive() || !getUser() || getUser().id !== u.id) return;
+    const entries = (r.entries || []).slice(0, 10);
+    const key = `${r.balance}|` + entries.map((e) => `${e.key}:${e.status}`).join(',');
+    if (box.dataset.key === key && box.firstChild) return;
+    box.dataset.key = key;
+    box.replaceChildren(
+      h('p', null, '보유 포인트 ', h('strong', T('toss-points-balance'), points(r.balance))),
+      entries.length
+        ? h('ul', { class: 'plain' }, entries.map((e) => {
+            const [label, kind] = PROMO_RESULT[e.status] || [e.status, 'grey'];
+            let fail = null;
+            if (e.status === 'PENDING') {
+              fail = h('button', { type: 'button', class: 'small link', testid: 'toss-points-fail', data: { key: e.key } }, '지급 실패로');
+              fail.addEventListener('click', async () => {
+                fail.disabled = true;
+                try {
+                  await api('POST', '/admin/v1/sim/promotion/fail', { key: e.key });
+                  if (!alive()) return;
+                  setStatus(`${e.app}의 ${points(e.amount)} 지급이 실패했어요 (FAILED).`, 'ok');
+                  await load();
+                } catch (err) {
+                  if (alive()) showErr(err);
+                  fail.disabled = false;
+                }
+              });
+            }
+            return h('li', { class: 'sim-link', testid: 'toss-points-entry', data: { key: e.key, status: e.status } },
+              h('p', null, h('strong', null, points(e.amount)), ` · ${e.app} · ${e.test ? 'TEST_' : ''}${e.promotion_code} `, badge(label, kind)), fail);
+          }))
+        : h('p', { class: 'empty' }, '받은 포인트가 없어요.'));
+  };
+  return { box, load };
+}
+
 // ---------- 토스 앱 시뮬레이터 ----------
 const UNLINK_LABEL = { UNLINK: '연결 끊기', WITHDRAWAL_TERMS: '약관 동의 철회', WITHDRAWAL_TOSS: '토스 탈퇴' };
 async function viewToss(main, alive) {
@@ -1412,6 +1571,7 @@ async function viewToss(main, alive) {
   const payments = simPayments(alive, () => current());
   const purchases = simIap(alive, () => current(), () => appSel.value);
   const inboxView = simInbox(alive, () => current());
+  const pointsView = simPoints(alive, () => current());
 
   // New user.
   const inp = (id, attrs) => h('input', T(id, Object.assign({ type: 'text', autocomplete: 'off' }, attrs)));
@@ -1449,6 +1609,7 @@ async function viewToss(main, alive) {
           h('h3', null, '결제 요청 (토스페이)'), payments.box,
           h('h3', null, '인앱 결제'), purchases.box,
           h('h3', null, '알림함'), inboxView.box,
+          h('h3', null, '토스 포인트'), pointsView.box,
           h('h3', null, '연결된 앱'), links, leaveBtn,
           h('h3', null, '본인확인 요청 (토스 인증)'), idvList))),
     h('section', { class: 'card' }, nuForm));
@@ -1563,6 +1724,7 @@ async function viewToss(main, alive) {
     payments.load().catch(showErr);
     purchases.loadOrders().catch(showErr);
     inboxView.load().catch(showErr);
+    pointsView.load().catch(showErr);
   });
   appSel.addEventListener('change', () => purchases.loadProducts().catch(showErr));
   nuForm.addEventListener('submit', async (ev) => {
@@ -1593,12 +1755,13 @@ async function viewToss(main, alive) {
 
   await Promise.all([loadUsers(), loadApps()]);
   await loadLinks();
-  await Promise.all([loadIdv(), payments.load(), purchases.loadProducts(), purchases.loadOrders(), inboxView.load()]);
+  await Promise.all([loadIdv(), payments.load(), purchases.loadProducts(), purchases.loadOrders(), inboxView.load(), pointsView.load()]);
   every(3000, () => {
     loadIdv().catch(() => {});
     payments.load().catch(() => {});
     purchases.loadOrders().catch(() => {});
     inboxView.load().catch(() => {});
+    pointsView.load().catch(() => {});
   });
 }
 

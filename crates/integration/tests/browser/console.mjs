@@ -442,6 +442,11 @@ async function main() {
   check(tpl.status === 201, `a template: ${tpl.status} ${tpl.text}`);
   const approvedTpl = await postJson(`${CONSOLE_URL}/admin/v1/apps/${APP}/templates/order_ready/review`, { approve: true }, ADMIN_TOKEN);
   check(approvedTpl.status === 200, `the template approved: ${approvedTpl.status} ${approvedTpl.text}`);
+  // And two promotions for the simulator's 토스 포인트 (the form is driven in 7i).
+  for (const [promotion_code, settle_secs] of [['WELCOME', 0], ['SLOW', 3600]]) {
+    const pr = await postJson(`${CONSOLE_URL}/admin/v1/apps/${APP}/promotions`, { promotion_code, name: '환영 포인트', budget: 1000, per_grant_max: 500, settle_secs }, ADMIN_TOKEN);
+    check(pr.status === 201, `a promotion: ${pr.status} ${pr.text}`);
+  }
   begin('the simulator: a new user');
   await page.locator(tid('nav-sim')).click();
   await page.locator(tid('toss-user')).locator('option[value="kim-toss"]').waitFor({ state: 'attached' });
@@ -589,6 +594,28 @@ async function main() {
   check(await page.locator(tid('toss-inbox-item', '[data-channel="INBOX"]')).count() === 1, 'one inbox entry');
   await shot(page, 'toss-inbox.png');
 
+  // 7f'. Promotions: the partner grants points; the user's 토스 포인트 shows them; a pending grant
+  // fails from the simulator and the partner sees FAILED.
+  begin('the simulator: Toss points');
+  const promo = (route, body) => JSON.parse(execFileSync('curl', ['-sS', '--max-time', '10', '--cacert', CA_PEM,
+    '--cert', path.join(loginDir, 'client-cert.pem'), '--key', path.join(loginDir, 'client-key.pem'),
+    '-H', 'Content-Type: application/json', '-H', `x-toss-user-key: ${userKey}`, '-d', JSON.stringify(body),
+    `https://${GATEWAY}/api-partner/v1/apps-in-toss/promotion/${route}`], { encoding: 'utf8' }));
+  const k1 = promo('execute-promotion/get-key', {}).success.key;
+  const ex1 = promo('execute-promotion', { promotionCode: 'WELCOME', key: k1, amount: 300 });
+  check(ex1.resultType === 'SUCCESS', `execute-promotion: ${JSON.stringify(ex1)}`);
+  await page.locator(tid('toss-points-balance'), { hasText: '300P' }).waitFor({ timeout: WAIT });
+  const k2 = promo('execute-promotion/get-key', {}).success.key;
+  promo('execute-promotion', { promotionCode: 'SLOW', key: k2, amount: 100 });
+  const pendingEntry = page.locator(tid('toss-points-entry', `[data-key="${k2}"][data-status="PENDING"]`));
+  await pendingEntry.waitFor({ timeout: WAIT });
+  await shot(page, 'toss-points.png');
+  await pendingEntry.locator(tid('toss-points-fail')).click();
+  await page.locator(tid('toss-points-entry', `[data-key="${k2}"][data-status="FAILED"]`)).waitFor();
+  const res2 = promo('execution-result', { promotionCode: 'SLOW', key: k2 });
+  check(res2.success === 'FAILED', `execution-result after the simulator's failure: ${JSON.stringify(res2)}`);
+  check((await page.locator(tid('toss-points-balance')).textContent()) === '300P', 'the failed grant gave nothing');
+
   begin('the simulator: unlink');
   await page.locator(tid(`toss-unlink-${APP}`)).click();
   await page.locator(tid('toss-links-empty')).waitFor();
@@ -693,6 +720,35 @@ async function main() {
   await page.locator(tid('msg-template-row', '[data-code="ad"]')).locator(tid('msg-template-status', '[data-status="REJECTED"]')).waitFor();
   await shot(page, 'app-messages.png');
   if (refusedTpl.seen === 0) log(`  (Chromium logged no line for the expected ${refusedTpl.status} on ${refusedTpl.path})`);
+
+  // 7i. The app page's 프로모션 section: the budget spent, a promotion refused then added, paused,
+  // ended after a confirmation.
+  begin('the app page: promotions');
+  await page.goto(`${CONSOLE_URL}/#/apps/${APP}/promotions`);
+  const welcomeRow = page.locator(tid('promo-row', '[data-code="WELCOME"]'));
+  await welcomeRow.waitFor({ timeout: WAIT });
+  check(await page.locator(tid('tab-promotions')).evaluate((el) => el.classList.contains('active')), 'the 프로모션 tab is active');
+  check((await welcomeRow.textContent()).includes('700P'), `700 points left: ${await welcomeRow.textContent()}`);
+  await page.locator(tid('promo-exec-row', `[data-key="${k1}"]`)).waitFor();
+  await page.locator(tid('promo-code')).fill('SPRING');
+  await page.locator(tid('promo-name')).fill('봄 이벤트');
+  await page.locator(tid('promo-budget')).fill('100');
+  await page.locator(tid('promo-per-grant')).fill('200');
+  const refusedPromo = expectRefusal(400, `/admin/v1/apps/${APP}/promotions`);
+  await page.locator(tid('promo-add')).click();
+  await page.locator(tid('promo-error-per_grant_max'), { hasText: 'per_grant_max' }).waitFor();
+  await page.locator(tid('promo-per-grant')).fill('50');
+  await page.locator(tid('promo-add')).click();
+  const springRow = page.locator(tid('promo-row', '[data-code="SPRING"]'));
+  await springRow.waitFor();
+  await springRow.locator(tid('promo-pause')).click();
+  await page.locator(tid('promo-row', '[data-code="SPRING"]')).locator(tid('promo-state', '[data-state="PAUSED"]')).waitFor();
+  await page.locator(tid('promo-row', '[data-code="SPRING"]')).locator(tid('promo-end')).click();
+  await page.locator(tid('confirm-ok')).click();
+  await page.locator(tid('promo-row', '[data-code="SPRING"]')).locator(tid('promo-state', '[data-state="ENDED"]')).waitFor();
+  check(await page.locator(tid('promo-row', '[data-code="SPRING"]')).locator('button').count() === 0, 'an ended promotion has no actions');
+  await shot(page, 'app-promotions.png');
+  if (refusedPromo.seen === 0) log(`  (Chromium logged no line for the expected ${refusedPromo.status} on ${refusedPromo.path})`);
 
   // 8. Sign out (from a page without a refresh timer).
   begin('sign out');
