@@ -97,6 +97,15 @@ pub(crate) enum SimCmd {
         #[arg(long)]
         json: bool,
     },
+    /// The user's anonymous key for an app (for x-anon-key); made on first request.
+    AnonKey {
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// The user's Toss points from promotions, with every execution.
     Points {
         #[arg(long)]
@@ -220,6 +229,9 @@ pub(crate) async fn sim(g: &Global, cmd: SimCmd) -> anyhow::Result<ExitCode> {
         SimCmd::Pay(cmd) => return crate::pay_cmds::sim_pay(g, cmd).await,
         SimCmd::Iap(cmd) => return crate::pay_cmds::sim_iap(g, cmd).await,
         SimCmd::Inbox { user, json } => return crate::message_cmds::inbox(g, &user, json).await,
+        SimCmd::AnonKey { app, user, json } => {
+            return crate::message_cmds::anon_key(g, app, user, json).await;
+        }
         SimCmd::Points { user, json } => return crate::promotion_cmds::points(g, &user, json).await,
         SimCmd::PromotionFail { key, reason, json } => {
             return crate::promotion_cmds::fail(g, key, reason, json).await;

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::bail;
 use clap::Subcommand;
-use intoss_proto::api::messages::{CreateTemplate, Message, ReviewTemplate, Template};
+use intoss_proto::api::messages::{CreateTemplate, Message, ReviewTemplate, SimAnonKey, Template};
 
 use crate::admin_cmds::connect;
 use crate::args::Global;
@@ -134,6 +134,17 @@ pub(crate) async fn inbox(g: &Global, user: &str, json: bool) -> anyhow::Result<
         for m in &messages {
             show(m);
         }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `intoss sim anon-key --app A --user U`: the key alone on stdout.
+pub(crate) async fn anon_key(g: &Global, app: String, user: String, json: bool) -> anyhow::Result<ExitCode> {
+    let k = connect(g)?.sim_anon_key(&SimAnonKey { app, user }).await?;
+    if json {
+        crate::output::json(&k);
+    } else {
+        println!("{}", k.anon_key);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -14,7 +14,9 @@ use intoss_proto::api::login::{
     CreateUser, LinkList, LoginSettings, PatchLoginSettings, SandboxUser, SimLogin, SimLoginCode, SimUnlink,
     SimUnlinked, UserList,
 };
-use intoss_proto::api::messages::{CreateTemplate, MessageList, ReviewTemplate, Template, TemplateList};
+use intoss_proto::api::messages::{
+    AnonKey, CreateTemplate, MessageList, ReviewTemplate, SimAnonKey, Template, TemplateList,
+};
 use intoss_proto::api::pay::{
     PatchPaySettings, PaySettings, Payment, PaymentList, SimPayApprove, SimPayDecline,
 };
@@ -379,6 +381,11 @@ impl AdminClient {
     /// `GET /admin/v1/users/{id}/inbox`: what a sandbox user received, newest first.
     pub async fn inbox(&self, user: &str) -> Result<MessageList, ClientError> {
         self.get(&format!("/admin/v1/users/{}/inbox", percent_encode(user))).await
+    }
+
+    /// `POST /admin/v1/sim/anon-key`: a user's anonymous key for an app.
+    pub async fn sim_anon_key(&self, req: &SimAnonKey) -> Result<AnonKey, ClientError> {
+        self.send(Method::POST, "/admin/v1/sim/anon-key", Some(req)).await
     }
 
     // === promotions ===

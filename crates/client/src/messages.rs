@@ -18,7 +18,9 @@
 use std::collections::BTreeMap;
 
 use hyper::http::Method;
-use intoss_proto::api::messages::{BASE, MessageResult, SendBulkMessage, SendMessage, SendTestMessage};
+use intoss_proto::api::messages::{
+    ANON_KEY_HEADER, BASE, MessageResult, SendBulkMessage, SendMessage, SendTestMessage,
+};
 use intoss_proto::api::pay::USER_KEY_HEADER;
 use serde::Serialize;
 
@@ -26,6 +28,15 @@ use crate::{ClientError, PartnerClient, decode_envelope};
 
 /// The variables of a template.
 pub type Context = BTreeMap<String, serde_json::Value>;
+
+/// Who a message is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum To {
+    /// The app's userKey, from Toss Login (`x-toss-user-key`).
+    UserKey(i64),
+    /// The user's anonymous key for the app, from the front-end SDK (`x-anon-key`).
+    AnonKey(String),
+}
 
 /// Messages for the app whose certificate the [`PartnerClient`] presents.
 #[derive(Debug, Clone)]
@@ -42,14 +53,19 @@ impl MessengerClient {
     async fn call<B: Serialize>(
         &self,
         route: &str,
-        user_key: Option<i64>,
+        to: Option<&To>,
         body: &B,
     ) -> Result<MessageResult, ClientError> {
-        let key = user_key.map(|k| k.to_string());
         let body = serde_json::to_vec(body).map_err(|e| ClientError::Config(format!("request body: {e}")))?;
         let mut headers = vec![("content-type", "application/json")];
-        if let Some(k) = &key {
-            headers.push((USER_KEY_HEADER, k.as_str()));
+        let key;
+        match to {
+            Some(To::UserKey(k)) => {
+                key = k.to_string();
+                headers.push((USER_KEY_HEADER, key.as_str()));
+            }
+            Some(To::AnonKey(k)) => headers.push((ANON_KEY_HEADER, k.as_str())),
+            None => {}
         }
         let resp = self.partner.send(Method::POST, &format!("{BASE}{route}"), &headers, Some(body)).await?;
         decode_envelope(&resp)
@@ -63,7 +79,18 @@ impl MessengerClient {
         context: &Context,
     ) -> Result<MessageResult, ClientError> {
         let body = SendMessage { template_set_code: template_set_code.to_owned(), context: context.clone() };
-        self.call("send-message", Some(user_key), &body).await
+        self.call("send-message", Some(&To::UserKey(user_key)), &body).await
+    }
+
+    /// `send-message` to `to`: a userKey, or an anonymous key for a user without Toss Login.
+    pub async fn send_to(
+        &self,
+        to: &To,
+        template_set_code: &str,
+        context: &Context,
+    ) -> Result<MessageResult, ClientError> {
+        let body = SendMessage { template_set_code: template_set_code.to_owned(), context: context.clone() };
+        self.call("send-message", Some(to), &body).await
     }
 
     /// `send-test-message`: a template still in review, for the deployment `deployment_id`.
@@ -79,7 +106,7 @@ impl MessengerClient {
             context: context.clone(),
             deployment_id: deployment_id.to_owned(),
         };
-        self.call("send-test-message", Some(user_key), &body).await
+        self.call("send-test-message", Some(&To::UserKey(user_key)), &body).await
     }
 
     /// `send-bulk-message`: the approved template to up to 2,500 users; a userKey that is not

@@ -10,7 +10,9 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use intoss_core::unix_now;
 use intoss_http::{ApiError, ApiObject, success};
-use intoss_proto::api::messages::{CreateTemplate, MessageList, ReviewTemplate, Template, TemplateList};
+use intoss_proto::api::messages::{
+    AnonKey, CreateTemplate, MessageList, ReviewTemplate, SimAnonKey, Template, TemplateList,
+};
 use intoss_proto::envelope::schema::{Fail, Success};
 
 use crate::Console;
@@ -23,6 +25,31 @@ pub fn routes() -> Router<Arc<Console>> {
         .route("/admin/v1/apps/{name}/templates/{code}/review", post(review_template))
         .route("/admin/v1/apps/{name}/messages", get(app_messages))
         .route("/admin/v1/users/{id}/inbox", get(inbox))
+        .route("/admin/v1/sim/anon-key", post(sim_anon_key))
+}
+
+/// A user's anonymous key for an app (the simulated front-end SDK).
+///
+/// Made on first request, the same afterwards; a partner sends it as `x-anon-key` to message a
+/// user without Toss Login.
+#[utoipa::path(
+    post,
+    path = "/admin/v1/sim/anon-key",
+    tag = "simulator",
+    operation_id = "simAnonKey",
+    request_body = SimAnonKey,
+    responses(
+        (status = 200, description = "The key", body = Success<AnonKey>),
+        (status = 404, description = "No such app or user (NOT_FOUND)", body = Fail<NotFound>),
+        JsonBody,
+        Authenticated,
+    )
+)]
+pub(crate) async fn sim_anon_key(
+    State(c): State<Arc<Console>>,
+    ApiObject(body): ApiObject<SimAnonKey>,
+) -> Result<Response, ApiError> {
+    Ok(success(StatusCode::OK, c.messages.anon_key(&body, unix_now()).await?))
 }
 
 /// An app's message templates.

@@ -3,8 +3,8 @@
 //!
 //! | path | header | body |
 //! |---|---|---|
-//! | `send-message` | `x-toss-user-key` | `templateSetCode`, `context` |
-//! | `send-test-message` | `x-toss-user-key` | `templateSetCode`, `context`, `deploymentId` |
+//! | `send-message` | `x-toss-user-key` or `x-anon-key` | `templateSetCode`, `context` |
+//! | `send-test-message` | `x-toss-user-key` or `x-anon-key` | `templateSetCode`, `context`, `deploymentId` |
 //! | `send-bulk-message` | — | `templateSetCode`, `context`, `userKeys` |
 //!
 //! The answer is the counts and keys of each channel in the SUCCESS envelope's `success` (the
@@ -17,8 +17,8 @@ use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use intoss_core::unix_now;
 use intoss_http::ApiError;
-use intoss_messages::MessageService;
-use intoss_proto::api::messages::{BASE, SendBulkMessage, SendMessage, SendTestMessage};
+use intoss_messages::{MessageService, Recipient};
+use intoss_proto::api::messages::{ANON_KEY_HEADER, BASE, SendBulkMessage, SendMessage, SendTestMessage};
 
 use crate::pay::{call, user_key_of};
 use crate::{Caller, Gateway};
@@ -40,14 +40,13 @@ pub(crate) async fn handle(
     }
     let app = caller.app.name.as_str();
     let user_key = user_key_of(&req);
-    let user_key = user_key.as_deref();
+    let anon_key = req.headers().get(ANON_KEY_HEADER).map(|v| v.to_str().unwrap_or("\u{fffd}").to_owned());
+    let to = Recipient { user_key: user_key.as_deref(), anon_key: anon_key.as_deref() };
     let now = unix_now();
     match route {
-        "send-message" => {
-            call(p, req, async |b: SendMessage| messages.send(app, user_key, &b, now).await).await
-        }
+        "send-message" => call(p, req, async |b: SendMessage| messages.send(app, to, &b, now).await).await,
         "send-test-message" => {
-            call(p, req, async |b: SendTestMessage| messages.send_test(app, user_key, &b, now).await).await
+            call(p, req, async |b: SendTestMessage| messages.send_test(app, to, &b, now).await).await
         }
         _ => call(p, req, async |b: SendBulkMessage| messages.send_bulk(app, &b, now).await).await,
     }

@@ -13,4 +13,4 @@ pub mod service;
 pub mod template;
 
 pub use error::MessageError;
-pub use service::MessageService;
+pub use service::{MessageService, Recipient};

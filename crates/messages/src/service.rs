@@ -7,8 +7,9 @@ use std::sync::Arc;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use intoss_proto::api::messages::{
-    self as api, ByChannel, CreateTemplate, FailedMessage, Message, MessageList, MessageResult,
-    ReviewTemplate, SendBulkMessage, SendMessage, SendTestMessage, SentMessage, Template, TemplateList,
+    self as api, AnonKey, ByChannel, CreateTemplate, FailedMessage, Message, MessageList, MessageResult,
+    ReviewTemplate, SendBulkMessage, SendMessage, SendTestMessage, SentMessage, SimAnonKey, Template,
+    TemplateList,
 };
 use intoss_proto::api::pay::USER_KEY_HEADER;
 use intoss_proto::times::rfc3339;
@@ -23,16 +24,19 @@ fn content_id(channel: &str) -> Result<String, MessageError> {
     Ok(format!("toss:{channel}~{}", URL_SAFE_NO_PAD.encode(b)))
 }
 
-fn parse_user_key(header: Option<&str>) -> Result<i64, MessageError> {
-    let Some(raw) = header else {
-        return Err(MessageError::invalid(
-            USER_KEY_HEADER,
-            "required: the userKey of the user, from Toss Login",
-        ));
-    };
+fn parse_user_key(raw: &str) -> Result<i64, MessageError> {
     raw.trim()
         .parse::<i64>()
         .map_err(|_| MessageError::invalid(USER_KEY_HEADER, "must be a userKey (a number)"))
+}
+
+/// Who a single send is for, as its headers say.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    /// `x-toss-user-key`.
+    pub user_key: Option<&'a str>,
+    /// `x-anon-key`, used when there is no `x-toss-user-key`.
+    pub anon_key: Option<&'a str>,
 }
 
 fn length(field: &str, s: &str, max: usize) -> Result<(), MessageError> {
@@ -238,7 +242,7 @@ impl MessageService {
     fn records(
         t: &TemplateRecord,
         user: &SandboxUser,
-        key: i64,
+        key: Option<i64>,
         rendered: &(String, String),
         test: bool,
         now: i64,
@@ -282,22 +286,54 @@ impl MessageService {
         }
     }
 
+    /// The user a single send is for, and their userKey when named by it.
+    async fn resolve(
+        &self,
+        app: &str,
+        to: Recipient<'_>,
+    ) -> Result<(SandboxUser, Option<i64>), MessageError> {
+        if let Some(raw) = to.user_key {
+            let key = parse_user_key(raw)?;
+            return match self.recipient(app, key).await? {
+                Some(user) => Ok((user, Some(key))),
+                None => Err(MessageError::UserKeyNotFound(format!(
+                    "userKey {key} is not a user logged in to this app"
+                ))),
+            };
+        }
+        let Some(anon) = to.anon_key else {
+            return Err(MessageError::invalid(
+                USER_KEY_HEADER,
+                format!(
+                    "required: the userKey from Toss Login, or the anonymous key as {}",
+                    api::ANON_KEY_HEADER
+                ),
+            ));
+        };
+        let user = match self.store.user_by_anon_key(app, anon.trim()).await? {
+            Some(id) => self.store.user(&id).await?.filter(|u| u.withdrawn_at.is_none()),
+            None => None,
+        };
+        match user {
+            Some(u) => Ok((u, None)),
+            None => Err(MessageError::invalid(
+                api::ANON_KEY_HEADER,
+                "is not an anonymous key of a user of this app",
+            )),
+        }
+    }
+
     async fn send_one(
         &self,
         app: &str,
-        user_key: Option<&str>,
+        to: Recipient<'_>,
         code: &str,
         context: &BTreeMap<String, serde_json::Value>,
         test: bool,
         now: i64,
     ) -> Result<MessageResult, MessageError> {
-        let key = parse_user_key(user_key)?;
         let t = self.sendable(app, code, test).await?;
-        let Some(user) = self.recipient(app, key).await? else {
-            return Err(MessageError::UserKeyNotFound(format!(
-                "userKey {key} is not a user logged in to this app"
-            )));
-        };
+        let (user, key) = self.resolve(app, to).await?;
         let rendered = render_for(&t, &user, context)?;
         let records = Self::records(&t, &user, key, &rendered, test, now)?;
         self.store.insert_messages(&records).await?;
@@ -305,15 +341,15 @@ impl MessageService {
         Ok(Self::result(&records, ByChannel::default()))
     }
 
-    /// `send-message`: an approved template to the user of `x-toss-user-key`.
+    /// `send-message`: an approved template to the user of `x-toss-user-key` (or `x-anon-key`).
     pub async fn send(
         &self,
         app: &str,
-        user_key: Option<&str>,
+        to: Recipient<'_>,
         b: &SendMessage,
         now: i64,
     ) -> Result<MessageResult, MessageError> {
-        self.send_one(app, user_key, &b.template_set_code, &b.context, false, now).await
+        self.send_one(app, to, &b.template_set_code, &b.context, false, now).await
     }
 
     /// `send-test-message`: like `send-message`, also for a template still in review; the
@@ -321,12 +357,28 @@ impl MessageService {
     pub async fn send_test(
         &self,
         app: &str,
-        user_key: Option<&str>,
+        to: Recipient<'_>,
         b: &SendTestMessage,
         now: i64,
     ) -> Result<MessageResult, MessageError> {
         length("deploymentId", &b.deployment_id, 100)?;
-        self.send_one(app, user_key, &b.template_set_code, &b.context, true, now).await
+        self.send_one(app, to, &b.template_set_code, &b.context, true, now).await
+    }
+
+    /// The simulator: the user's anonymous key for an app (made on first request, then the
+    /// same), what the front-end SDK hands a mini-app that does not use Toss Login.
+    pub async fn anon_key(&self, b: &SimAnonKey, now: i64) -> Result<AnonKey, MessageError> {
+        self.require_app(&b.app).await?;
+        match self.store.user(&b.user).await? {
+            Some(u) if u.withdrawn_at.is_none() => {}
+            Some(_) => return Err(MessageError::NotFound(format!("user `{}` has left Toss", b.user))),
+            None => return Err(MessageError::NotFound(format!("user `{}` not found", b.user))),
+        }
+        let mut r = [0u8; 18];
+        aws_lc_rs::rand::fill(&mut r).map_err(|_| MessageError::internal("no randomness"))?;
+        let fresh = format!("ak{}", URL_SAFE_NO_PAD.encode(r));
+        let anon_key = self.store.anon_key(&b.app, &b.user, &fresh, now).await?;
+        Ok(AnonKey { app: b.app.clone(), user: b.user.clone(), anon_key })
     }
 
     /// `send-bulk-message`: an approved template to up to 2,500 users of the app. A userKey that
@@ -365,7 +417,7 @@ impl MessageService {
                 continue;
             };
             let rendered = render_for(&t, &user, &b.context)?;
-            records.extend(Self::records(&t, &user, key, &rendered, false, now)?);
+            records.extend(Self::records(&t, &user, Some(key), &rendered, false, now)?);
         }
         self.store.insert_messages(&records).await?;
         tracing::info!(%app, template = %t.template_set_code, messages = records.len(), "messages: bulk sent");

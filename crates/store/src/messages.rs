@@ -41,8 +41,8 @@ pub struct MessageRecord {
     pub template_set_code: String,
     /// The sandbox user.
     pub user_id: String,
-    /// The app's userKey for them.
-    pub user_key: i64,
+    /// The app's userKey for them; `None` when sent by anonymous key.
+    pub user_key: Option<i64>,
     /// `PUSH` or `INBOX`.
     pub channel: String,
     /// Rendered title.
@@ -77,6 +77,10 @@ pub trait MessageStore: Send + Sync + 'static {
     ) -> Result<Option<TemplateRecord>>;
     /// Records the messages of one send, all or none.
     async fn insert_messages(&self, messages: &[MessageRecord]) -> Result<()>;
+    /// The anonymous key of `user_id` in `app`, made (random, stable) on first use.
+    async fn anon_key(&self, app: &str, user_id: &str, fresh: &str, now: i64) -> Result<String>;
+    /// The user of an anonymous key of `app`.
+    async fn user_by_anon_key(&self, app: &str, anon_key: &str) -> Result<Option<String>>;
     /// Messages, newest first, of one app and/or one user.
     async fn list_messages(
         &self,
@@ -123,7 +127,7 @@ pub(crate) struct MessageRow {
     app_name: String,
     template_set_code: String,
     user_id: String,
-    user_key: i64,
+    user_key: Option<i64>,
     channel: String,
     title: String,
     body: String,
@@ -273,6 +277,43 @@ macro_rules! impl_message_store {
                 .await;
                 $crate::sql::discard_if_failed(&mut conn, &done);
                 done
+            }
+
+            async fn anon_key(
+                &self,
+                app: &str,
+                user_id: &str,
+                fresh: &str,
+                now: i64,
+            ) -> $crate::Result<String> {
+                sqlx::query(
+                    "INSERT INTO anon_keys (app_name, user_id, anon_key, created_at) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT (app_name, user_id) DO NOTHING",
+                )
+                .bind(app)
+                .bind(user_id)
+                .bind(fresh)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| $crate::sql::insert_error(e, "anonymous key".into(), app))?;
+                let (key,): (String,) =
+                    sqlx::query_as("SELECT anon_key FROM anon_keys WHERE app_name = $1 AND user_id = $2")
+                        .bind(app)
+                        .bind(user_id)
+                        .fetch_one(&self.pool)
+                        .await?;
+                Ok(key)
+            }
+
+            async fn user_by_anon_key(&self, app: &str, anon_key: &str) -> $crate::Result<Option<String>> {
+                let row: Option<(String,)> =
+                    sqlx::query_as("SELECT user_id FROM anon_keys WHERE app_name = $1 AND anon_key = $2")
+                        .bind(app)
+                        .bind(anon_key)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(|(u,)| u))
             }
 
             async fn list_messages(

@@ -577,7 +577,7 @@ fn message(id: &str, app: &str, code: &str, created_at: i64) -> crate::MessageRe
         app_name: app.into(),
         template_set_code: code.into(),
         user_id: "u".into(),
-        user_key: 7,
+        user_key: Some(7),
         channel: "PUSH".into(),
         title: "t".into(),
         body: "b".into(),
@@ -610,6 +610,17 @@ pub async fn templates_are_reviewed_once_and_sends_are_whole(s: &dyn Store) {
     assert_eq!(ids, ["m2", "m1"]);
     assert_eq!(s.list_messages(None, Some("u"), 1).await.unwrap().len(), 1);
     assert!(s.list_messages(None, Some("nobody"), 10).await.unwrap().is_empty());
+
+    // An anonymous key is made once per app and user and then stays.
+    let k = s.anon_key("a", "u", "ak1", 20).await.unwrap();
+    assert_eq!(k, "ak1");
+    assert_eq!(s.anon_key("a", "u", "ak2", 21).await.unwrap(), "ak1", "stable");
+    assert_eq!(s.user_by_anon_key("a", "ak1").await.unwrap().as_deref(), Some("u"));
+    assert_eq!(s.user_by_anon_key("a", "ak2").await.unwrap(), None);
+    let mut anon = message("m5", "a", "t1", 30);
+    anon.user_key = None;
+    s.insert_messages(&[anon]).await.unwrap();
+    assert_eq!(s.list_messages(Some("a"), None, 1).await.unwrap()[0].user_key, None);
 }
 
 // === promotions ===

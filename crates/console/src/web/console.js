@@ -1043,10 +1043,10 @@ function simPayments(alive, getUser) {
     try {
       const done = await api('POST', `/admin/v1/sim/pay/${action}`, body);
       if (!alive()) return;
-      setStatus(action === 'approve'
+      await load();
+      if (alive()) setStatus(action === 'approve'
         ? `${done.app}의 ${won(done.amount)} 결제를 승인했어요. 파트너 서버가 execute-payment로 결제를 완료해요.`
         : `${done.app}의 결제를 취소했어요 (PAY_CANCEL).`, 'ok');
-      await load();
     } catch (e) {
       if (alive()) showErr(e);
       for (const b of btns) b.disabled = false;
@@ -1144,8 +1144,8 @@ function iapSection(appName, alive) {
     try {
       await api('DELETE', `${path}/${enc(skuName)}`);
       if (!alive()) return;
-      setStatus(`${skuName} 판매를 멈췄어요.`, 'ok');
       await loadProducts();
+      if (alive()) setStatus(`${skuName} 판매를 멈췄어요.`, 'ok');
     } catch (e) {
       if (alive()) showErr(e);
     }
@@ -1164,8 +1164,8 @@ function iapSection(appName, alive) {
       const p = await api('POST', path, { sku: sku.value.trim(), name: name.value.trim(), price: Number(price.value.replace(/[^\d-]/g, '') || 0) });
       if (!alive()) return;
       for (const i of [sku, name, price]) i.value = '';
-      setStatus(`상품 ${p.sku} (${won(p.price)})을(를) 추가했어요.`, 'ok');
       await loadProducts();
+      if (alive()) setStatus(`상품 ${p.sku} (${won(p.price)})을(를) 추가했어요.`, 'ok');
     } catch (e) {
       if (alive()) applyFieldError(e, fields, formErr);
     } finally {
@@ -1213,8 +1213,8 @@ function simIap(alive, getUser, getApp) {
     try {
       const done = await api('POST', '/admin/v1/sim/iap/update', { order_id: o.order_id, status });
       if (!alive()) return;
-      setStatus(`주문 ${done.order_id}: ${(ORDER_STATUS[done.status] || [done.status])[0]}`, 'ok');
       await loadOrders();
+      if (alive()) setStatus(`주문 ${done.order_id}: ${(ORDER_STATUS[done.status] || [done.status])[0]}`, 'ok');
     } catch (e) {
       if (alive()) showErr(e);
       btn.disabled = false;
@@ -1259,8 +1259,8 @@ function simIap(alive, getUser, getApp) {
     try {
       const o = await api('POST', '/admin/v1/sim/iap/purchase', { app: getApp(), user: u.id, sku: skuSel.value, outcome: outcome.value });
       if (!alive()) return;
-      setStatus(`${o.product_name}을(를) 샀어요: 주문 ${o.order_id} (${(ORDER_STATUS[o.status] || [o.status])[0]})`, 'ok');
       await loadOrders();
+      if (alive()) setStatus(`${o.product_name}을(를) 샀어요: 주문 ${o.order_id} (${(ORDER_STATUS[o.status] || [o.status])[0]})`, 'ok');
     } catch (e) {
       if (alive()) err.textContent = errText(e);
     } finally {
@@ -1301,8 +1301,8 @@ function messageSection(appName, alive) {
     try {
       const done = await api('POST', `${path}/${enc(t.template_set_code)}/review`, approve ? { approve: true } : { approve: false, reason });
       if (!alive()) return;
-      setStatus(`${done.template_set_code}: ${(TEMPLATE_STATUS[done.status] || [done.status])[0]}`, 'ok');
       await loadTemplates();
+      if (alive()) setStatus(`${done.template_set_code}: ${(TEMPLATE_STATUS[done.status] || [done.status])[0]}`, 'ok');
     } catch (e) {
       if (alive()) showErr(e);
       btn.disabled = false;
@@ -1334,7 +1334,7 @@ function messageSection(appName, alive) {
     const list = (r.messages || []).slice(0, 50);
     sent.replaceChildren(list.length
       ? table(['시각', '사용자', '채널', '내용'], list.map((m) => h('tr', { testid: 'msg-row', data: { contentId: m.content_id } },
-          td(fmtTime(m.created_at)), td(`${m.user_id} · ${m.user_key}`), td(`${m.channel === 'PUSH' ? '푸시' : '알림함'}${m.test ? ' (테스트)' : ''}`),
+          td(fmtTime(m.created_at)), td(m.user_key == null ? `${m.user_id} · 익명 키` : `${m.user_id} · ${m.user_key}`), td(`${m.channel === 'PUSH' ? '푸시' : '알림함'}${m.test ? ' (테스트)' : ''}`),
           td(h('strong', null, m.title), h('br'), m.body))))
       : h('p', { class: 'empty' }, '아직 보낸 메시지가 없어요.'));
   };
@@ -1355,8 +1355,8 @@ function messageSection(appName, alive) {
       const t = await api('POST', path, { template_set_code: code.value.trim(), title: title.value, body: body.value, push: push.checked, inbox: inbox.checked });
       if (!alive()) return;
       for (const i of [code, title, body]) i.value = '';
-      setStatus(`템플릿 ${t.template_set_code}을(를) 추가했어요. 검수 중이에요.`, 'ok');
       await loadTemplates();
+      if (alive()) setStatus(`템플릿 ${t.template_set_code}을(를) 추가했어요. 검수 중이에요.`, 'ok');
     } catch (e) {
       if (alive()) applyFieldError(e, allFields, formErr);
     } finally {
@@ -1429,8 +1429,8 @@ function promotionSection(appName, alive) {
     try {
       const done = await api('PATCH', `${path}/${enc(p.promotion_code)}`, { state });
       if (!alive()) return;
-      setStatus(`${done.promotion_code}: ${(PROMO_STATE[done.state] || [done.state])[0]}`, 'ok');
       await loadList();
+      if (alive()) setStatus(`${done.promotion_code}: ${(PROMO_STATE[done.state] || [done.state])[0]}`, 'ok');
     } catch (e) {
       if (alive()) showErr(e);
       btn.disabled = false;
@@ -1485,8 +1485,8 @@ function promotionSection(appName, alive) {
       const p = await api('POST', path, body);
       if (!alive()) return;
       for (const i of [code, name, budget, perGrant, settle]) i.value = '';
-      setStatus(`프로모션 ${p.promotion_code} (${points(p.budget)})을(를) 추가했어요.`, 'ok');
       await loadList();
+      if (alive()) setStatus(`프로모션 ${p.promotion_code} (${points(p.budget)})을(를) 추가했어요.`, 'ok');
     } catch (e) {
       if (alive()) applyFieldError(e, fields, formErr);
     } finally {
@@ -1535,8 +1535,8 @@ function simPoints(alive, getUser) {
                 try {
                   await api('POST', '/admin/v1/sim/promotion/fail', { key: e.key });
                   if (!alive()) return;
-                  setStatus(`${e.app}의 ${points(e.amount)} 지급이 실패했어요 (FAILED).`, 'ok');
                   await load();
+                  if (alive()) setStatus(`${e.app}의 ${points(e.amount)} 지급이 실패했어요 (FAILED).`, 'ok');
                 } catch (err) {
                   if (alive()) showErr(err);
                   fail.disabled = false;
@@ -1743,9 +1743,11 @@ async function viewToss(main, alive) {
       const u = await api('POST', '/admin/v1/users', body);
       if (!alive()) return;
       for (const i of [nu.name, nu.phone, nu.birthday, nu.email]) i.value = '';
-      setStatus(`사용자 ${u.name} (${u.id})을(를) 추가했어요.`, 'ok');
       await loadUsers(u.id);
-      await loadLinks();
+      // The user's sections follow the selection (a change event does not fire for a script's).
+      await Promise.all([loadLinks(), payments.load(), purchases.loadOrders(), inboxView.load(), pointsView.load()]);
+      // Said last: the page is in its new state when the status line says so.
+      setStatus(`사용자 ${u.name} (${u.id})을(를) 추가했어요.`, 'ok');
     } catch (e) {
       if (alive()) applyFieldError(e, nuFields, nuErr);
     } finally {

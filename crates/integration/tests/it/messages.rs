@@ -2,7 +2,7 @@
 //! CLI, `send-message`, `send-test-message` and `send-bulk-message` with the SDK's
 //! `MessengerClient`, each user's inbox equal to the rendered template, and every refusal.
 
-use intoss_client::messages::{Context, MessengerClient};
+use intoss_client::messages::{Context, MessengerClient, To};
 use intoss_client::{ClientError, Method};
 use serde_json::{Value, json};
 
@@ -199,6 +199,29 @@ async fn templates_sends_inboxes_and_every_refusal() {
             "{all:?}: {out:?}"
         );
     }
+    // x-anon-key in place of x-toss-user-key: the user's anonymous key for the app, stable, and no
+    // Toss Login needed.
+    let anon = s.cli_ok(&["sim", "anon-key", "--app", "notify", "--user", "lee"]).trim().to_owned();
+    assert_eq!(s.cli_ok(&["sim", "anon-key", "--app", "notify", "--user", "lee"]).trim(), anon, "stable");
+    assert_ne!(s.cli_ok(&["sim", "anon-key", "--app", "other", "--user", "lee"]).trim(), anon, "per app");
+    let by_anon = messenger.send_to(&To::AnonKey(anon.clone()), "order_ready", &ctx).await.unwrap();
+    assert_eq!(by_anon.msg_count, 2);
+    let latest = s.admin().inbox("lee").await.unwrap().messages;
+    assert!(latest.iter().any(|m| m.user_key.is_none() && m.body.starts_with("이토스님,")), "{latest:?}");
+    let r = raw(
+        &c,
+        &s,
+        "send-message",
+        None,
+        &json!({"templateSetCode": "order_ready", "context": {"storeName": "x", "date": "d"}}),
+    )
+    .await;
+    assert_eq!(json(&r)["error"]["field"], "x-toss-user-key");
+    let theirs_anon = s.cli_ok(&["sim", "anon-key", "--app", "other", "--user", "lee"]).trim().to_owned();
+    let r = messenger.send_to(&To::AnonKey(theirs_anon), "order_ready", &ctx).await;
+    let Err(ClientError::Api(f)) = r else { panic!("{r:?}") };
+    assert_eq!((f.status, f.code.as_str()), (400, "INVALID_PARAMETER"), "another app's anonymous key");
+
     let listed = s.cli_ok(&["app", "template", "list", "notify"]);
     assert!(
         listed.contains("APPROVED") && listed.contains("REJECTED") && listed.contains("inbox"),

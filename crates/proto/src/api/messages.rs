@@ -26,6 +26,10 @@ pub const BULK_MAX: usize = 2_500;
 /// The variable every template has: the user's name, filled in by the platform.
 pub const USER_NAME_VARIABLE: &str = "userName";
 
+/// The header that may name the user instead of `x-toss-user-key`: the app's anonymous key
+/// for them (no Toss Login needed).
+pub const ANON_KEY_HEADER: &str = "x-anon-key";
+
 /// A template's review states.
 pub const TEMPLATE_STATUSES: &[&str] = &["IN_REVIEW", "APPROVED", "REJECTED"];
 
@@ -240,8 +244,8 @@ pub struct Message {
     pub template_set_code: String,
     /// The sandbox user.
     pub user_id: String,
-    /// The app's userKey for them.
-    pub user_key: i64,
+    /// The app's userKey for them; `null` when sent by anonymous key (`x-anon-key`).
+    pub user_key: Option<i64>,
     /// `PUSH` or `INBOX`.
     #[cfg_attr(feature = "openapi", schema(schema_with = channel_schema))]
     pub channel: String,
@@ -254,6 +258,30 @@ pub struct Message {
     /// When sent.
     #[cfg_attr(feature = "openapi", schema(format = DateTime))]
     pub created_at: String,
+}
+
+/// `POST /admin/v1/sim/anon-key`: the user's anonymous key for an app, as the front-end SDK
+/// would hand it to the mini-app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SimAnonKey {
+    /// The app.
+    pub app: String,
+    /// The sandbox user.
+    pub user: String,
+}
+
+/// A user's anonymous key for an app: made on first request, the same afterwards.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct AnonKey {
+    /// The app.
+    pub app: String,
+    /// The sandbox user.
+    pub user: String,
+    /// What the partner sends as `x-anon-key`.
+    pub anon_key: String,
 }
 
 /// Messages, newest first.

@@ -21,7 +21,7 @@ CREATE TABLE messages (
     app_name          TEXT    NOT NULL,
     template_set_code TEXT    NOT NULL,
     user_id           TEXT    NOT NULL REFERENCES sandbox_users(user_id),
-    user_key          BIGINT NOT NULL,
+    user_key          BIGINT,              -- null when sent by anonymous key
     channel           TEXT    NOT NULL CHECK (channel IN ('PUSH', 'INBOX')),
     title             TEXT    NOT NULL,     -- rendered
     body              TEXT    NOT NULL,     -- rendered
@@ -29,5 +29,15 @@ CREATE TABLE messages (
     created_at        BIGINT NOT NULL,
     FOREIGN KEY (app_name, template_set_code) REFERENCES msg_templates(app_name, template_set_code)
 );
+-- Anonymous keys (x-anon-key): one per app and user, stable, for apps that message users
+-- without Toss Login.
+CREATE TABLE anon_keys (
+    app_name    TEXT    NOT NULL REFERENCES apps(name),
+    user_id     TEXT    NOT NULL REFERENCES sandbox_users(user_id),
+    anon_key    TEXT    NOT NULL UNIQUE,
+    created_at  BIGINT NOT NULL,
+    PRIMARY KEY (app_name, user_id)
+);
+
 CREATE INDEX messages_by_app ON messages(app_name, created_at);
 CREATE INDEX messages_by_user ON messages(user_id, created_at);
