@@ -96,8 +96,25 @@ fn render_for(
             MessageError::invalid(&format!("context.{v}"), "must be a string, a number or a boolean")
         }
     };
-    Ok((template::render(&t.title, &vars).map_err(fail)?, template::render(&t.body, &vars).map_err(fail)?))
+    let (title, body) =
+        (template::render(&t.title, &vars).map_err(fail)?, template::render(&t.body, &vars).map_err(fail)?);
+    // The template's limits hold for what the context fills in too: a huge value (or one used
+    // many times) is refused rather than stored once per recipient and channel.
+    if title.chars().count() > RENDERED_TITLE_MAX || body.chars().count() > RENDERED_BODY_MAX {
+        return Err(MessageError::invalid(
+            "context",
+            format!(
+                "filled in, the title or body is too long (at most {RENDERED_TITLE_MAX} and {RENDERED_BODY_MAX} characters)"
+            ),
+        ));
+    }
+    Ok((title, body))
 }
+
+/// Longest rendered title.
+const RENDERED_TITLE_MAX: usize = 100;
+/// Longest rendered body.
+const RENDERED_BODY_MAX: usize = 2_000;
 
 /// Messages over the platform's store.
 pub struct MessageService {

@@ -25,7 +25,9 @@ fn parse(s: &str) -> Result<Vec<Part<'_>>, String> {
         }
         let after = &rest[i + 2..];
         let Some(j) = after.find('}') else {
-            return Err(format!("`#{{` at `{}` is not closed by `}}`", &rest[i..rest.len().min(i + 12)]));
+            // Twelve characters, not bytes: a byte offset can fall inside a Korean character.
+            let shown: String = rest[i..].chars().take(12).collect();
+            return Err(format!("`#{{` at `{shown}` is not closed by `}}`"));
         };
         let name = &after[..j];
         if name.is_empty() || name.len() > 30 || !name.chars().all(var_char) {
@@ -117,5 +119,9 @@ mod tests {
         assert!(check("#{a b}").is_err());
         assert!(check("#{}").is_err());
         assert!(check("#{ok_1} and #{또}").is_err(), "Korean names are refused");
+        assert!(
+            check("#{가나다라마바").is_err_and(|e| e.contains("가나다라")),
+            "an unclosed Korean tail, no panic"
+        );
     }
 }

@@ -411,10 +411,26 @@ impl PayService {
             RefundOutcome::Replayed(after, tx) => (after, tx),
             _ => {
                 let current = self.store.payment(&p.pay_token).await?.unwrap_or(p);
+                // "Everything left" was read before a concurrent refund committed: ask again for
+                // what is left now (once; the compare-and-set still decides).
+                let left = current.amount - current.refunded_amount;
+                if b.amount.is_none() && left > 0 && left < amount {
+                    let retry = PayTxRecord { amount: left, transaction_id: random_id("tx")?, ..tx };
+                    if let RefundOutcome::Refunded(after, tx) | RefundOutcome::Replayed(after, tx) =
+                        self.store.refund_payment(app, &current.pay_token, &retry).await?
+                    {
+                        tracing::info!(%app, order_no = %after.order_no, amount = left, "toss pay: payment refunded");
+                        return Ok(Self::refunded(refund_no, &after, tx));
+                    }
+                }
                 return Err(Self::not_refundable(&current, amount, now));
             }
         };
-        Ok(PaymentRefunded {
+        Ok(Self::refunded(refund_no, &after, tx))
+    }
+
+    fn refunded(refund_no: String, after: &PaymentRecord, tx: PayTxRecord) -> PaymentRefunded {
+        PaymentRefunded {
             refund_no,
             pay_token: after.pay_token.clone(),
             transaction_id: tx.transaction_id,
@@ -426,7 +442,7 @@ impl PayService {
             discounted_amount: 0,
             paid_amount: after.amount,
             cash_receipt_mgt_key: None,
-        })
+        }
     }
 
     /// Why `amount` of `p` cannot be refunded.

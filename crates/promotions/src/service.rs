@@ -218,7 +218,8 @@ impl PromotionService {
             .into_iter()
             .map(|e| execution_view(e, now))
             .collect();
-        let balance = entries.iter().filter(|e| !e.test && e.status == "SUCCESS").map(|e| e.amount).sum();
+        // Summed in the store: the entries are only the newest 1,000.
+        let balance = self.store.points_balance(user_id, now).await?;
         Ok(PointsLedger { user_id: user_id.to_owned(), balance, entries })
     }
 

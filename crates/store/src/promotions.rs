@@ -124,6 +124,9 @@ pub trait PromotionStore: Send + Sync + 'static {
         reason: &str,
         now: i64,
     ) -> Result<Option<PromoExecutionRecord>>;
+    /// The points a user was granted: executions that are not tests and are `SUCCESS`, or
+    /// `PENDING` and settled at `now`.
+    async fn points_balance(&self, user_id: &str, now: i64) -> Result<i64>;
     /// Executions, newest first, of one app and/or one user.
     async fn list_promo_executions(
         &self,
@@ -464,6 +467,19 @@ macro_rules! impl_promotion_store {
                 .await;
                 $crate::sql::discard_if_failed(&mut conn, &done);
                 done
+            }
+
+            async fn points_balance(&self, user_id: &str, now: i64) -> $crate::Result<i64> {
+                let (sum,): (i64,) = sqlx::query_as(
+                    "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM promo_executions
+                      WHERE user_id = $1 AND NOT test
+                        AND (status = 'SUCCESS' OR (status = 'PENDING' AND settles_at <= $2))",
+                )
+                .bind(user_id)
+                .bind(now)
+                .fetch_one(&self.pool)
+                .await?;
+                Ok(sum)
             }
 
             async fn list_promo_executions(

@@ -724,6 +724,10 @@ pub async fn promotion_keys_and_budgets_are_compare_and_set(s: &dyn Store) {
         .map(|e| e.promo_key)
         .collect();
     assert_eq!(listed, ["k2", "k1"]);
+    // k1 failed; k2 (100) settles at 35.
+    assert_eq!(s.points_balance("u", 34).await.unwrap(), 0);
+    assert_eq!(s.points_balance("u", 35).await.unwrap(), 100);
+    assert_eq!(s.points_balance("nobody", 35).await.unwrap(), 0);
 }
 
 /// Two hundred concurrent executions of 10 points against a budget of 500: exactly fifty are
