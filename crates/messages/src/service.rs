@@ -25,9 +25,8 @@ fn content_id(channel: &str) -> Result<String, MessageError> {
 }
 
 fn parse_user_key(raw: &str) -> Result<i64, MessageError> {
-    raw.trim()
-        .parse::<i64>()
-        .map_err(|_| MessageError::invalid(USER_KEY_HEADER, "must be a userKey (a number)"))
+    intoss_proto::api::pay::parse_user_key(Some(raw))
+        .map_err(|reason| MessageError::invalid(USER_KEY_HEADER, reason))
 }
 
 /// Who a single send is for, as its headers say.
@@ -248,11 +247,7 @@ impl MessageService {
 
     /// The user of `key` in `app`, if they are logged in to it and still a Toss user.
     async fn recipient(&self, app: &str, key: i64) -> Result<Option<SandboxUser>, MessageError> {
-        let link = match self.store.link_by_key(app, key).await? {
-            Some(l) if l.unlinked_at.is_none() => l,
-            _ => return Ok(None),
-        };
-        Ok(self.store.user(&link.user_id).await?.filter(|u| u.withdrawn_at.is_none()))
+        Ok(intoss_store::live_user(self.store.as_ref(), app, key).await?.ok())
     }
 
     /// The records of one recipient: one per channel of the template.

@@ -285,14 +285,9 @@ impl IapService {
         if !is_uuid(&b.order_id) {
             return Err(PayError::invalid("orderId", "must be an order id (a UUID, e.g. 0193c1a2-…)"));
         }
-        match self.store.link_by_key(app, key).await? {
-            Some(l) if l.unlinked_at.is_none() => {}
-            _ => {
-                return Err(PayError::UserKeyNotFound(format!(
-                    "userKey {key} is not a user logged in to this app"
-                )));
-            }
-        }
+        intoss_store::live_user(self.store.as_ref(), app, key)
+            .await?
+            .map_err(|why| PayError::UserKeyNotFound(why.reason(key)))?;
         let unknown = |status: &str, reason: &str| OrderStatus {
             order_id: b.order_id.clone(),
             sku: None,

@@ -135,15 +135,7 @@ fn validate_refund(b: &RefundPayment) -> Result<(), PayError> {
 
 /// The header's userKey; `None` when absent.
 pub(crate) fn parse_user_key(header: Option<&str>) -> Result<i64, PayError> {
-    let Some(raw) = header else {
-        return Err(PayError::invalid(
-            api::USER_KEY_HEADER,
-            "required: the userKey of the paying user, from Toss Login",
-        ));
-    };
-    raw.trim()
-        .parse::<i64>()
-        .map_err(|_| PayError::invalid(api::USER_KEY_HEADER, "must be a userKey (a number)"))
+    api::parse_user_key(header).map_err(|reason| PayError::invalid(api::USER_KEY_HEADER, reason))
 }
 
 /// The `payStatus` callers see: a `PAY_STANDBY` past its approval time is canceled.
@@ -246,17 +238,9 @@ impl PayService {
     ) -> Result<PaymentMade, PayError> {
         let key = parse_user_key(user_key)?;
         validate_make(b)?;
-        let link = match self.store.link_by_key(app, key).await? {
-            Some(l) if l.unlinked_at.is_none() => l,
-            _ => {
-                return Err(PayError::UserKeyNotFound(format!(
-                    "userKey {key} is not a user logged in to this app"
-                )));
-            }
-        };
-        if self.store.user(&link.user_id).await?.is_none_or(|u| u.withdrawn_at.is_some()) {
-            return Err(PayError::UserKeyNotFound(format!("userKey {key} belongs to a user who left Toss")));
-        }
+        let user = intoss_store::live_user(self.store.as_ref(), app, key)
+            .await?
+            .map_err(|why| PayError::UserKeyNotFound(why.reason(key)))?;
         let settings = self.settings_of(app).await?;
         let mode = Self::mode(&settings, b.is_test_payment);
         if mode == "LIVE" && settings.refuse_live {
@@ -271,7 +255,7 @@ impl PayService {
         let record = PaymentRecord {
             pay_token: random_id("pt")?,
             app_name: app.to_owned(),
-            user_id: link.user_id,
+            user_id: user.user_id,
             user_key: key,
             order_no: b.order_no.clone(),
             product_desc: b.product_desc.clone(),

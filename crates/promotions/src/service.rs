@@ -18,15 +18,8 @@ use intoss_store::{
 use crate::PromotionError;
 
 fn parse_user_key(header: Option<&str>) -> Result<i64, PromotionError> {
-    let Some(raw) = header else {
-        return Err(PromotionError::invalid(
-            USER_KEY_HEADER,
-            "required: the userKey of the user, from Toss Login",
-        ));
-    };
-    raw.trim()
-        .parse::<i64>()
-        .map_err(|_| PromotionError::invalid(USER_KEY_HEADER, "must be a userKey (a number)"))
+    intoss_proto::api::pay::parse_user_key(header)
+        .map_err(|reason| PromotionError::invalid(USER_KEY_HEADER, reason))
 }
 
 fn code_ok(s: &str) -> bool {
@@ -94,20 +87,10 @@ impl PromotionService {
 
     /// The user of `key` in `app`, logged in and still a Toss user.
     async fn user_of(&self, app: &str, key: i64) -> Result<String, PromotionError> {
-        let link = match self.store.link_by_key(app, key).await? {
-            Some(l) if l.unlinked_at.is_none() => l,
-            _ => {
-                return Err(PromotionError::UserKeyNotFound(format!(
-                    "userKey {key} is not a user logged in to this app"
-                )));
-            }
-        };
-        match self.store.user(&link.user_id).await? {
-            Some(u) if u.withdrawn_at.is_none() => Ok(u.user_id),
-            _ => {
-                Err(PromotionError::UserKeyNotFound(format!("userKey {key} belongs to a user who left Toss")))
-            }
-        }
+        let user = intoss_store::live_user(self.store.as_ref(), app, key)
+            .await?
+            .map_err(|why| PromotionError::UserKeyNotFound(why.reason(key)))?;
+        Ok(user.user_id)
     }
 
     // === the console ===

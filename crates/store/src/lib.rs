@@ -22,7 +22,9 @@ pub mod suite;
 
 pub use iap::{IapStore, OrderRecord, ProductRecord};
 pub use idv::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim};
-pub use login::{LoginCode, LoginLink, LoginSettings, LoginStore, LoginToken, SandboxUser, TokenKind};
+pub use login::{
+    LoginCode, LoginLink, LoginSettings, LoginStore, LoginToken, NotLive, SandboxUser, TokenKind, live_user,
+};
 pub use messages::{MessageRecord, MessageStore, TemplateRecord};
 pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp};
 pub use pay::{PaySettingsRecord, PayStore, PayTxRecord, PaymentRecord, RefundOutcome};

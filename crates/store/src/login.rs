@@ -141,6 +141,40 @@ pub struct LoginToken {
 }
 
 /// Toss Login state.
+/// The user behind an app's userKey, if the link is live and the user is still a Toss user: who
+/// `x-toss-user-key` may name in Toss Pay, in-app purchase, messages and promotions. The error
+/// side tells which of the two failed.
+pub async fn live_user(
+    store: &dyn LoginStore,
+    app: &str,
+    user_key: i64,
+) -> Result<Result<SandboxUser, NotLive>> {
+    let link = match store.link_by_key(app, user_key).await? {
+        Some(l) if l.unlinked_at.is_none() => l,
+        _ => return Ok(Err(NotLive::NotLinked)),
+    };
+    Ok(store.user(&link.user_id).await?.filter(|u| u.withdrawn_at.is_none()).ok_or(NotLive::LeftToss))
+}
+
+/// Why a userKey names no live user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotLive {
+    /// Not a user logged in to the app (never, or unlinked).
+    NotLinked,
+    /// The user left Toss.
+    LeftToss,
+}
+
+impl NotLive {
+    /// The reason, for `USER_KEY_NOT_FOUND`.
+    pub fn reason(self, user_key: i64) -> String {
+        match self {
+            Self::NotLinked => format!("userKey {user_key} is not a user logged in to this app"),
+            Self::LeftToss => format!("userKey {user_key} belongs to a user who left Toss"),
+        }
+    }
+}
+
 #[async_trait::async_trait]
 pub trait LoginStore: Send + Sync + 'static {
     /// Records a user. [`crate::StoreError::Conflict`] if the id is taken.

@@ -70,11 +70,21 @@ async fn keys_executions_results_points_and_every_refusal() {
     assert_eq!(promos.result(kim, "SLOW", &slow).await.unwrap(), "PENDING");
     s.cli_ok(&["sim", "promotion-fail", &slow, "--reason", "한도 초과"]);
     assert_eq!(promos.result(kim, "SLOW", &slow).await.unwrap(), "FAILED");
-    let listed = s.cli_ok(&["app", "promotion", "list", "reward"]);
-    assert!(
-        listed.contains("700") && listed.contains("100"),
-        "WELCOME has 700 left, SLOW 100 again: {listed}"
+    let left: Vec<(String, i64)> = s
+        .admin()
+        .promotions("reward")
+        .await
+        .unwrap()
+        .promotions
+        .into_iter()
+        .map(|p| (p.promotion_code, p.remaining))
+        .collect();
+    assert_eq!(
+        left,
+        [("SLOW".to_owned(), 100), ("WELCOME".to_owned(), 700)],
+        "the failed grant went back; the test spent nothing"
     );
+    assert!(s.cli_ok(&["app", "promotion", "list", "reward"]).contains("WELCOME"));
     let ledger = s.admin().points("kim-toss").await.unwrap();
     assert_eq!(ledger.balance, 300, "only the granted, non-test execution counts");
     assert_eq!(ledger.entries.len(), 3);

@@ -29,6 +29,16 @@ pub const USER_KEY_HEADER: &str = "x-toss-user-key";
 
 /// The longest `orderNo`.
 pub const ORDER_NO_MAX: usize = 50;
+
+/// Reads the [`USER_KEY_HEADER`] of Toss Pay, in-app purchase, messages and promotions: the
+/// userKey, or why the header is unusable (the caller names the header as the field at fault).
+pub fn parse_user_key(header: Option<&str>) -> Result<i64, &'static str> {
+    header
+        .ok_or("required: the userKey of the user, from Toss Login")?
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| "must be a userKey (a number)")
+}
 /// The longest `productDesc`.
 pub const PRODUCT_DESC_MAX: usize = 255;
 /// The longest refund `reason`.
