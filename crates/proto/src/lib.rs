@@ -11,7 +11,8 @@
 //! - [`logincrypto`]: the AES-256-GCM fields of Toss Login's `login-me`;
 //! - [`ip`]: the source-IP allowlist syntax of the seeds (CIDRs and `117.52.3.80~87` ranges);
 //! - [`network`]: the seeds' firewall tables: Toss's inbound and outbound addresses and domains;
-//! - [`times`]: how each API writes times (RFC 3339 UTC, and three Korea-time forms).
+//! - [`times`]: how each API writes times (RFC 3339 UTC, and four Korea-time forms);
+//! - [`webhook`]: event types, the two delivery formats and their signatures (Standard Webhooks).
 
 pub mod api;
 pub mod code;
@@ -21,6 +22,7 @@ pub mod ip;
 pub mod logincrypto;
 pub mod network;
 pub mod times;
+pub mod webhook;
 
 pub use code::ErrorCode;
 pub use envelope::{Envelope, ErrorBody, ResultType};

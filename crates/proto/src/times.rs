@@ -7,6 +7,7 @@
 //! | [`kst_iso`] | `2026-12-07T11:10:54+09:00` | identity verification |
 //! | [`kst_plain`] | `2026-12-07 11:10:54` | Toss Pay (`approvalTime`, `regTs`, …) |
 //! | [`kst_basic`] | `2026-12-07T11:10:54+0900` | in-app purchase (`statusDeterminedAt`) |
+//! | [`kst_millis`] | `2026-12-07T11:10:54.000` | Toss-compatible webhooks (`createdAt`) |
 
 use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
@@ -44,6 +45,12 @@ pub fn kst_basic(t: i64) -> String {
     at(t).and_then(|d| d.to_offset(KST).format(&fmt).ok()).unwrap_or_default()
 }
 
+/// `yyyy-MM-dd'T'HH:mm:ss.SSS` without a zone, Korea time (Toss Payments' webhook `createdAt`).
+pub fn kst_millis(t: i64) -> String {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000");
+    at(t).and_then(|d| d.to_offset(KST).format(&fmt).ok()).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,6 +62,7 @@ mod tests {
         assert_eq!(kst_iso(t), "2026-12-07T11:30:54+09:00");
         assert_eq!(kst_plain(t), "2026-12-07 11:30:54");
         assert_eq!(kst_basic(t), "2026-12-07T11:30:54+0900");
+        assert_eq!(kst_millis(t), "2026-12-07T11:30:54.000");
         assert_eq!(kst_plain(0), "1970-01-01 09:00:00");
         assert_eq!(rfc3339(i64::MAX), "");
     }

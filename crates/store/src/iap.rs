@@ -204,25 +204,34 @@ macro_rules! impl_iap_store {
             }
 
             async fn insert_order(&self, o: &$crate::OrderRecord) -> $crate::Result<()> {
-                sqlx::query(concat!(
-                    "INSERT INTO iap_orders (",
-                    $crate::iap::order_columns!(),
-                    ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                ))
-                .bind(&o.order_id)
-                .bind(&o.app_name)
-                .bind(&o.sku)
-                .bind(&o.user_id)
-                .bind(o.user_key)
-                .bind(o.amount)
-                .bind(&o.status)
-                .bind(&o.reason)
-                .bind(o.created_at)
-                .bind(o.determined_at)
-                .execute(&self.pool)
-                .await
-                .map_err(|e| $crate::sql::insert_error(e, format!("order `{}`", o.order_id), &o.app_name))?;
-                Ok(())
+                let mut conn = self.pool.acquire().await?;
+                let done: $crate::Result<()> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    sqlx::query(concat!(
+                        "INSERT INTO iap_orders (",
+                        $crate::iap::order_columns!(),
+                        ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                    ))
+                    .bind(&o.order_id)
+                    .bind(&o.app_name)
+                    .bind(&o.sku)
+                    .bind(&o.user_id)
+                    .bind(o.user_key)
+                    .bind(o.amount)
+                    .bind(&o.status)
+                    .bind(&o.reason)
+                    .bind(o.created_at)
+                    .bind(o.determined_at)
+                    .execute(&mut *t)
+                    .await
+                    .map_err(|e| $crate::sql::insert_error(e, format!("order `{}`", o.order_id), &o.app_name))?;
+                    $crate::events::emit_in!(t, &$crate::events::data::order(o))?;
+                    t.commit().await?;
+                    Ok(())
+                }
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &done);
+                done
             }
 
             async fn order(&self, order_id: &str) -> $crate::Result<Option<$crate::OrderRecord>> {
@@ -265,19 +274,33 @@ macro_rules! impl_iap_store {
                 reason: Option<&str>,
                 at: i64,
             ) -> $crate::Result<Option<$crate::OrderRecord>> {
-                let rows: Vec<$crate::iap::OrderRow> = sqlx::query_as(concat!(
-                    "UPDATE iap_orders SET status = $3, reason = $4, determined_at = $5
-                      WHERE order_id = $1 AND status = $2 RETURNING ",
-                    $crate::iap::order_columns!()
-                ))
-                .bind(order_id)
-                .bind(from)
-                .bind(to)
-                .bind(reason)
-                .bind(at)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.into_iter().next().map(Into::into))
+                let mut conn = self.pool.acquire().await?;
+                let done: $crate::Result<Option<$crate::OrderRecord>> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    let row: Option<$crate::iap::OrderRow> = sqlx::query_as(concat!(
+                        "UPDATE iap_orders SET status = $3, reason = $4, determined_at = $5
+                          WHERE order_id = $1 AND status = $2 RETURNING ",
+                        $crate::iap::order_columns!()
+                    ))
+                    .bind(order_id)
+                    .bind(from)
+                    .bind(to)
+                    .bind(reason)
+                    .bind(at)
+                    .fetch_optional(&mut *t)
+                    .await?;
+                    let Some(row) = row else {
+                        t.rollback().await?;
+                        return Ok(None);
+                    };
+                    let o: $crate::OrderRecord = row.into();
+                    $crate::events::emit_in!(t, &$crate::events::data::order(&o))?;
+                    t.commit().await?;
+                    Ok(Some(o))
+                }
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &done);
+                done
             }
         }
     };

@@ -7,6 +7,7 @@
 //! notices) are written as compare-and-set statements, so they stay correct when several
 //! processes share one database.
 
+mod events;
 mod iap;
 mod idv;
 mod login;
@@ -20,6 +21,9 @@ mod sqlite;
 #[doc(hidden)]
 pub mod suite;
 
+pub use events::{
+    AttemptRecord, Claimed, DeliveryRecord, EndpointRecord, EventRecord, EventStore, NewEvent, Outcome,
+};
 pub use iap::{IapStore, OrderRecord, ProductRecord};
 pub use idv::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim};
 pub use login::{
@@ -60,10 +64,11 @@ impl From<sqlx::Error> for StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The platform's durable state (Toss Login's part is [`LoginStore`], Toss Pay's [`PayStore`],
-/// in-app purchase's [`IapStore`], messages' [`MessageStore`], promotions' [`PromotionStore`]).
+/// in-app purchase's [`IapStore`], messages' [`MessageStore`], promotions' [`PromotionStore`],
+/// the outbox of events [`EventStore`]).
 #[async_trait::async_trait]
 pub trait Store:
-    LoginStore + PayStore + IapStore + MessageStore + PromotionStore + Send + Sync + 'static
+    LoginStore + PayStore + IapStore + MessageStore + PromotionStore + EventStore + Send + Sync + 'static
 {
     /// Creates an app. [`StoreError::Conflict`] if the name is taken.
     async fn create_app(&self, app: &NewApp) -> Result<App>;

@@ -590,14 +590,14 @@ macro_rules! impl_login_store {
                 let done: $crate::Result<bool> = async {
                     let mut t = sqlx::Connection::begin(&mut *conn).await?;
                     // The write that decides comes first: concurrent unlinks queue on its lock.
-                    let ended = sqlx::query(
+                    let ended: Option<(i64,)> = sqlx::query_as(
                         "UPDATE login_links SET unlinked_at = $3
-                         WHERE app_name = $1 AND user_id = $2 AND unlinked_at IS NULL",
+                         WHERE app_name = $1 AND user_id = $2 AND unlinked_at IS NULL RETURNING user_key",
                     )
                     .bind(app)
                     .bind(user_id)
                     .bind(at)
-                    .execute(&mut *t)
+                    .fetch_optional(&mut *t)
                     .await?;
                     sqlx::query(
                         "UPDATE login_tokens SET revoked_at = $3
@@ -617,8 +617,11 @@ macro_rules! impl_login_store {
                     .bind(at)
                     .execute(&mut *t)
                     .await?;
+                    if let Some((user_key,)) = ended {
+                        $crate::events::emit_in!(t, &$crate::events::data::unlinked(app, user_key, at))?;
+                    }
                     t.commit().await?;
-                    Ok(ended.rows_affected() == 1)
+                    Ok(ended.is_some())
                 }
                 .await;
                 $crate::sql::discard_if_failed(&mut conn, &done);

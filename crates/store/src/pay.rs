@@ -460,35 +460,62 @@ macro_rules! impl_pay_store {
                 pay_method: &str,
                 card_company_code: Option<&str>,
             ) -> $crate::Result<Option<$crate::PaymentRecord>> {
-                // `fetch_all`: see `create_app`; an unacknowledged change must not be reported.
-                let rows: Vec<$crate::pay::PaymentRow> = sqlx::query_as(concat!(
-                    "UPDATE payments SET status = 'PAY_APPROVED', approved_at = $2, pay_method = $3,
-                            card_company_code = $4
-                      WHERE pay_token = $1 AND status = 'PAY_STANDBY' AND expires_at > $2
-                      RETURNING ",
-                    $crate::pay::payment_columns!()
-                ))
-                .bind(pay_token)
-                .bind(now)
-                .bind(pay_method)
-                .bind(card_company_code)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.into_iter().next().map(Into::into))
+                let mut conn = self.pool.acquire().await?;
+                let done: $crate::Result<Option<$crate::PaymentRecord>> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    let row: Option<$crate::pay::PaymentRow> = sqlx::query_as(concat!(
+                        "UPDATE payments SET status = 'PAY_APPROVED', approved_at = $2, pay_method = $3,
+                                card_company_code = $4
+                          WHERE pay_token = $1 AND status = 'PAY_STANDBY' AND expires_at > $2
+                          RETURNING ",
+                        $crate::pay::payment_columns!()
+                    ))
+                    .bind(pay_token)
+                    .bind(now)
+                    .bind(pay_method)
+                    .bind(card_company_code)
+                    .fetch_optional(&mut *t)
+                    .await?;
+                    let Some(row) = row else {
+                        t.rollback().await?;
+                        return Ok(None);
+                    };
+                    let p: $crate::PaymentRecord = row.into();
+                    $crate::events::emit_in!(t, &$crate::events::data::payment(&p, now))?;
+                    t.commit().await?;
+                    Ok(Some(p))
+                }
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &done);
+                done
             }
 
             async fn cancel_payment(&self, pay_token: &str, now: i64) -> $crate::Result<Option<$crate::PaymentRecord>> {
-                let rows: Vec<$crate::pay::PaymentRow> = sqlx::query_as(concat!(
-                    "UPDATE payments SET status = 'PAY_CANCEL', canceled_at = $2
-                      WHERE pay_token = $1 AND status = 'PAY_STANDBY'
-                      RETURNING ",
-                    $crate::pay::payment_columns!()
-                ))
-                .bind(pay_token)
-                .bind(now)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.into_iter().next().map(Into::into))
+                let mut conn = self.pool.acquire().await?;
+                let done: $crate::Result<Option<$crate::PaymentRecord>> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    let row: Option<$crate::pay::PaymentRow> = sqlx::query_as(concat!(
+                        "UPDATE payments SET status = 'PAY_CANCEL', canceled_at = $2
+                          WHERE pay_token = $1 AND status = 'PAY_STANDBY'
+                          RETURNING ",
+                        $crate::pay::payment_columns!()
+                    ))
+                    .bind(pay_token)
+                    .bind(now)
+                    .fetch_optional(&mut *t)
+                    .await?;
+                    let Some(row) = row else {
+                        t.rollback().await?;
+                        return Ok(None);
+                    };
+                    let p: $crate::PaymentRecord = row.into();
+                    $crate::events::emit_in!(t, &$crate::events::data::payment(&p, now))?;
+                    t.commit().await?;
+                    Ok(Some(p))
+                }
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &done);
+                done
             }
 
             async fn execute_payment(
@@ -516,8 +543,10 @@ macro_rules! impl_pay_store {
                         return Ok(None);
                     };
                     $crate::pay::insert_pay_tx_in!(&mut *t, tx)?;
+                    let p: $crate::PaymentRecord = row.into();
+                    $crate::events::emit_in!(t, &$crate::events::data::payment(&p, tx.created_at))?;
                     t.commit().await?;
-                    Ok(Some(row.into()))
+                    Ok(Some(p))
                 }
                 .await;
                 $crate::sql::discard_if_failed(&mut conn, &done);
@@ -570,8 +599,10 @@ macro_rules! impl_pay_store {
                         return Ok($crate::RefundOutcome::NotApplied);
                     };
                     $crate::pay::insert_pay_tx_in!(&mut *t, tx)?;
+                    let p: $crate::PaymentRecord = row.into();
+                    $crate::events::emit_in!(t, &$crate::events::data::payment(&p, tx.created_at))?;
                     t.commit().await?;
-                    Ok($crate::RefundOutcome::Refunded(row.into(), tx.clone()))
+                    Ok($crate::RefundOutcome::Refunded(p, tx.clone()))
                 }
                 .await;
                 $crate::sql::discard_if_failed(&mut conn, &done);

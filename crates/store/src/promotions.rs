@@ -407,6 +407,7 @@ macro_rules! impl_promotion_store {
                     .bind(&e.failed_reason)
                     .execute(&mut *t)
                     .await?;
+                    $crate::events::emit_in!(t, &$crate::events::data::promotion(e, e.created_at))?;
                     t.commit().await?;
                     Ok($crate::ExecuteOutcome::Executed)
                 }
@@ -461,6 +462,7 @@ macro_rules! impl_promotion_store {
                         .execute(&mut *t)
                         .await?;
                     }
+                    $crate::events::emit_in!(t, &$crate::events::data::promotion(&e, now))?;
                     t.commit().await?;
                     Ok(Some(e))
                 }

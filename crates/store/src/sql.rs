@@ -250,24 +250,39 @@ macro_rules! impl_store {
             }
 
             async fn insert_cert(&self, c: &CertRecord) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO certs (serial, app_name, cert_pem, key_source, not_before, not_after, created_at,
-                                        revoked_at, revoke_reason)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                )
-                .bind(&c.serial)
-                .bind(&c.app_name)
-                .bind(&c.cert_pem)
-                .bind(&c.key_source)
-                .bind(c.not_before)
-                .bind(c.not_after)
-                .bind(c.created_at)
-                .bind(c.revoked_at)
-                .bind(&c.revoke_reason)
-                .execute(&self.pool)
-                .await
-                .map_err(|e| insert_error(e, format!("certificate {}", c.serial), &c.app_name))?;
-                Ok(())
+                let mut conn = self.pool.acquire().await?;
+                let done: Result<()> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    sqlx::query(
+                        "INSERT INTO certs (serial, app_name, cert_pem, key_source, not_before, not_after, created_at,
+                                            revoked_at, revoke_reason)
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&c.serial)
+                    .bind(&c.app_name)
+                    .bind(&c.cert_pem)
+                    .bind(&c.key_source)
+                    .bind(c.not_before)
+                    .bind(c.not_after)
+                    .bind(c.created_at)
+                    .bind(c.revoked_at)
+                    .bind(&c.revoke_reason)
+                    .execute(&mut *t)
+                    .await
+                    .map_err(|e| insert_error(e, format!("certificate {}", c.serial), &c.app_name))?;
+                    let ev = $crate::events::data::cert(
+                        "CERTIFICATE_ISSUED",
+                        c,
+                        c.created_at,
+                        serde_json::json!({ "keySource": c.key_source }),
+                    );
+                    $crate::events::emit_in!(t, &ev)?;
+                    t.commit().await?;
+                    Ok(())
+                }
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &done);
+                done
             }
 
             async fn list_certs(&self, app: Option<&str>) -> Result<Vec<CertRecord>> {
@@ -287,29 +302,77 @@ macro_rules! impl_store {
             }
 
             async fn revoke_cert(&self, serial: &str, at: i64, reason: &str) -> Result<CertRecord> {
-                // Compare-and-set: only the first revocation writes.
-                sqlx::query(
-                    "UPDATE certs SET revoked_at = $2, revoke_reason = $3 WHERE serial = $1 AND revoked_at IS NULL",
-                )
-                .bind(serial)
-                .bind(at)
-                .bind(reason)
-                .execute(&self.pool)
-                .await?;
+                let mut conn = self.pool.acquire().await?;
+                let done: Result<()> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    // Compare-and-set: only the first revocation writes (and has an event).
+                    let row: Option<CertRow> = sqlx::query_as(concat!(
+                        "UPDATE certs SET revoked_at = $2, revoke_reason = $3
+                          WHERE serial = $1 AND revoked_at IS NULL RETURNING ",
+                        cert_columns!()
+                    ))
+                    .bind(serial)
+                    .bind(at)
+                    .bind(reason)
+                    .fetch_optional(&mut *t)
+                    .await?;
+                    if let Some(row) = row {
+                        let c: CertRecord = row.into();
+                        let ev = $crate::events::data::cert(
+                            "CERTIFICATE_REVOKED",
+                            &c,
+                            at,
+                            serde_json::json!({ "reason": reason }),
+                        );
+                        $crate::events::emit_in!(t, &ev)?;
+                    }
+                    t.commit().await?;
+                    Ok(())
+                }
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &done);
+                done?;
                 self.cert(serial).await?.ok_or_else(|| StoreError::NotFound(format!("certificate {serial}")))
             }
 
             async fn record_expiry_notice(&self, serial: &str, threshold_days: i64, at: i64) -> Result<bool> {
-                let done = sqlx::query(
-                    "INSERT INTO expiry_notices (serial, threshold_days, sent_at) VALUES ($1, $2, $3)
-                     ON CONFLICT (serial, threshold_days) DO NOTHING",
-                )
-                .bind(serial)
-                .bind(threshold_days)
-                .bind(at)
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                let mut conn = self.pool.acquire().await?;
+                let done: Result<bool> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    let inserted = sqlx::query(
+                        "INSERT INTO expiry_notices (serial, threshold_days, sent_at) VALUES ($1, $2, $3)
+                         ON CONFLICT (serial, threshold_days) DO NOTHING",
+                    )
+                    .bind(serial)
+                    .bind(threshold_days)
+                    .bind(at)
+                    .execute(&mut *t)
+                    .await?;
+                    if inserted.rows_affected() != 1 {
+                        t.rollback().await?;
+                        return Ok(false);
+                    }
+                    let row: Option<CertRow> =
+                        sqlx::query_as(concat!("SELECT ", cert_columns!(), " FROM certs WHERE serial = $1"))
+                            .bind(serial)
+                            .fetch_optional(&mut *t)
+                            .await?;
+                    if let Some(row) = row {
+                        let c: CertRecord = row.into();
+                        let ev = $crate::events::data::cert(
+                            "CERTIFICATE_EXPIRING",
+                            &c,
+                            at,
+                            serde_json::json!({ "thresholdDays": threshold_days }),
+                        );
+                        $crate::events::emit_in!(t, &ev)?;
+                    }
+                    t.commit().await?;
+                    Ok(true)
+                }
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &done);
+                done
             }
 
             async fn expiry_notices(&self) -> Result<Vec<ExpiryNotice>> {
@@ -443,24 +506,48 @@ macro_rules! impl_store {
                 completion: Option<&Completion>,
             ) -> Result<bool> {
                 let from: Vec<&str> = from.iter().map(|s| s.as_str()).collect();
-                let done = sqlx::query(
-                    "UPDATE idv_txs SET status = $2,
-                         completed_at = COALESCE($3, completed_at),
-                         person = COALESCE($4, person),
-                         signature = COALESCE($5, signature)
-                     WHERE tx_id = $1 AND status IN ($6, $7)",
-                )
-                .bind(tx_id)
-                .bind(to.as_str())
-                .bind(completion.map(|c| c.at))
-                .bind(completion.map(|c| c.person.as_str()))
-                .bind(completion.map(|c| c.signature.as_str()))
-                // Every transition starts from one or two states: bind two, repeating the first.
-                .bind(from.first().copied().unwrap_or_default())
-                .bind(from.get(1).or(from.first()).copied().unwrap_or_default())
-                .execute(&self.pool)
-                .await?;
-                Ok(done.rows_affected() == 1)
+                let mut conn = self.pool.acquire().await?;
+                let done: Result<bool> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    let row: Option<(String, String)> = sqlx::query_as(
+                        "UPDATE idv_txs SET status = $2,
+                             completed_at = COALESCE($3, completed_at),
+                             person = COALESCE($4, person),
+                             signature = COALESCE($5, signature)
+                         WHERE tx_id = $1 AND status IN ($6, $7)
+                         RETURNING tx_id, client_id",
+                    )
+                    .bind(tx_id)
+                    .bind(to.as_str())
+                    .bind(completion.map(|c| c.at))
+                    .bind(completion.map(|c| c.person.as_str()))
+                    .bind(completion.map(|c| c.signature.as_str()))
+                    // Every transition starts from one or two states: bind two, repeating the first.
+                    .bind(from.first().copied().unwrap_or_default())
+                    .bind(from.get(1).or(from.first()).copied().unwrap_or_default())
+                    .fetch_optional(&mut *t)
+                    .await?;
+                    let Some((tx_id, client_id)) = row else {
+                        t.rollback().await?;
+                        return Ok(false);
+                    };
+                    if let (IdvStatus::Completed, Some(c)) = (to, completion) {
+                        let app: Option<(String,)> =
+                            sqlx::query_as("SELECT app_name FROM idv_clients WHERE client_id = $1")
+                                .bind(&client_id)
+                                .fetch_optional(&mut *t)
+                                .await?;
+                        if let Some((app,)) = app {
+                            let ev = $crate::events::data::idv_completed(&app, &tx_id, &client_id, c.at);
+                            $crate::events::emit_in!(t, &ev)?;
+                        }
+                    }
+                    t.commit().await?;
+                    Ok(true)
+                }
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &done);
+                done
             }
 
             async fn claim_idv_result(

@@ -758,3 +758,182 @@ pub async fn exactly_fifty_of_two_hundred_concurrent_executions_are_granted(s: A
     assert_eq!(s.promotion("a", "P").await.unwrap().unwrap().spent, 500);
     assert_eq!(s.list_promo_executions(Some("a"), None, 500).await.unwrap().len(), 50);
 }
+
+fn endpoint(id: &str, app: &str, types: &[&str]) -> crate::EndpointRecord {
+    crate::EndpointRecord {
+        id: id.into(),
+        app_name: app.into(),
+        kind: "PUSH".into(),
+        url: format!("https://example.com/{id}"),
+        format: "STANDARD".into(),
+        event_types: types.iter().map(|t| t.to_string()).collect(),
+        enabled: true,
+        allow_local: false,
+        ordered: false,
+        secrets: vec!["whsec_AAAA".into()],
+        disabled_reason: None,
+        created_at: 1,
+        updated_at: 1,
+    }
+}
+
+fn attempt(c: &crate::Claimed, at: i64, status: i64) -> crate::AttemptRecord {
+    crate::AttemptRecord {
+        delivery_id: c.delivery.id.clone(),
+        n: c.delivery.attempts,
+        started_at: at,
+        finished_at: Some(at),
+        status: Some(status),
+        latency_ms: Some(3),
+        response_head: Some(format!("HTTP/1.1 {status}")),
+        error: None,
+    }
+}
+
+pub async fn events_are_written_with_their_change_and_claimed_by_lease(s: &dyn Store) {
+    use crate::{EventStore as _, Outcome};
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_app(&new_app("b")).await.unwrap();
+    assert!(matches!(s.insert_endpoint(&endpoint("e0", "ghost", &[])).await, Err(StoreError::NotFound(_))));
+    s.insert_endpoint(&endpoint("e1", "a", &[])).await.unwrap();
+    s.insert_endpoint(&endpoint("e2", "a", &["CERTIFICATE_REVOKED"])).await.unwrap();
+    let mut off = endpoint("e3", "a", &[]);
+    off.enabled = false;
+    s.insert_endpoint(&off).await.unwrap();
+    s.insert_endpoint(&endpoint("eb", "b", &[])).await.unwrap();
+    assert_eq!(s.endpoints(Some("a")).await.unwrap().len(), 3);
+    assert_eq!(s.endpoint("e2").await.unwrap().unwrap().event_types, ["CERTIFICATE_REVOKED"]);
+
+    // A change writes its event; a refused change (a duplicate serial) writes none.
+    s.insert_cert(&cert("01", "a")).await.unwrap();
+    assert!(s.insert_cert(&cert("01", "a")).await.is_err());
+    s.revoke_cert("01", 150, "keyCompromise").await.unwrap();
+    s.revoke_cert("01", 160, "again").await.unwrap();
+    let events = s.events("a", 10).await.unwrap();
+    let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(types, ["CERTIFICATE_REVOKED", "CERTIFICATE_ISSUED"], "newest first, one revocation");
+    assert!(s.events("b", 10).await.unwrap().is_empty(), "another app's endpoint gets nothing");
+    let revoked: serde_json::Value = serde_json::from_str(&events[0].payload).unwrap();
+    assert_eq!(revoked["serial"], "01");
+    assert_eq!(revoked["reason"], "keyCompromise");
+    let ends = |d: Vec<crate::DeliveryRecord>| d.into_iter().map(|d| d.endpoint_id).collect::<Vec<_>>();
+    assert_eq!(ends(s.deliveries(&events[1].id).await.unwrap()), ["e1"], "filtered and disabled skipped");
+    assert_eq!(ends(s.deliveries(&events[0].id).await.unwrap()), ["e1", "e2"]);
+
+    // Claims: oldest first; a leased delivery is nobody else's until the lease ends.
+    let claimed = s.claim_deliveries("n1", 200, 30, 10, None).await.unwrap();
+    assert_eq!(claimed.len(), 3);
+    assert_eq!(claimed[0].event.event_type, "CERTIFICATE_ISSUED");
+    assert!(claimed.iter().all(|c| c.delivery.attempts == 1));
+    assert!(s.claim_deliveries("n2", 210, 30, 10, None).await.unwrap().is_empty());
+    let first = &claimed[0];
+    assert!(!s.finish_attempt("n2", &attempt(first, 205, 200), &Outcome::Delivered).await.unwrap());
+    assert!(s.finish_attempt("n1", &attempt(first, 205, 200), &Outcome::Delivered).await.unwrap());
+    assert!(!s.finish_attempt("n1", &attempt(first, 205, 200), &Outcome::Delivered).await.unwrap(), "once");
+    let second = &claimed[1];
+    s.finish_attempt("n1", &attempt(second, 206, 500), &Outcome::Retry { at: 300 }).await.unwrap();
+    let third = &claimed[2];
+    s.finish_attempt("n1", &attempt(third, 206, 410), &Outcome::Gone { reason: "410 Gone".into() })
+        .await
+        .unwrap();
+    let e2 = s.endpoint(&third.endpoint.id).await.unwrap().unwrap();
+    assert!(!e2.enabled);
+    assert_eq!(e2.disabled_reason.as_deref(), Some("410 Gone"));
+
+    // The retry is due at 300, not before.
+    assert!(s.claim_deliveries("n2", 299, 30, 10, None).await.unwrap().is_empty());
+    let again = s.claim_deliveries("n2", 300, 30, 10, None).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].delivery.attempts, 2);
+    // n2 dies mid-attempt: after the lease, n3 claims attempt 3; attempt 2 stays open.
+    let third_try = s.claim_deliveries("n3", 331, 30, 10, None).await.unwrap();
+    assert_eq!(third_try.len(), 1);
+    assert_eq!(third_try[0].delivery.attempts, 3);
+    s.finish_attempt("n3", &attempt(&third_try[0], 332, 204), &Outcome::Delivered).await.unwrap();
+    let log = s.attempts(&third_try[0].delivery.id).await.unwrap();
+    assert_eq!(
+        log.iter().map(|a| (a.n, a.status)).collect::<Vec<_>>(),
+        [(1, Some(500)), (2, None), (3, Some(204))]
+    );
+    assert_eq!(log[1].finished_at, None, "the interrupted attempt is shown as such");
+
+    // Replay: delivered again, the schedule restarting at the replay.
+    assert_eq!(s.replay_event(&third_try[0].event.id, 400).await.unwrap(), 2);
+    let replayed = s.claim_deliveries("n1", 400, 30, 10, None).await.unwrap();
+    assert_eq!(replayed.len(), 1, "the disabled endpoint's delivery waits for it");
+    assert_eq!(replayed[0].delivery.replay_base, 3);
+    s.finish_attempt("n1", &attempt(&replayed[0], 401, 500), &Outcome::Failed { final_notice: true })
+        .await
+        .unwrap();
+    let failed = s.deliveries(&replayed[0].event.id).await.unwrap();
+    let d = failed.iter().find(|d| d.id == replayed[0].delivery.id).unwrap();
+    assert_eq!((d.state.as_str(), d.final_notice_at), ("FAILED", Some(401)));
+    assert_eq!(s.replay_failed("a", 0, 500).await.unwrap(), 1);
+    assert_eq!(s.replay_failed("b", 0, 500).await.unwrap(), 0);
+
+    // Ordered endpoints: one at a time, oldest first. Listen endpoints only by their id.
+    let mut ordered = endpoint("eo", "b", &[]);
+    ordered.ordered = true;
+    s.insert_endpoint(&ordered).await.unwrap();
+    s.delete_endpoint("eb").await.unwrap();
+    let mut listen = endpoint("el", "b", &[]);
+    listen.kind = "LISTEN".into();
+    s.insert_endpoint(&listen).await.unwrap();
+    s.insert_cert(&cert("b1", "b")).await.unwrap();
+    s.insert_cert(&cert("b2", "b")).await.unwrap();
+    let push = s.claim_deliveries("n1", 1000, 30, 10, None).await.unwrap();
+    let push: Vec<_> = push.into_iter().filter(|c| c.endpoint.id == "eo").collect();
+    assert_eq!(push.len(), 1, "the second waits for the first");
+    let b1 = serde_json::from_str::<serde_json::Value>(&push[0].event.payload).unwrap();
+    assert_eq!(b1["serial"], "b1");
+    assert!(
+        s.claim_deliveries("n2", 1000, 30, 10, None).await.unwrap().iter().all(|c| c.endpoint.id != "eo")
+    );
+    s.finish_attempt("n1", &attempt(&push[0], 1001, 200), &Outcome::Delivered).await.unwrap();
+    let next = s.claim_deliveries("n2", 1002, 30, 10, None).await.unwrap();
+    assert_eq!(next.iter().filter(|c| c.endpoint.id == "eo").count(), 1);
+    let pulled = s.claim_deliveries("cli", 1002, 30, 10, Some("el")).await.unwrap();
+    assert_eq!(pulled.len(), 2);
+    assert!(pulled.iter().all(|c| c.endpoint.kind == "LISTEN"));
+    assert!(s.delete_endpoint("el").await.unwrap());
+    assert!(!s.delete_endpoint("el").await.unwrap());
+}
+
+pub async fn each_delivery_is_claimed_by_one_of_eight_workers(s: Arc<dyn Store>) {
+    use crate::{EventStore as _, Outcome};
+    s.create_app(&new_app("a")).await.unwrap();
+    for i in 0..3 {
+        s.insert_endpoint(&endpoint(&format!("e{i}"), "a", &[])).await.unwrap();
+    }
+    for i in 0..40 {
+        s.insert_cert(&cert(&format!("{i:02}"), "a")).await.unwrap();
+    }
+    let mut workers = Vec::new();
+    for w in 0..8 {
+        let s = s.clone();
+        workers.push(tokio::spawn(async move {
+            let owner = format!("w{w}");
+            let mut mine = Vec::new();
+            loop {
+                let got = s.claim_deliveries(&owner, 500, 60, 4, None).await.unwrap();
+                if got.is_empty() {
+                    return mine;
+                }
+                for c in got {
+                    assert!(
+                        s.finish_attempt(&owner, &attempt(&c, 501, 200), &Outcome::Delivered).await.unwrap()
+                    );
+                    mine.push(c.delivery.id);
+                }
+            }
+        }));
+    }
+    let mut all = Vec::new();
+    for w in workers {
+        all.extend(w.await.unwrap());
+    }
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!((n, all.len()), (120, 120), "each of 40 × 3 deliveries exactly once");
+}

@@ -144,3 +144,22 @@ mod concurrent_promotion_executions {
         }
     }
 }
+
+both!(events, suite::events_are_written_with_their_change_and_claimed_by_lease);
+
+mod concurrent_delivery_workers {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let (_dir, s) = sqlite_store().await;
+        suite::each_delivery_is_claimed_by_one_of_eight_workers(s).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(s) = postgres_store().await {
+            suite::each_delivery_is_claimed_by_one_of_eight_workers(s).await;
+        }
+    }
+}
