@@ -791,7 +791,7 @@ fn attempt(c: &crate::Claimed, at: i64, status: i64) -> crate::AttemptRecord {
 }
 
 pub async fn events_are_written_with_their_change_and_claimed_by_lease(s: &dyn Store) {
-    use crate::{EventStore as _, Outcome};
+    use crate::Outcome;
     s.create_app(&new_app("a")).await.unwrap();
     s.create_app(&new_app("b")).await.unwrap();
     assert!(matches!(s.insert_endpoint(&endpoint("e0", "ghost", &[])).await, Err(StoreError::NotFound(_))));
@@ -900,7 +900,7 @@ pub async fn events_are_written_with_their_change_and_claimed_by_lease(s: &dyn S
 }
 
 pub async fn each_delivery_is_claimed_by_one_of_eight_workers(s: Arc<dyn Store>) {
-    use crate::{EventStore as _, Outcome};
+    use crate::Outcome;
     s.create_app(&new_app("a")).await.unwrap();
     for i in 0..3 {
         s.insert_endpoint(&endpoint(&format!("e{i}"), "a", &[])).await.unwrap();
