@@ -2,6 +2,8 @@
 //!
 //! - [`admin`]: apps, certificates, expiry notices, the overview's statistics, `/metrics`;
 //!   authenticated by the admin token or a console session.
+//! - [`admin_events`]: webhook endpoints and secrets, the event log with every attempt, replay,
+//!   sample events, and `intoss listen`'s pull.
 //! - [`admin_idv`]: identity-verification clients, transactions and the user simulator.
 //! - [`admin_login`]: Toss Login's sandbox users, app settings and the simulator's login/unlink.
 //! - [`admin_messages`]: message templates and their review, the messages sent, each user's
@@ -20,6 +22,7 @@ pub mod admin;
 pub mod admin_idv;
 pub mod admin_login;
 pub mod admin_messages;
+pub mod admin_events;
 pub mod admin_pay;
 pub mod admin_promotions;
 pub mod openapi;
@@ -50,6 +53,7 @@ pub struct Console {
     iap: Arc<IapService>,
     messages: Arc<MessageService>,
     promotions: Arc<PromotionService>,
+    events: Arc<intoss_events::EventAdmin>,
     stats: Arc<RequestStats>,
     sessions: web::Sessions,
     admin_token_digest: [u8; 32],
@@ -80,6 +84,8 @@ pub struct Parts {
     pub messages: Arc<MessageService>,
     /// Promotions: budgets, executions, points.
     pub promotions: Arc<PromotionService>,
+    /// Events: webhook endpoints, deliveries, replay, listen.
+    pub events: Arc<intoss_events::EventAdmin>,
     /// The gateway's request statistics (the overview chart).
     pub stats: Arc<RequestStats>,
     /// The listeners' addresses, for the page's snippets.
@@ -102,6 +108,7 @@ impl Console {
             iap: parts.iap,
             messages: parts.messages,
             promotions: parts.promotions,
+            events: parts.events,
             stats: parts.stats,
             sessions: web::Sessions::new(),
             endpoints: parts.endpoints,

@@ -2,9 +2,9 @@
 //!
 //! Generated, not written: the schemas are the types of `intoss_proto::api` (feature
 //! `openapi`), each operation is the `#[utoipa::path]` of its handler in [`crate::admin`],
-//! [`crate::admin_idv`], [`crate::admin_login`], [`crate::admin_pay`], [`crate::admin_messages`]
-//! or [`crate::admin_promotions`], and the envelopes are `intoss_proto::envelope::schema`. A field
-//! renamed in a type is renamed here too. The web console's own routes (the page, `/console/...`)
+//! [`crate::admin_idv`], [`crate::admin_login`], [`crate::admin_pay`], [`crate::admin_messages`],
+//! [`crate::admin_promotions`] or [`crate::admin_events`], and the envelopes are
+//! `intoss_proto::envelope::schema`. A field renamed in a type is renamed here too. The web console's own routes (the page, `/console/...`)
 //! are not part of the API and not described.
 //!
 //! Each error response names its `errorCode`: the schema of a 404 is `Fail_NotFound`, whose
@@ -19,7 +19,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Required};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
-use crate::{admin, admin_idv, admin_login, admin_messages, admin_pay, admin_promotions};
+use crate::{admin, admin_events, admin_idv, admin_login, admin_messages, admin_pay, admin_promotions};
 
 /// The document as served: pretty-printed JSON, built on first use.
 pub static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
@@ -108,6 +108,21 @@ have 405 `METHOD_NOT_ALLOWED`.";
         admin_promotions::list_executions,
         admin_promotions::points,
         admin_promotions::sim_fail,
+        admin_events::list_endpoints,
+        admin_events::create_endpoint,
+        admin_events::get_endpoint,
+        admin_events::patch_endpoint,
+        admin_events::delete_endpoint,
+        admin_events::rotate_secret,
+        admin_events::retire_secret,
+        admin_events::list_events,
+        admin_events::get_event,
+        admin_events::replay,
+        admin_events::replay_failed,
+        admin_events::trigger,
+        admin_events::listen,
+        admin_events::pull,
+        admin_events::pull_result,
     ),
     // The schemas of the shared error responses ([`Authenticated`], [`JsonBody`]): schemas
     // named in a handler's own `responses` are collected by themselves, these are not.
@@ -127,6 +142,7 @@ have 405 `METHOD_NOT_ALLOWED`.";
         (name = "toss pay", description = "Payments with their transactions and each app's Toss Pay settings (토스페이)"),
         (name = "in-app purchase", description = "Each app's products (sku) and the orders of its users (인앱 결제)"),
         (name = "messages", description = "Each app's message templates, their review, and the messages sent (기능성 푸시, 알림)"),
+        (name = "events", description = "Webhook endpoints, the events and every delivery attempt, replay, sample events, listen (Standard Webhooks, Toss-compatible)"),
         (name = "promotions", description = "Each app's promotions (budget, per-grant limit, state) and their executions (프로모션, 토스 포인트)"),
         (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks, payment approvals, purchases, the inbox, points"),
         (name = "meta", description = "This document"),

@@ -10,7 +10,10 @@
 //! - [`guard`]: no deliveries to private, loopback or link-local targets unless the endpoint is
 //!   marked local.
 
+pub mod admin;
 pub mod guard;
+
+pub use admin::{EventAdmin, EventsError};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

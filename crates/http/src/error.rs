@@ -12,6 +12,7 @@ use intoss_core::CoreError;
 use intoss_login::LoginError;
 use intoss_messages::MessageError;
 use intoss_pay::PayError;
+use intoss_events::EventsError;
 use intoss_promotions::PromotionError;
 use intoss_proto::{Envelope, ErrorCode};
 
@@ -147,6 +148,18 @@ impl From<MessageError> for ApiError {
             MessageError::NotFound(reason) => Self::not_found(reason),
             e @ MessageError::Unavailable => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
             // Logged where it arose.
+            e => Self::new(ErrorCode::InternalError, e.to_string()),
+        }
+    }
+}
+
+impl From<EventsError> for ApiError {
+    fn from(e: EventsError) -> Self {
+        match e {
+            EventsError::Invalid { field, reason } => Self { field, ..Self::invalid(reason) },
+            EventsError::NotFound(reason) => Self::not_found(reason),
+            EventsError::InvalidState(reason) => Self::new(ErrorCode::InvalidState, reason),
+            e @ EventsError::Unavailable => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
             e => Self::new(ErrorCode::InternalError, e.to_string()),
         }
     }

@@ -157,6 +157,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
             iap,
             messages,
             promotions,
+            events: Arc::new(intoss_events::EventAdmin::new(store.clone())),
             stats,
             endpoints,
             metrics: Box::new(move || metrics_limiter.metrics()),
@@ -178,6 +179,9 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         listener(console, server_tls, RouterService(intoss_console::router(console_state)), c, "console")
             .serve(rx.clone()),
     );
+    if let Some(d) = events_dispatcher(&config, store.clone())? {
+        tasks.spawn(deliver_events(d, rx.clone()));
+    }
     let timers =
         Timers { snapshots, idv, store: store.clone(), limiter, ca, resolver, dir: dir.clone(), notifier };
     tasks.spawn(timers.run(config, rx));
@@ -208,6 +212,60 @@ fn webhook_notifier(config: &Config) -> Result<Option<webhook::Notifier>, StartE
         Err(e) => {
             tracing::error!(error = %e, "no TLS client for webhooks; expiry warnings and unlink callbacks will not be delivered");
             Ok(None)
+        }
+    }
+}
+
+/// How often the delivery worker looks for due deliveries.
+const EVENTS_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// The outbox's delivery worker, trusting `[webhooks] ca_file` too, named uniquely for its
+/// leases (process id and start time).
+fn events_dispatcher(
+    config: &Config,
+    store: Arc<dyn Store>,
+) -> Result<Option<intoss_events::Dispatcher>, StartError> {
+    let extra = match &config.webhook_ca_file {
+        Some(path) => {
+            let pem = std::fs::read(path).map_err(|e| StartError::DataDir {
+                path: path.display().to_string(),
+                detail: format!("webhooks.ca_file: {e}"),
+            })?;
+            webhook::pem_certs(&pem)
+                .map_err(|e| StartError::DataDir { path: "webhooks.ca_file".into(), detail: e.to_string() })?
+        }
+        None => Vec::new(),
+    };
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let owner = format!("node-{}-{started:x}", std::process::id());
+    match intoss_events::Dispatcher::new(store, owner, &extra) {
+        Ok(d) => Ok(Some(d)),
+        Err(e) if !extra.is_empty() => {
+            Err(StartError::DataDir { path: "webhooks.ca_file".into(), detail: e.to_string() })
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "no TLS client for events; they are kept and delivered after a restart that has one");
+            Ok(None)
+        }
+    }
+}
+
+/// Delivers due events until shutdown. A stop mid-attempt leaves the attempt open; its lease runs
+/// out and the next worker (on this node after a restart, or another) tries again.
+async fn deliver_events(d: intoss_events::Dispatcher, mut shutdown: watch::Receiver<bool>) {
+    let mut poll = tokio::time::interval(EVENTS_POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = shutdown.changed() => return,
+            _ = poll.tick() => {
+                if let Err(e) = d.tick(intoss_core::unix_now()).await {
+                    tracing::warn!(error = %e, "events: could not claim due deliveries; retrying");
+                }
+            }
         }
     }
 }

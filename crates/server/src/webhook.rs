@@ -53,7 +53,7 @@ impl Notifier {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         if let Some(pem) = extra_ca {
-            for cert in rustls_pemfile_certs(pem)? {
+            for cert in pem_certs(pem)? {
                 roots.add(cert)?;
             }
         }
@@ -157,7 +157,7 @@ impl Notifier {
 const USER_AGENT: &str = concat!("intoss/", env!("CARGO_PKG_VERSION"));
 
 /// The certificates of a PEM bundle.
-fn rustls_pemfile_certs(
+pub(crate) fn pem_certs(
     pem: &[u8],
 ) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, rustls::Error> {
     use rustls::pki_types::pem::PemObject as _;

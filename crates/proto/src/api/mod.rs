@@ -8,6 +8,7 @@
 //!   expiry notices, the overview's statistics, identity-verification clients and the
 //!   transactions of its user simulator.
 //! - [`console`]: the web console's sign-in.
+//! - [`events`]: events and webhook endpoints, deliveries and their attempts, replay, listen.
 //! - [`gateway`]: the gateway's built-in routes (`whoami`, `echo`).
 //! - [`iap`]: in-app purchase (인앱 결제): `get-order-status` on the gateway, and its admin
 //!   side (products, orders, the simulator's purchases).
@@ -26,6 +27,7 @@
 
 pub mod admin;
 pub mod console;
+pub mod events;
 pub mod gateway;
 pub mod iap;
 pub mod idv;
