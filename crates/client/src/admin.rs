@@ -7,6 +7,10 @@ use intoss_proto::api::admin::{
     IdvClientList, IdvEnv, IdvTransaction, IdvTransactionList, IssueCert, IssuedCert, NewIdvClient,
     NoticeList, PatchApp, RevokeCert, Stats,
 };
+use intoss_proto::api::events::{
+    CreateEndpoint, Endpoint, EndpointList, EndpointSecret, Event, EventList, Listen, PatchEndpoint, PullResult,
+    PulledList, Recorded, ReplayFailed, Replayed, Trigger,
+};
 use intoss_proto::api::iap::{
     CreateProduct, Order, OrderList, Product, ProductList, SimOrderUpdate, SimPurchase,
 };
@@ -424,6 +428,92 @@ impl AdminClient {
     /// `POST /admin/v1/sim/promotion/fail`: a pending execution fails.
     pub async fn sim_promotion_fail(&self, fail: &SimPromoFail) -> Result<PromoExecution, ClientError> {
         self.send(Method::POST, "/admin/v1/sim/promotion/fail", Some(fail)).await
+    }
+
+    // === events and webhooks ===
+
+    /// `POST /admin/v1/apps/{name}/webhook-endpoints`: the endpoint and its first secret.
+    pub async fn create_endpoint(&self, app: &str, req: &CreateEndpoint) -> Result<EndpointSecret, ClientError> {
+        self.send(Method::POST, &format!("/admin/v1/apps/{}/webhook-endpoints", percent_encode(app)), Some(req))
+            .await
+    }
+
+    /// `GET /admin/v1/apps/{name}/webhook-endpoints`.
+    pub async fn endpoints(&self, app: &str) -> Result<EndpointList, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}/webhook-endpoints", percent_encode(app))).await
+    }
+
+    /// `GET /admin/v1/webhook-endpoints/{id}`.
+    pub async fn endpoint(&self, id: &str) -> Result<Endpoint, ClientError> {
+        self.get(&format!("/admin/v1/webhook-endpoints/{}", percent_encode(id))).await
+    }
+
+    /// `PATCH /admin/v1/webhook-endpoints/{id}`.
+    pub async fn update_endpoint(&self, id: &str, patch: &PatchEndpoint) -> Result<Endpoint, ClientError> {
+        self.send(Method::PATCH, &format!("/admin/v1/webhook-endpoints/{}", percent_encode(id)), Some(patch)).await
+    }
+
+    /// `DELETE /admin/v1/webhook-endpoints/{id}`.
+    pub async fn delete_endpoint(&self, id: &str) -> Result<Endpoint, ClientError> {
+        self.send::<(), _>(Method::DELETE, &format!("/admin/v1/webhook-endpoints/{}", percent_encode(id)), None)
+            .await
+    }
+
+    /// `POST /admin/v1/webhook-endpoints/{id}/rotate-secret`: the new secret.
+    pub async fn rotate_secret(&self, id: &str) -> Result<EndpointSecret, ClientError> {
+        let path = format!("/admin/v1/webhook-endpoints/{}/rotate-secret", percent_encode(id));
+        self.send::<(), _>(Method::POST, &path, None).await
+    }
+
+    /// `POST /admin/v1/webhook-endpoints/{id}/retire-secret`.
+    pub async fn retire_secret(&self, id: &str) -> Result<Endpoint, ClientError> {
+        let path = format!("/admin/v1/webhook-endpoints/{}/retire-secret", percent_encode(id));
+        self.send::<(), _>(Method::POST, &path, None).await
+    }
+
+    /// `GET /admin/v1/apps/{name}/events`: newest first, with every delivery and attempt.
+    pub async fn events(&self, app: &str, limit: Option<i64>) -> Result<EventList, ClientError> {
+        let query = limit.map(|l| format!("?limit={l}")).unwrap_or_default();
+        self.get(&format!("/admin/v1/apps/{}/events{query}", percent_encode(app))).await
+    }
+
+    /// `GET /admin/v1/events/{id}`.
+    pub async fn event(&self, id: &str) -> Result<Event, ClientError> {
+        self.get(&format!("/admin/v1/events/{}", percent_encode(id))).await
+    }
+
+    /// `POST /admin/v1/events/{id}/replay`.
+    pub async fn replay_event(&self, id: &str) -> Result<Replayed, ClientError> {
+        self.send::<(), _>(Method::POST, &format!("/admin/v1/events/{}/replay", percent_encode(id)), None).await
+    }
+
+    /// `POST /admin/v1/apps/{name}/events/replay-failed`.
+    pub async fn replay_failed(&self, app: &str, since: &str) -> Result<Replayed, ClientError> {
+        let path = format!("/admin/v1/apps/{}/events/replay-failed", percent_encode(app));
+        self.send(Method::POST, &path, Some(&ReplayFailed { since: since.to_owned() })).await
+    }
+
+    /// `POST /admin/v1/apps/{name}/events/trigger`: a sample event of `event_type`.
+    pub async fn trigger_event(&self, app: &str, event_type: &str) -> Result<Event, ClientError> {
+        let path = format!("/admin/v1/apps/{}/events/trigger", percent_encode(app));
+        self.send(Method::POST, &path, Some(&Trigger { event_type: event_type.to_owned() })).await
+    }
+
+    /// `POST /admin/v1/apps/{name}/listen`: the app's listen endpoint and its (stable) secret.
+    pub async fn listen(&self, app: &str, req: &Listen) -> Result<EndpointSecret, ClientError> {
+        self.send(Method::POST, &format!("/admin/v1/apps/{}/listen", percent_encode(app)), Some(req)).await
+    }
+
+    /// `POST /admin/v1/webhook-endpoints/{id}/pull?wait=`: due deliveries, signed.
+    pub async fn pull(&self, endpoint: &str, wait_secs: u64) -> Result<PulledList, ClientError> {
+        let path = format!("/admin/v1/webhook-endpoints/{}/pull?wait={wait_secs}", percent_encode(endpoint));
+        self.send::<(), _>(Method::POST, &path, None).await
+    }
+
+    /// `POST /admin/v1/deliveries/{id}/result`.
+    pub async fn report_delivery(&self, delivery: &str, result: &PullResult) -> Result<Recorded, ClientError> {
+        let path = format!("/admin/v1/deliveries/{}/result", percent_encode(delivery));
+        self.send(Method::POST, &path, Some(result)).await
     }
 }
 

@@ -14,6 +14,8 @@
 //! - [`iap::IapClient`]: in-app purchase (인앱 결제): an order's status.
 //! - [`messages::MessengerClient`]: messages (기능성 푸시, 알림): single, test and bulk sends.
 //! - [`promotions::PromotionClient`]: promotions (토스 포인트): key, execute, result.
+//! - [`webhook::WebhookVerifier`]: verifies the platform's signed event deliveries (Standard
+//!   Webhooks); `VerifyWebhookLayer` (feature `callback`) as a tower layer.
 //! - `callback` (feature `callback`): a tower layer admitting inbound callbacks only from
 //!   Toss's addresses.
 //! - `AdminClient` (feature `admin`): the intoss admin API, used by the `intoss` CLI.
@@ -36,6 +38,7 @@ pub mod partner;
 pub mod pay;
 pub mod promotions;
 pub mod tls;
+pub mod webhook;
 
 #[cfg(feature = "admin")]
 pub use admin::AdminClient;

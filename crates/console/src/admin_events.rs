@@ -13,7 +13,7 @@ use intoss_core::unix_now;
 use intoss_http::{ApiError, ApiObject, ApiQuery, success};
 use intoss_proto::api::events::{
     CreateEndpoint, Endpoint, EndpointList, EndpointSecret, Event, EventList, EventQuery, Listen, PatchEndpoint,
-    PullQuery, PullResult, PulledList, ReplayFailed, Replayed, Trigger,
+    PullQuery, PullResult, PulledList, Recorded, ReplayFailed, Replayed, Trigger,
 };
 use intoss_proto::envelope::schema::{Fail, Success};
 
@@ -140,7 +140,7 @@ pub(crate) async fn patch_endpoint(
     operation_id = "deleteWebhookEndpoint",
     params(("id" = String, Path, description = "The endpoint's id")),
     responses(
-        (status = 204, description = "Deleted"),
+        (status = 200, description = "Deleted (as it was)", body = Success<Endpoint>),
         (status = 404, description = "No such endpoint (NOT_FOUND)", body = Fail<NotFound>),
         Authenticated,
     )
@@ -148,9 +148,8 @@ pub(crate) async fn patch_endpoint(
 pub(crate) async fn delete_endpoint(
     State(c): State<Arc<Console>>,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    c.events.delete_endpoint(&id).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, ApiError> {
+    Ok(success(StatusCode::OK, c.events.delete_endpoint(&id).await?))
 }
 
 /// Start a secret rotation.
@@ -365,7 +364,7 @@ pub(crate) async fn pull(
     params(("id" = String, Path, description = "The delivery's id")),
     request_body = PullResult,
     responses(
-        (status = 204, description = "Recorded"),
+        (status = 200, description = "Recorded: the delivery's state", body = Success<Recorded>),
         (status = 404, description = "No such delivery (NOT_FOUND)", body = Fail<NotFound>),
         (status = 409, description = "The attempt is not leased to a listener any more (INVALID_STATE)", body = Fail<InvalidState>),
         JsonBody,
@@ -376,7 +375,6 @@ pub(crate) async fn pull_result(
     State(c): State<Arc<Console>>,
     Path(id): Path<String>,
     ApiObject(body): ApiObject<PullResult>,
-) -> Result<StatusCode, ApiError> {
-    c.events.pull_result(&id, body, unix_now()).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, ApiError> {
+    Ok(success(StatusCode::OK, c.events.pull_result(&id, body, unix_now()).await?))
 }

@@ -219,11 +219,12 @@ impl EventAdmin {
     }
 
     /// Deletes an endpoint and its deliveries.
-    pub async fn delete_endpoint(&self, id: &str) -> Result<(), EventsError> {
+    pub async fn delete_endpoint(&self, id: &str) -> Result<api::Endpoint, EventsError> {
+        let e = self.endpoint_record(id).await?;
         if !self.store.delete_endpoint(id).await? {
             return Err(EventsError::NotFound(format!("endpoint `{id}` not found")));
         }
-        Ok(())
+        Ok(endpoint_view(&e))
     }
 
     /// A new secret for an endpoint: deliveries are signed with it and the newest old one until
@@ -389,7 +390,7 @@ impl EventAdmin {
     }
 
     /// Records what the forward target of a pulled delivery answered.
-    pub async fn pull_result(&self, delivery_id: &str, r: api::PullResult, now: i64) -> Result<(), EventsError> {
+    pub async fn pull_result(&self, delivery_id: &str, r: api::PullResult, now: i64) -> Result<api::Recorded, EventsError> {
         let not_found = || EventsError::NotFound(format!("delivery `{delivery_id}` not found"));
         let (event_id, endpoint_id) = delivery_id.split_once(':').ok_or_else(not_found)?;
         let delivery = self.store.deliveries(event_id).await?.into_iter().find(|d| d.id == delivery_id).ok_or_else(not_found)?;
@@ -422,7 +423,12 @@ impl EventAdmin {
                 r.attempt
             )));
         }
-        Ok(())
+        let state = match outcome {
+            intoss_store::Outcome::Delivered => "DELIVERED",
+            intoss_store::Outcome::Retry { .. } => "PENDING",
+            _ => "FAILED",
+        };
+        Ok(api::Recorded { state: state.into() })
     }
 }
 

@@ -273,3 +273,11 @@ pub struct PullQuery {
     /// Seconds to wait for a delivery when none is due, 0 to 30 (default 0).
     pub wait: Option<u64>,
 }
+
+/// What a reported attempt decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(ToSchema))]
+pub struct Recorded {
+    /// The delivery's state now: `DELIVERED`, `PENDING` (retried later) or `FAILED`.
+    pub state: String,
+}
