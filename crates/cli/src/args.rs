@@ -65,6 +65,31 @@ pub(crate) enum Command {
     /// a product).
     #[command(subcommand)]
     Sim(crate::login_cmds::SimCmd),
+    /// Webhook endpoints, their secrets, the event log, replay, and offline verification.
+    #[command(subcommand)]
+    Webhook(crate::event_cmds::WebhookCmd),
+    /// Emit a sample event of a type (PAYMENT_STATUS_CHANGED, LOGIN_UNLINKED, …) for an app.
+    Trigger {
+        /// The event type.
+        event_type: String,
+        /// The app.
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forward an app's events to a local receiver, signed (no public URL needed).
+    Listen {
+        /// The app.
+        #[arg(long)]
+        app: String,
+        /// The local receiver, e.g. http://127.0.0.1:3000/hook.
+        #[arg(long)]
+        forward_to: String,
+        /// Only these event types (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+    },
     /// Partner side: send one mTLS request and pretty-print the envelope.
     Call(crate::call::CallArgs),
     /// Partner side: check a certificate, its key, its chain, its expiry and a TLS connection.

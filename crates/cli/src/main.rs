@@ -11,6 +11,7 @@ mod admin_cmds;
 mod args;
 mod call;
 mod doctor;
+mod event_cmds;
 mod firewall;
 mod login_cmds;
 mod message_cmds;
@@ -58,6 +59,13 @@ async fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Idv(cmd) => admin_cmds::idv(&cli.global, cmd).await,
         args::Command::User(cmd) => login_cmds::user(&cli.global, cmd).await,
         args::Command::Sim(cmd) => login_cmds::sim(&cli.global, cmd).await,
+        args::Command::Webhook(cmd) => event_cmds::webhook(&cli.global, cmd).await,
+        args::Command::Trigger { event_type, app, json } => {
+            event_cmds::trigger(&cli.global, &app, &event_type, json).await
+        }
+        args::Command::Listen { app, forward_to, events } => {
+            event_cmds::listen(&cli.global, &app, &forward_to, events).await
+        }
         args::Command::Call(a) => call::run(a).await,
         args::Command::Doctor(a) => doctor::run(a).await,
         args::Command::Firewall(a) => firewall::run(a),

@@ -8,8 +8,8 @@ use intoss_proto::api::admin::{
     NoticeList, PatchApp, RevokeCert, Stats,
 };
 use intoss_proto::api::events::{
-    CreateEndpoint, Endpoint, EndpointList, EndpointSecret, Event, EventList, Listen, PatchEndpoint, PullResult,
-    PulledList, Recorded, ReplayFailed, Replayed, Trigger,
+    CreateEndpoint, Endpoint, EndpointList, EndpointSecret, Event, EventList, Listen, PatchEndpoint,
+    PullResult, PulledList, Recorded, ReplayFailed, Replayed, Trigger,
 };
 use intoss_proto::api::iap::{
     CreateProduct, Order, OrderList, Product, ProductList, SimOrderUpdate, SimPurchase,
@@ -433,9 +433,17 @@ impl AdminClient {
     // === events and webhooks ===
 
     /// `POST /admin/v1/apps/{name}/webhook-endpoints`: the endpoint and its first secret.
-    pub async fn create_endpoint(&self, app: &str, req: &CreateEndpoint) -> Result<EndpointSecret, ClientError> {
-        self.send(Method::POST, &format!("/admin/v1/apps/{}/webhook-endpoints", percent_encode(app)), Some(req))
-            .await
+    pub async fn create_endpoint(
+        &self,
+        app: &str,
+        req: &CreateEndpoint,
+    ) -> Result<EndpointSecret, ClientError> {
+        self.send(
+            Method::POST,
+            &format!("/admin/v1/apps/{}/webhook-endpoints", percent_encode(app)),
+            Some(req),
+        )
+        .await
     }
 
     /// `GET /admin/v1/apps/{name}/webhook-endpoints`.
@@ -450,13 +458,18 @@ impl AdminClient {
 
     /// `PATCH /admin/v1/webhook-endpoints/{id}`.
     pub async fn update_endpoint(&self, id: &str, patch: &PatchEndpoint) -> Result<Endpoint, ClientError> {
-        self.send(Method::PATCH, &format!("/admin/v1/webhook-endpoints/{}", percent_encode(id)), Some(patch)).await
+        self.send(Method::PATCH, &format!("/admin/v1/webhook-endpoints/{}", percent_encode(id)), Some(patch))
+            .await
     }
 
     /// `DELETE /admin/v1/webhook-endpoints/{id}`.
     pub async fn delete_endpoint(&self, id: &str) -> Result<Endpoint, ClientError> {
-        self.send::<(), _>(Method::DELETE, &format!("/admin/v1/webhook-endpoints/{}", percent_encode(id)), None)
-            .await
+        self.send::<(), _>(
+            Method::DELETE,
+            &format!("/admin/v1/webhook-endpoints/{}", percent_encode(id)),
+            None,
+        )
+        .await
     }
 
     /// `POST /admin/v1/webhook-endpoints/{id}/rotate-secret`: the new secret.
@@ -484,7 +497,8 @@ impl AdminClient {
 
     /// `POST /admin/v1/events/{id}/replay`.
     pub async fn replay_event(&self, id: &str) -> Result<Replayed, ClientError> {
-        self.send::<(), _>(Method::POST, &format!("/admin/v1/events/{}/replay", percent_encode(id)), None).await
+        self.send::<(), _>(Method::POST, &format!("/admin/v1/events/{}/replay", percent_encode(id)), None)
+            .await
     }
 
     /// `POST /admin/v1/apps/{name}/events/replay-failed`.
@@ -511,7 +525,11 @@ impl AdminClient {
     }
 
     /// `POST /admin/v1/deliveries/{id}/result`.
-    pub async fn report_delivery(&self, delivery: &str, result: &PullResult) -> Result<Recorded, ClientError> {
+    pub async fn report_delivery(
+        &self,
+        delivery: &str,
+        result: &PullResult,
+    ) -> Result<Recorded, ClientError> {
         let path = format!("/admin/v1/deliveries/{}/result", percent_encode(delivery));
         self.send(Method::POST, &path, Some(result)).await
     }

@@ -88,7 +88,12 @@ impl WebhookVerifier {
     }
 
     /// Verifies a delivery as of `now` (Unix seconds).
-    pub fn verify_at(&self, headers: &http::HeaderMap, body: &[u8], now: i64) -> Result<WebhookEvent, VerifyError> {
+    pub fn verify_at(
+        &self,
+        headers: &http::HeaderMap,
+        body: &[u8],
+        now: i64,
+    ) -> Result<WebhookEvent, VerifyError> {
         let get = |name: &'static str| {
             headers.get(name).and_then(|v| v.to_str().ok()).ok_or(WebhookError::MissingHeader(name))
         };
@@ -223,8 +228,12 @@ mod tests {
         assert_eq!((e.id.as_str(), e.event_type.as_str()), ("evt_1", "PAYMENT_STATUS_CHANGED"));
         assert_eq!(e.data["payToken"], "t");
         assert!(matches!(v.verify_at(&h, body, 2000), Err(VerifyError::Signature(WebhookError::Stale(_)))));
-        let tampered = body.to_vec().into_iter().map(|b| if b == b't' { b'T' } else { b }).collect::<Vec<_>>();
-        assert!(matches!(v.verify_at(&h, &tampered, 1010), Err(VerifyError::Signature(WebhookError::NoMatch))));
+        let tampered =
+            body.to_vec().into_iter().map(|b| if b == b't' { b'T' } else { b }).collect::<Vec<_>>();
+        assert!(matches!(
+            v.verify_at(&h, &tampered, 1010),
+            Err(VerifyError::Signature(WebhookError::NoMatch))
+        ));
         let mut missing = h.clone();
         missing.remove("webhook-signature");
         assert_eq!(

@@ -12,8 +12,8 @@ use axum::routing::{get, post};
 use intoss_core::unix_now;
 use intoss_http::{ApiError, ApiObject, ApiQuery, success};
 use intoss_proto::api::events::{
-    CreateEndpoint, Endpoint, EndpointList, EndpointSecret, Event, EventList, EventQuery, Listen, PatchEndpoint,
-    PullQuery, PullResult, PulledList, Recorded, ReplayFailed, Replayed, Trigger,
+    CreateEndpoint, Endpoint, EndpointList, EndpointSecret, Event, EventList, EventQuery, Listen,
+    PatchEndpoint, PullQuery, PullResult, PulledList, Recorded, ReplayFailed, Replayed, Trigger,
 };
 use intoss_proto::envelope::schema::{Fail, Success};
 
@@ -231,7 +231,10 @@ pub(crate) async fn list_events(
         Authenticated,
     )
 )]
-pub(crate) async fn get_event(State(c): State<Arc<Console>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn get_event(
+    State(c): State<Arc<Console>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, c.events.event(&id).await?))
 }
 
@@ -251,7 +254,10 @@ pub(crate) async fn get_event(State(c): State<Arc<Console>>, Path(id): Path<Stri
         Authenticated,
     )
 )]
-pub(crate) async fn replay(State(c): State<Arc<Console>>, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn replay(
+    State(c): State<Arc<Console>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, c.events.replay(&id, unix_now()).await?))
 }
 

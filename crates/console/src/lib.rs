@@ -19,10 +19,10 @@
 //! map its errors (in `intoss-http`); the rules are not here.
 
 pub mod admin;
+pub mod admin_events;
 pub mod admin_idv;
 pub mod admin_login;
 pub mod admin_messages;
-pub mod admin_events;
 pub mod admin_pay;
 pub mod admin_promotions;
 pub mod openapi;

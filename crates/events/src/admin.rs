@@ -86,7 +86,10 @@ fn parse_types(types: Option<Vec<String>>) -> Result<Vec<String>, EventsError> {
             Some(_) => {}
             None => {
                 let known: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
-                return Err(invalid("event_types", format!("event_types: unknown type `{t}` (one of {})", known.join(", "))));
+                return Err(invalid(
+                    "event_types",
+                    format!("event_types: unknown type `{t}` (one of {})", known.join(", ")),
+                ));
             }
         }
     }
@@ -137,7 +140,10 @@ impl EventAdmin {
     }
 
     async fn endpoint_record(&self, id: &str) -> Result<EndpointRecord, EventsError> {
-        self.store.endpoint(id).await?.ok_or_else(|| EventsError::NotFound(format!("endpoint `{id}` not found")))
+        self.store
+            .endpoint(id)
+            .await?
+            .ok_or_else(|| EventsError::NotFound(format!("endpoint `{id}` not found")))
     }
 
     /// A new endpoint of `app`, with its first secret.
@@ -190,7 +196,12 @@ impl EventAdmin {
     }
 
     /// Changes an endpoint's settings.
-    pub async fn patch_endpoint(&self, id: &str, p: api::PatchEndpoint, now: i64) -> Result<api::Endpoint, EventsError> {
+    pub async fn patch_endpoint(
+        &self,
+        id: &str,
+        p: api::PatchEndpoint,
+        now: i64,
+    ) -> Result<api::Endpoint, EventsError> {
         let mut e = self.endpoint_record(id).await?;
         if let Some(local) = p.local {
             e.allow_local = local;
@@ -244,7 +255,9 @@ impl EventAdmin {
     pub async fn retire(&self, id: &str, now: i64) -> Result<api::Endpoint, EventsError> {
         let mut e = self.endpoint_record(id).await?;
         if e.secrets.len() < 2 {
-            return Err(EventsError::InvalidState(format!("endpoint `{id}` has one secret: nothing to retire")));
+            return Err(EventsError::InvalidState(format!(
+                "endpoint `{id}` has one secret: nothing to retire"
+            )));
         }
         e.secrets.truncate(1);
         e.updated_at = now;
@@ -288,7 +301,11 @@ impl EventAdmin {
 
     /// One event.
     pub async fn event(&self, id: &str) -> Result<api::Event, EventsError> {
-        let e = self.store.event(id).await?.ok_or_else(|| EventsError::NotFound(format!("event `{id}` not found")))?;
+        let e = self
+            .store
+            .event(id)
+            .await?
+            .ok_or_else(|| EventsError::NotFound(format!("event `{id}` not found")))?;
         self.event_view(&e).await
     }
 
@@ -299,7 +316,12 @@ impl EventAdmin {
     }
 
     /// Delivers again every failed delivery of an app's events created since `since` (RFC 3339).
-    pub async fn replay_failed(&self, app: &str, since: &str, now: i64) -> Result<api::Replayed, EventsError> {
+    pub async fn replay_failed(
+        &self,
+        app: &str,
+        since: &str,
+        now: i64,
+    ) -> Result<api::Replayed, EventsError> {
         self.app_exists(app).await?;
         let since = time::OffsetDateTime::parse(since, &time::format_description::well_known::Rfc3339)
             .map_err(|_| invalid("since", "since: an RFC 3339 time such as 2026-12-01T00:00:00Z"))?
@@ -314,13 +336,26 @@ impl EventAdmin {
             let known: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
             invalid("type", format!("type: unknown event type `{event_type}` (one of {})", known.join(", ")))
         })?;
-        let e = self.store.emit_event(&NewEvent { app_name: app.to_owned(), event_type: t.as_str(), data: sample(t), at: now }).await?;
+        let e = self
+            .store
+            .emit_event(&NewEvent {
+                app_name: app.to_owned(),
+                event_type: t.as_str(),
+                data: sample(t),
+                at: now,
+            })
+            .await?;
         self.event_view(&e).await
     }
 
     /// `intoss listen`'s endpoint of `app`: made on first use, the same (and its secret the same)
     /// afterwards, so a receiver's configured secret survives restarts of both sides.
-    pub async fn listen(&self, app: &str, req: api::Listen, now: i64) -> Result<api::EndpointSecret, EventsError> {
+    pub async fn listen(
+        &self,
+        app: &str,
+        req: api::Listen,
+        now: i64,
+    ) -> Result<api::EndpointSecret, EventsError> {
         self.app_exists(app).await?;
         let types = parse_types(req.event_types)?;
         let url = req.forward_to.unwrap_or_default();
@@ -360,16 +395,24 @@ impl EventAdmin {
 
     /// Claims the due deliveries of a `LISTEN` endpoint, signed, waiting up to `wait_secs` for
     /// one to arrive.
-    pub async fn pull(&self, endpoint_id: &str, wait_secs: u64, now: impl Fn() -> i64) -> Result<api::PulledList, EventsError> {
+    pub async fn pull(
+        &self,
+        endpoint_id: &str,
+        wait_secs: u64,
+        now: impl Fn() -> i64,
+    ) -> Result<api::PulledList, EventsError> {
         let e = self.endpoint_record(endpoint_id).await?;
         if e.kind != "LISTEN" {
-            return Err(EventsError::InvalidState(format!("endpoint `{endpoint_id}` is not a listen endpoint")));
+            return Err(EventsError::InvalidState(format!(
+                "endpoint `{endpoint_id}` is not a listen endpoint"
+            )));
         }
         let owner = format!("listen:{endpoint_id}");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(wait_secs.min(30));
         loop {
             let t = now();
-            let claimed = self.store.claim_deliveries(&owner, t, LEASE_SECS, PULL_BATCH, Some(endpoint_id)).await?;
+            let claimed =
+                self.store.claim_deliveries(&owner, t, LEASE_SECS, PULL_BATCH, Some(endpoint_id)).await?;
             if !claimed.is_empty() || std::time::Instant::now() >= deadline {
                 let mut deliveries = Vec::new();
                 for c in claimed {
@@ -390,10 +433,21 @@ impl EventAdmin {
     }
 
     /// Records what the forward target of a pulled delivery answered.
-    pub async fn pull_result(&self, delivery_id: &str, r: api::PullResult, now: i64) -> Result<api::Recorded, EventsError> {
+    pub async fn pull_result(
+        &self,
+        delivery_id: &str,
+        r: api::PullResult,
+        now: i64,
+    ) -> Result<api::Recorded, EventsError> {
         let not_found = || EventsError::NotFound(format!("delivery `{delivery_id}` not found"));
         let (event_id, endpoint_id) = delivery_id.split_once(':').ok_or_else(not_found)?;
-        let delivery = self.store.deliveries(event_id).await?.into_iter().find(|d| d.id == delivery_id).ok_or_else(not_found)?;
+        let delivery = self
+            .store
+            .deliveries(event_id)
+            .await?
+            .into_iter()
+            .find(|d| d.id == delivery_id)
+            .ok_or_else(not_found)?;
         let event = self.store.event(event_id).await?.ok_or_else(not_found)?;
         let endpoint = self.endpoint_record(endpoint_id).await?;
         let claimed = Claimed { delivery, event, endpoint };

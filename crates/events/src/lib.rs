@@ -29,7 +29,7 @@ use intoss_store::{AttemptRecord, Claimed, Outcome, Store};
 /// Time allowed for one attempt, connect to the answer's head (success is a 2xx within it).
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a claim holds a delivery: longer than an attempt can take.
-pub const LEASE_SECS: i64 = 30;
+pub const LEASE_SECS: i64 = 20;
 /// Deliveries claimed per tick.
 pub const BATCH: i64 = 32;
 /// The longest `Retry-After` honoured (one day).

@@ -9,10 +9,10 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use intoss_core::CoreError;
+use intoss_events::EventsError;
 use intoss_login::LoginError;
 use intoss_messages::MessageError;
 use intoss_pay::PayError;
-use intoss_events::EventsError;
 use intoss_promotions::PromotionError;
 use intoss_proto::{Envelope, ErrorCode};
 

@@ -24,6 +24,8 @@
 //! - `pay`: Toss Pay (토스페이): the state machine with the simulator's approval, refusals,
 //!   another app's payToken, 100 concurrent executions, SIGKILL during a burst; in-app purchase
 //!   (인앱 결제): products, the simulator's orders, get-order-status;
+//! - `events`: the outbox end to end: signed deliveries of real changes verified by the SDK and
+//!   Python `standardwebhooks`, rotation, the SSRF guard, the log, `listen`/`trigger`, SIGKILL;
 //! - `webhook`: expiry warnings delivered to an app's webhook.
 
 #![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
@@ -35,6 +37,7 @@ mod browser;
 mod cluster;
 mod console;
 mod doctor;
+mod events;
 mod faults;
 mod firewall;
 mod gateway;
