@@ -34,6 +34,11 @@
  *   promo-add-error promo-error-promotion_code promo-error-name promo-error-budget promo-error-per_grant_max
  *   promo-error-settle_secs, promo-row[data-code] promo-state[data-state] promo-pause/promo-resume/promo-end[data-code],
  *   promo-exec-row[data-key]
+ *   이벤트 (#/apps/NAME/events): hook-url hook-format (STANDARD|TOSS) hook-local hook-types hook-add hook-add-error
+ *   hook-error-url hook-error-event_types, hook-secret-panel hook-secret (after adding / rotating), hook-row[data-id]
+ *   with hook-rotate/hook-retire/hook-enable/hook-disable/hook-delete[data-id]; hook-empty; event-sample-type
+ *   event-trigger, event-row[data-id][data-type] (a <details>) with event-replay[data-id],
+ *   delivery-row[data-endpoint][data-state] delivery-state, attempt-row[data-n]; event-empty
  * 토스 인증 (#/idv)
  *   idv-client-app idv-client-env idv-client-submit idv-client-error
  *   idv-secret-panel idv-client-id idv-client-secret      (shown once after creating a client)
@@ -606,10 +611,11 @@ async function viewApp(main, alive, r) {
   const tabIap = h('a', T('tab-iap', { href: `#/apps/${enc(appName)}/iap`, class: 'tab' }), '인앱 결제');
   const tabMsg = h('a', T('tab-messages', { href: `#/apps/${enc(appName)}/messages`, class: 'tab' }), '메시지');
   const tabPromo = h('a', T('tab-promotions', { href: `#/apps/${enc(appName)}/promotions`, class: 'tab' }), '프로모션');
+  const tabEvents = h('a', T('tab-events', { href: `#/apps/${enc(appName)}/events`, class: 'tab' }), '이벤트');
   main.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/apps' }, '앱'), ' › ', appName),
     h('h1', null, appName),
-    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay, tabIap, tabMsg, tabPromo));
+    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay, tabIap, tabMsg, tabPromo, tabEvents));
 
   let app;
   try {
@@ -823,13 +829,14 @@ async function viewApp(main, alive, r) {
   const iap = iapSection(appName, alive);
   const msgs = messageSection(appName, alive);
   const promos = promotionSection(appName, alive);
-  main.append(settings, certs, login, pay, iap, msgs, promos, usage);
+  const evs = eventSection(appName, alive);
+  main.append(settings, certs, login, pay, iap, msgs, promos, evs, usage);
   renderNotice();
   renderUsage();
   await refreshCerts();
   if (!alive()) return;
-  const target = { certs, settings, login, pay, iap, messages: msgs, promotions: promos }[r.section] || null;
-  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay, [iap.id]: tabIap, [msgs.id]: tabMsg, [promos.id]: tabPromo }[target && target.id] || tabSettings).classList.add('active');
+  const target = { certs, settings, login, pay, iap, messages: msgs, promotions: promos, events: evs }[r.section] || null;
+  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay, [iap.id]: tabIap, [msgs.id]: tabMsg, [promos.id]: tabPromo, [evs.id]: tabEvents }[target && target.id] || tabSettings).classList.add('active');
   if (target && typeof target.scrollIntoView === 'function') target.scrollIntoView({ block: 'start' });
 }
 
@@ -1507,6 +1514,140 @@ function promotionSection(appName, alive) {
   });
   return form;
 }
+// ---------- 이벤트 · 웹훅 (app page section) ----------
+const EVENT_TYPES = ['PAYMENT_STATUS_CHANGED', 'ORDER_STATUS_CHANGED', 'PROMOTION_RESULT', 'LOGIN_UNLINKED',
+  'CERTIFICATE_ISSUED', 'CERTIFICATE_REVOKED', 'CERTIFICATE_EXPIRING', 'IDENTITY_VERIFICATION_COMPLETED'];
+const DELIVERY_STATE = { PENDING: ['재시도 대기', 'amber'], DELIVERED: ['전달됨', 'green'], FAILED: ['실패', 'red'] };
+function eventSection(appName, alive) {
+  const base = `/admin/v1/apps/${enc(appName)}`;
+  const url = h('input', T('hook-url', { type: 'url', autocomplete: 'off', placeholder: 'https://partner.example/hooks/toss' }));
+  const format = h('select', T('hook-format'), h('option', { value: 'STANDARD' }, 'Standard Webhooks (서명)'), h('option', { value: 'TOSS' }, '토스페이먼츠 호환'));
+  const local = h('input', T('hook-local', { type: 'checkbox' }));
+  const types = h('input', T('hook-types', { type: 'text', autocomplete: 'off', placeholder: '비우면 모든 이벤트 (예: PAYMENT_STATUS_CHANGED, LOGIN_UNLINKED)' }));
+  const fields = {
+    url: field('URL', url, '사설·루프백 주소는 아래 "로컬 주소 허용"을 켜야 보낼 수 있어요 (SSRF 방지).', 'hook-error-url'),
+    format: field('형식', format, null, 'hook-error-format'),
+    event_types: field('이벤트', types, null, 'hook-error-event_types'),
+    local: field('로컬 주소 허용', local, null, 'hook-error-local'),
+  };
+  const formErr = h('p', T('hook-add-error', { class: 'field-error', role: 'alert' }));
+  const add = h('button', T('hook-add', { type: 'submit', class: 'primary' }), '엔드포인트 추가');
+  const secretBox = h('div', T('hook-secret-panel', { class: 'notice', hidden: true }));
+  const showSecret = (what, secret) => {
+    secretBox.hidden = false;
+    secretBox.replaceChildren(h('p', null, `${what} 서명 시크릿이에요. 지금 한 번만 보여요.`),
+      h('p', null, h('code', T('hook-secret'), secret), ' ', copyButton(() => secret)));
+  };
+  const list = h('div', T('hook-list'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const events = h('div', T('event-list'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const opened = new Set();
+  const sample = h('select', T('event-sample-type'), EVENT_TYPES.map((t) => h('option', { value: t }, t)));
+  const trigger = h('button', T('event-trigger', { type: 'button', class: 'small' }), '샘플 이벤트 보내기');
+  const act = async (btn, method, path, body, done) => {
+    btn.disabled = true;
+    try {
+      const r = await api(method, path, body);
+      if (!alive()) return;
+      await loadAll();
+      if (alive()) done(r);
+    } catch (e) {
+      if (alive()) showErr(e);
+    } finally {
+      btn.disabled = false;
+    }
+  };
+  const loadList = async () => {
+    const r = await api('GET', `${base}/webhook-endpoints`);
+    if (!alive()) return;
+    const es = r.endpoints || [];
+    list.replaceChildren(es.length
+      ? table(['ID', '종류', '형식', 'URL', '이벤트', '상태', ''], es.map((e) => {
+          const b = (id, text, cls, fn) => {
+            const el = h('button', { type: 'button', class: 'small ' + (cls || ''), testid: id, data: { id: e.id } }, text);
+            el.addEventListener('click', () => fn(el));
+            return el;
+          };
+          const ep = `/admin/v1/webhook-endpoints/${enc(e.id)}`;
+          const actions = [
+            b('hook-rotate', '시크릿 교체', '', (el) => act(el, 'POST', `${ep}/rotate-secret`, undefined, (r2) => showSecret('새', r2.secret))),
+            e.secret_count > 1 ? b('hook-retire', '이전 시크릿 폐기', '', (el) => act(el, 'POST', `${ep}/retire-secret`, undefined, () => setStatus('이제 새 시크릿만 서명해요.', 'ok'))) : null,
+            e.enabled ? b('hook-disable', '끄기', '', (el) => act(el, 'PATCH', ep, { enabled: false }, () => setStatus(`${e.id}: 꺼짐`, 'ok')))
+              : b('hook-enable', '켜기', 'primary', (el) => act(el, 'PATCH', ep, { enabled: true }, () => setStatus(`${e.id}: 켜짐`, 'ok'))),
+            b('hook-delete', '삭제', 'danger', async (el) => {
+              if (await confirmDialog(`${e.url} 엔드포인트를 삭제할까요? 전달 기록도 지워져요.`, '삭제')) act(el, 'DELETE', ep, undefined, () => setStatus(`${e.id}을(를) 삭제했어요.`, 'ok'));
+            }),
+          ].filter(Boolean);
+          const state = e.enabled ? badge('켜짐', 'green') : badge(e.disabled_reason ? `꺼짐: ${e.disabled_reason}` : '꺼짐', 'grey');
+          return h('tr', { testid: 'hook-row', data: { id: e.id } }, tdm(e.id), td(e.kind === 'LISTEN' ? 'intoss listen' : '푸시'),
+            td(e.format), tdm(e.url || '—'), td(e.event_types.length ? e.event_types.join(', ') : '전체'), td(state),
+            td(h('span', { class: 'inline' }, actions)));
+        }))
+      : h('p', T('hook-empty', { class: 'empty' }), '엔드포인트가 없어요.'));
+  };
+  const loadEvents = async () => {
+    const r = await api('GET', `${base}/events?limit=30`);
+    if (!alive()) return;
+    const es = r.events || [];
+    events.replaceChildren(es.length
+      ? h('div', null, es.map((e) => {
+          const replay = h('button', { type: 'button', class: 'small', testid: 'event-replay', data: { id: e.id } }, '다시 보내기');
+          replay.addEventListener('click', () => act(replay, 'POST', `/admin/v1/events/${enc(e.id)}/replay`, undefined, (r2) => setStatus(`${e.id}: ${r2.replayed}건 다시 보내요.`, 'ok')));
+          const rows = e.deliveries.flatMap((d) => {
+            const [label, kind] = DELIVERY_STATE[d.state] || [d.state, 'grey'];
+            const head = h('tr', { testid: 'delivery-row', data: { endpoint: d.endpoint_id, state: d.state } }, tdm(d.endpoint_id),
+              td(badge(label, kind, 'delivery-state')), tdn(String(d.attempts)), td(d.next_attempt_at ? fmtTime(d.next_attempt_at) : d.final_notice_at ? `최종 실패 알림 ${fmtTime(d.final_notice_at)}` : '—'));
+            const tries = d.log.map((a) => h('tr', { class: 'sub', testid: 'attempt-row', data: { n: String(a.n) } }, td(`#${a.n}`),
+              td(a.status != null ? `HTTP ${a.status}` : a.error || (a.finished_at ? '응답 없음' : '중단됨 (응답 전에 멈춤)')),
+              tdn(a.latency_ms != null ? `${a.latency_ms}ms` : '—'), td(fmtTime(a.started_at))));
+            return [head, ...tries];
+          });
+          const box = h('details', { class: 'subcard', testid: 'event-row', data: { id: e.id, type: e.event_type } },
+            h('summary', null, h('strong', null, e.event_type), ` · ${fmtTime(e.created_at)} · `, h('code', null, e.id), ' ', replay),
+            h('pre', { class: 'mono' }, JSON.stringify(e.data, null, 2)),
+            rows.length ? table(['엔드포인트', '상태', '시도#', '다음'], rows) : h('p', { class: 'empty' }, '받을 엔드포인트가 없었어요.'));
+          // The refresh keeps what the user opened open.
+          box.open = opened.has(e.id);
+          box.addEventListener('toggle', () => { if (box.open) opened.add(e.id); else opened.delete(e.id); });
+          return box;
+        }))
+      : h('p', T('event-empty', { class: 'empty' }), '아직 이벤트가 없어요.'));
+  };
+  const loadAll = async () => {
+    await loadList();
+    await loadEvents();
+  };
+  trigger.addEventListener('click', () => act(trigger, 'POST', `${base}/events/trigger`, { type: sample.value }, (e) => setStatus(`샘플 ${e.type} 이벤트 ${e.id}을(를) 보냈어요.`, 'ok')));
+  const form = h('form', { class: 'card', id: 'section-events', method: 'post', action: '/' },
+    h('div', { class: 'card-head' }, h('h2', null, '이벤트 · 웹훅')),
+    h('p', { class: 'hint' }, '결제·주문·프로모션·연결 끊기·인증서 이벤트를 서명해서 보내요. 실패하면 일정에 따라 재시도하고, 410이면 엔드포인트를 꺼요. 로컬에서는 intoss listen --app ' + appName + ' --forward-to http://127.0.0.1:3000/hook'),
+    h('div', { class: 'inline-form' }, Object.values(fields).map((f) => f.row)), formErr, h('div', { class: 'actions' }, add), secretBox,
+    h('h3', null, '엔드포인트'), list,
+    h('h3', null, '이벤트'), h('p', { class: 'inline' }, sample, trigger), events);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(fields, formErr);
+    add.disabled = true;
+    try {
+      const body = { url: url.value.trim(), format: format.value, local: local.checked, event_types: lines(types.value) };
+      const r = await api('POST', `${base}/webhook-endpoints`, body);
+      if (!alive()) return;
+      url.value = '';
+      types.value = '';
+      await loadList();
+      if (!alive()) return;
+      showSecret(r.endpoint.id, r.secret);
+      setStatus(`엔드포인트 ${r.endpoint.id}을(를) 추가했어요.`, 'ok');
+    } catch (e) {
+      if (alive()) applyFieldError(e, fields, formErr);
+    } finally {
+      add.disabled = false;
+    }
+  });
+  loadAll().catch((e) => { if (alive()) showErr(e, '이벤트'); });
+  every(3000, () => { loadAll().catch(() => {}); });
+  return form;
+}
+
 /** The simulator's 토스 포인트: the user's balance and executions; a pending one can fail. */
 function simPoints(alive, getUser) {
   const box = h('div', T('toss-points'));

@@ -10,6 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -749,6 +750,52 @@ async function main() {
   check(await page.locator(tid('promo-row', '[data-code="SPRING"]')).locator('button').count() === 0, 'an ended promotion has no actions');
   await shot(page, 'app-promotions.png');
   if (refusedPromo.seen === 0) log(`  (Chromium logged no line for the expected ${refusedPromo.status} on ${refusedPromo.path})`);
+
+  // 7j. The app page's 이벤트 section: a loopback endpoint refused until marked local, its secret
+  // shown once, a sample event delivered to a real receiver (with its attempt), a rotation.
+  begin('the app page: events and webhooks');
+  const hooks = [];
+  const receiverServer = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => { body += c; });
+    req.on('end', () => { hooks.push({ headers: req.headers, body }); res.writeHead(204).end(); });
+  });
+  await new Promise((resolve) => receiverServer.listen(0, '127.0.0.1', resolve));
+  const hookUrl = `http://127.0.0.1:${receiverServer.address().port}/hook`;
+  await page.goto(`${CONSOLE_URL}/#/apps/${APP}/events`);
+  await page.locator(tid('hook-empty')).waitFor({ timeout: WAIT });
+  check(await page.locator(tid('tab-events')).evaluate((el) => el.classList.contains('active')), 'the 이벤트 tab is active');
+  await page.locator(tid('hook-url')).fill(hookUrl);
+  const refusedHook = expectRefusal(400, `/admin/v1/apps/${APP}/webhook-endpoints`);
+  await page.locator(tid('hook-add')).click();
+  await page.locator(tid('hook-error-url'), { hasText: '--local' }).waitFor();
+  await page.locator(tid('hook-local')).check();
+  await page.locator(tid('hook-add')).click();
+  const hookRow = page.locator(tid('hook-row'));
+  await hookRow.waitFor();
+  const firstSecret = await page.locator(tid('hook-secret')).textContent();
+  check(firstSecret.startsWith('whsec_'), `the secret is shown once: ${firstSecret}`);
+  await page.locator(tid('event-sample-type')).selectOption('PAYMENT_STATUS_CHANGED');
+  await page.locator(tid('event-trigger')).click();
+  const sent = await page.locator('#status-line', { hasText: '샘플 PAYMENT_STATUS_CHANGED' }).textContent();
+  const sampleId = /evt_[0-9a-f]+/.exec(sent)[0];
+  const evRow = page.locator(tid('event-row', `[data-id="${sampleId}"]`));
+  await evRow.waitFor();
+  await evRow.locator('summary').click();
+  // Open survives the page's refresh (every 3 s).
+  await page.waitForTimeout(3500);
+  check(await evRow.evaluate((el) => el.open), 'an opened event stays open across a refresh');
+  await evRow.locator(tid('delivery-row', '[data-state="DELIVERED"]')).waitFor({ timeout: WAIT });
+  check((await evRow.locator(tid('attempt-row', '[data-n="1"]')).textContent()).includes('HTTP 204'), 'attempt #1 answered 204');
+  check(hooks.length === 1 && JSON.parse(hooks[0].body).type === 'PAYMENT_STATUS_CHANGED', `the receiver got the event: ${JSON.stringify(hooks)}`);
+  check(String(hooks[0].headers['webhook-signature'] || '').startsWith('v1,'), 'the delivery is signed');
+  await page.locator(tid('hook-rotate')).click();
+  await page.locator(tid('hook-retire')).waitFor();
+  const secondSecret = await page.locator(tid('hook-secret')).textContent();
+  check(secondSecret.startsWith('whsec_') && secondSecret !== firstSecret, 'rotation shows a new secret');
+  await shot(page, 'app-events.png');
+  receiverServer.close();
+  if (refusedHook.seen === 0) log(`  (Chromium logged no line for the expected ${refusedHook.status} on ${refusedHook.path})`);
 
   // 8. Sign out (from a page without a refresh timer).
   begin('sign out');
