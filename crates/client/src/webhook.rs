@@ -228,8 +228,7 @@ mod tests {
         assert_eq!((e.id.as_str(), e.event_type.as_str()), ("evt_1", "PAYMENT_STATUS_CHANGED"));
         assert_eq!(e.data["payToken"], "t");
         assert!(matches!(v.verify_at(&h, body, 2000), Err(VerifyError::Signature(WebhookError::Stale(_)))));
-        let tampered =
-            body.to_vec().into_iter().map(|b| if b == b't' { b'T' } else { b }).collect::<Vec<_>>();
+        let tampered = body.iter().map(|&b| if b == b't' { b'T' } else { b }).collect::<Vec<_>>();
         assert!(matches!(
             v.verify_at(&h, &tampered, 1010),
             Err(VerifyError::Signature(WebhookError::NoMatch))

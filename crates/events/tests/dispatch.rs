@@ -172,7 +172,7 @@ async fn the_toss_schedule_runs_to_its_final_notice_under_an_injected_clock() {
         assert_eq!(r.header("tosspayments-webhook-transmission-id"), Some(event.id.as_str()));
         assert_eq!(r.header("tosspayments-webhook-transmission-retried-count"), Some(i.to_string().as_str()));
         let time = r.header("tosspayments-webhook-transmission-time").unwrap();
-        let expected = webhook::sign_toss(&[secret.clone()], &r.body, time).unwrap();
+        let expected = webhook::sign_toss(std::slice::from_ref(&secret), &r.body, time).unwrap();
         assert_eq!(r.header("tosspayments-webhook-signature"), Some(expected.as_str()));
     }
 }
