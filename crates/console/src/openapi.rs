@@ -369,6 +369,18 @@ mod tests {
         ("/admin/v1/apps/{name}/promotion-executions", &["get"]),
         ("/admin/v1/users/{id}/points", &["get"]),
         ("/admin/v1/sim/promotion/fail", &["post"]),
+        ("/admin/v1/apps/{name}/webhook-endpoints", &["get", "post"]),
+        ("/admin/v1/webhook-endpoints/{id}", &["get", "patch", "delete"]),
+        ("/admin/v1/webhook-endpoints/{id}/rotate-secret", &["post"]),
+        ("/admin/v1/webhook-endpoints/{id}/retire-secret", &["post"]),
+        ("/admin/v1/webhook-endpoints/{id}/pull", &["post"]),
+        ("/admin/v1/deliveries/{id}/result", &["post"]),
+        ("/admin/v1/apps/{name}/events", &["get"]),
+        ("/admin/v1/apps/{name}/events/trigger", &["post"]),
+        ("/admin/v1/apps/{name}/events/replay-failed", &["post"]),
+        ("/admin/v1/apps/{name}/listen", &["post"]),
+        ("/admin/v1/events/{id}", &["get"]),
+        ("/admin/v1/events/{id}/replay", &["post"]),
     ];
 
     /// Every route of the admin router is in `paths`, with exactly its methods.

@@ -368,7 +368,7 @@ impl LoginService {
     ) -> Result<Removed, LoginError> {
         let token = self.bearer_user(app, access_token, now).await?;
         let link = self.active_link(app, &token.user_id).await?;
-        self.store.unlink(app, &token.user_id, now, true).await?;
+        self.store.unlink(app, &token.user_id, now, true, None).await?;
         Ok(Removed { user_key: link.user_key })
     }
 
@@ -382,7 +382,7 @@ impl LoginService {
         let not_found =
             || LoginError::UserKeyNotFound(format!("userKey {user_key} is not linked to this app"));
         let link = self.store.link_by_key(app, user_key).await?.ok_or_else(not_found)?;
-        if link.unlinked_at.is_some() || !self.store.unlink(app, &link.user_id, now, true).await? {
+        if link.unlinked_at.is_some() || !self.store.unlink(app, &link.user_id, now, true, None).await? {
             return Err(not_found());
         }
         Ok(Removed { user_key })
@@ -480,7 +480,7 @@ impl LoginService {
             // A user who left Toss keeps their tokens' records: login-me with one answers
             // USER_NOT_FOUND, as the real service does for a deleted account.
             let revoke = reason != "WITHDRAWAL_TOSS";
-            if !self.store.unlink(&link.app_name, &link.user_id, now, revoke).await? {
+            if !self.store.unlink(&link.app_name, &link.user_id, now, revoke, Some(reason)).await? {
                 continue;
             }
             let settings = self.settings_of(&link.app_name).await?;

@@ -401,11 +401,11 @@ pub(crate) mod data {
         }
     }
 
-    pub(crate) fn unlinked(app: &str, user_key: i64, at: i64) -> NewEvent {
+    pub(crate) fn unlinked(app: &str, user_key: i64, referrer: &str, at: i64) -> NewEvent {
         NewEvent {
             app_name: app.to_owned(),
             event_type: "LOGIN_UNLINKED",
-            data: json!({ "userKey": user_key, "referrer": "UNLINK" }),
+            data: json!({ "userKey": user_key, "referrer": referrer }),
             at,
         }
     }

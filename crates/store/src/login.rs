@@ -210,8 +210,17 @@ pub trait LoginStore: Send + Sync + 'static {
     /// Links, newest first, of one app and/or one user.
     async fn list_links(&self, app: Option<&str>, user_id: Option<&str>) -> Result<Vec<LoginLink>>;
     /// Ends a link: marks it unlinked and ends every unused code of the pair and, with
-    /// `revoke_tokens`, every token. `false` if there was no active link.
-    async fn unlink(&self, app: &str, user_id: &str, at: i64, revoke_tokens: bool) -> Result<bool>;
+    /// `revoke_tokens`, every token. `false` if there was no active link. A user's unlink gives
+    /// its `referrer` (`UNLINK`, `WITHDRAWAL_TERMS`, `WITHDRAWAL_TOSS`) and writes a
+    /// `LOGIN_UNLINKED` event in the same transaction; the partner's own removal gives `None`.
+    async fn unlink(
+        &self,
+        app: &str,
+        user_id: &str,
+        at: i64,
+        revoke_tokens: bool,
+        referrer: Option<&str>,
+    ) -> Result<bool>;
 
     /// Records an authorization code. [`crate::StoreError::Conflict`] if its hash exists.
     async fn insert_code(&self, code: &LoginCode) -> Result<()>;
@@ -585,7 +594,14 @@ macro_rules! impl_login_store {
                 rows.into_iter().map(TryInto::try_into).collect()
             }
 
-            async fn unlink(&self, app: &str, user_id: &str, at: i64, revoke_tokens: bool) -> $crate::Result<bool> {
+            async fn unlink(
+                &self,
+                app: &str,
+                user_id: &str,
+                at: i64,
+                revoke_tokens: bool,
+                referrer: Option<&str>,
+            ) -> $crate::Result<bool> {
                 let mut conn = self.pool.acquire().await?;
                 let done: $crate::Result<bool> = async {
                     let mut t = sqlx::Connection::begin(&mut *conn).await?;
@@ -617,8 +633,8 @@ macro_rules! impl_login_store {
                     .bind(at)
                     .execute(&mut *t)
                     .await?;
-                    if let Some((user_key,)) = ended {
-                        $crate::events::emit_in!(t, &$crate::events::data::unlinked(app, user_key, at))?;
+                    if let (Some((user_key,)), Some(referrer)) = (ended, referrer) {
+                        $crate::events::emit_in!(t, &$crate::events::data::unlinked(app, user_key, referrer, at))?;
                     }
                     t.commit().await?;
                     Ok(ended.is_some())

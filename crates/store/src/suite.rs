@@ -280,8 +280,8 @@ pub async fn login_users_settings_and_links(s: &dyn Store) {
 
     s.insert_tokens(&[token("t1", crate::TokenKind::Access, "a", 100)]).await.unwrap();
     s.insert_code(&code("c1", "a")).await.unwrap();
-    assert!(s.unlink("a", "u", 20, true).await.unwrap());
-    assert!(!s.unlink("a", "u", 21, true).await.unwrap(), "unlinked once");
+    assert!(s.unlink("a", "u", 20, true, Some("UNLINK")).await.unwrap());
+    assert!(!s.unlink("a", "u", 21, true, Some("UNLINK")).await.unwrap(), "unlinked once");
     assert_eq!(s.live_token("t1", crate::TokenKind::Access, "a", 30).await.unwrap(), None, "tokens revoked");
     assert_eq!(s.use_code("c1", "a", 30).await.unwrap(), None, "codes ended");
     // A new login keeps the key and ends the unlink.
@@ -291,8 +291,25 @@ pub async fn login_users_settings_and_links(s: &dyn Store) {
     assert_eq!(s.list_links(Some("b"), None).await.unwrap().len(), 1);
     // Unlinking without revoking keeps the tokens live (a user who left Toss).
     s.insert_tokens(&[token("t2", crate::TokenKind::Access, "a", 100)]).await.unwrap();
-    assert!(s.unlink("a", "u", 50, false).await.unwrap());
+    assert!(s.unlink("a", "u", 50, false, Some("WITHDRAWAL_TOSS")).await.unwrap());
     assert!(s.live_token("t2", crate::TokenKind::Access, "a", 60).await.unwrap().is_some());
+    // Each user's unlink is an event with its referrer; the partner's own removal is not.
+    s.link("a", "u", 111, &[], &[], 70).await.unwrap();
+    assert!(s.unlink("a", "u", 80, true, None).await.unwrap());
+    let unlinks: Vec<serde_json::Value> = s
+        .events("a", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == "LOGIN_UNLINKED")
+        .map(|e| serde_json::from_str(&e.payload).unwrap())
+        .collect();
+    assert_eq!(unlinks.len(), 2, "{unlinks:?}");
+    assert_eq!(
+        (unlinks[0]["referrer"].as_str(), unlinks[0]["userKey"].as_i64()),
+        (Some("WITHDRAWAL_TOSS"), Some(111))
+    );
+    assert_eq!(unlinks[1]["referrer"], "UNLINK");
 }
 
 pub async fn login_codes_and_tokens_are_compare_and_set(s: &dyn Store) {
