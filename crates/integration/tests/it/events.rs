@@ -124,7 +124,9 @@ async fn events_of_real_changes_are_signed_and_verified_by_the_sdk_and_python_th
     assert!(!refused.status.success());
     let why = String::from_utf8_lossy(&refused.stderr);
     assert!(why.contains("127.0.0.1 is a loopback address") && why.contains("--local"), "{why}");
-    let (endpoint, secret) = add_endpoint(&s, "shop", &url, &[]);
+    // Ordered: one delivery at a time, oldest event first (an unordered endpoint gets a batch
+    // concurrently, in any order).
+    let (endpoint, secret) = add_endpoint(&s, "shop", &url, &["--ordered"]);
     assert!(secret.starts_with("whsec_"));
 
     // Real changes: a certificate issued and revoked; and a sample payment event.
