@@ -791,6 +791,8 @@ async function main() {
   check(String(hooks[0].headers['webhook-signature'] || '').startsWith('v1,'), 'the delivery is signed');
   await page.locator(tid('hook-rotate')).click();
   await page.locator(tid('hook-retire')).waitFor();
+  // The new secret is shown once the list has reloaded.
+  await page.waitForFunction((old) => { const el = document.getElementById('hook-secret'); return el && el.textContent !== old; }, firstSecret, { timeout: WAIT });
   const secondSecret = await page.locator(tid('hook-secret')).textContent();
   check(secondSecret.startsWith('whsec_') && secondSecret !== firstSecret, 'rotation shows a new secret');
   await shot(page, 'app-events.png');

@@ -241,6 +241,14 @@ async fn listen_forwards_an_apps_events_with_the_same_secret_across_restarts() {
     let e = WebhookVerifier::new(secret.clone()).verify(&one[0].headers, &one[0].body).unwrap();
     assert_eq!(e.event_type, "LOGIN_UNLINKED");
     assert_eq!(e.data["userKey"], 443731104);
+    // The listener reports the answer after forwarding: wait for that before stopping it (a
+    // listener stopped before its report leaves the delivery leased, then delivered again).
+    let admin = s.admin();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while admin.event(&e.id).await.unwrap().deliveries[0].state != "DELIVERED" {
+        assert!(Instant::now() < deadline, "the listener did not report the delivery");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     first.kill().unwrap();
     first.wait().unwrap();
 
