@@ -346,7 +346,47 @@ pub(crate) async fn metrics(State(c): State<Arc<Console>>) -> Response {
         snap.certs.len(),
         snapshots.age().as_secs_f64(),
     );
+    let body = body + &certificate_gauges(snap.certs.iter(), unix_now());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// Each usable (not revoked, not expired) certificate's end of validity, and per app the days left
+/// of its longest-lived one: what an alert on "renew before it is too late" reads.
+fn certificate_gauges<'a>(
+    certs: impl IntoIterator<Item = (&'a String, &'a intoss_core::CertEntry)>,
+    now: i64,
+) -> String {
+    let label = |v: &str| v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
+    let mut live: Vec<(&String, &intoss_core::CertEntry)> =
+        certs.into_iter().filter(|(_, c)| !c.revoked && c.not_after > now).collect();
+    live.sort_by(|a, b| (&a.1.app, a.0).cmp(&(&b.1.app, b.0)));
+    let mut out = String::from(
+        "# HELP intoss_certificate_expiry_timestamp_seconds End of validity of each usable client certificate.\n\
+         # TYPE intoss_certificate_expiry_timestamp_seconds gauge\n",
+    );
+    let mut best: std::collections::BTreeMap<&str, i64> = std::collections::BTreeMap::new();
+    for (serial, c) in &live {
+        out.push_str(&format!(
+            "intoss_certificate_expiry_timestamp_seconds{{app=\"{}\",serial=\"{}\"}} {}\n",
+            label(&c.app),
+            label(serial),
+            c.not_after
+        ));
+        let e = best.entry(c.app.as_str()).or_insert(c.not_after);
+        *e = (*e).max(c.not_after);
+    }
+    out.push_str(
+        "# HELP intoss_app_certificate_days_left Days until the app's longest-lived usable certificate expires.\n\
+         # TYPE intoss_app_certificate_days_left gauge\n",
+    );
+    for (app, not_after) in best {
+        out.push_str(&format!(
+            "intoss_app_certificate_days_left{{app=\"{}\"}} {}\n",
+            label(app),
+            (not_after - now) / 86_400
+        ));
+    }
+    out
 }
 
 /// The console's overview.

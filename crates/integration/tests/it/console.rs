@@ -136,8 +136,9 @@ async fn every_api_route_refuses_without_a_session_and_pages_are_strict_and_smal
             assert!(!text.contains(external), "{path} loads nothing external ({external})");
         }
     }
-    // No framework, no bundle: the whole page (HTML, script, styles) is 117 KiB uncompressed with
-    // the partner APIs' sections and the simulator (31 KiB under gzip -9; 77 KiB before them).
+    // No framework, no bundle: the whole page (HTML, script, styles) is 124 KiB uncompressed with
+    // the partner APIs' sections, the events tab and the simulator (33 KiB under gzip -9; 77 KiB
+    // before them).
     assert!(weight < 150 * 1024, "page weight {weight} bytes");
 }
 
@@ -154,4 +155,51 @@ async fn the_overview_counts_requests_and_refusals_per_app() {
     let sum = |k: &str| app[k].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).sum::<u64>();
     assert_eq!((sum("requests"), sum("limited")), (3, 2));
     assert_eq!(app["requests"].as_array().unwrap().len(), 60);
+}
+
+/// `/metrics` has each usable certificate's end of validity and each app's days left; a revoked
+/// certificate leaves it.
+#[tokio::test]
+async fn metrics_show_each_certificates_expiry_and_each_apps_days_left() {
+    let s = Server::start();
+    let id = s.app_with_cert("gauged", &[]);
+    let token = std::fs::read_to_string(s.data_dir().join("admin-token")).unwrap();
+    let auth = format!("Bearer {}", token.trim());
+    let metrics = || async {
+        let r = s
+            .client(None)
+            .send(
+                Method::GET,
+                &format!("https://{}/metrics", s.endpoints.console),
+                &[("authorization", &auth)],
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status, 200);
+        String::from_utf8(r.body.to_vec()).unwrap()
+    };
+    let text = metrics().await;
+    let line =
+        format!("intoss_certificate_expiry_timestamp_seconds{{app=\"gauged\",serial=\"{}\"}} ", id.serial);
+    let not_after: i64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix(&line))
+        .unwrap_or_else(|| panic!("no gauge for the certificate in:\n{text}"))
+        .parse()
+        .unwrap();
+    let days = (not_after - intoss_core_now()) / 86_400;
+    assert!((389..=390).contains(&days), "390-day certificates: {days}");
+    assert!(text.contains(&format!("intoss_app_certificate_days_left{{app=\"gauged\"}} {days}")), "{text}");
+    s.cli_ok(&["cert", "revoke", &id.serial]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while metrics().await.contains(&line) {
+        assert!(std::time::Instant::now() < deadline, "a revoked certificate stays in /metrics");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(!metrics().await.contains("intoss_app_certificate_days_left{app=\"gauged\"}"));
+}
+
+fn intoss_core_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64
 }
