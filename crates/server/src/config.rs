@@ -20,6 +20,7 @@
 //!
 //! [expiry]
 //! scan_interval_ms = 3600000
+//! retention_days = 90             # revoked / expired certificates are removed this long after (0: kept)
 //!
 //! [storage]
 //! url = "postgres://intoss:…@127.0.0.1:5432/intoss"   # default: DATA_DIR/intoss.db (SQLite)
@@ -171,6 +172,7 @@ struct RawGateway {
 #[serde(deny_unknown_fields)]
 struct RawExpiry {
     scan_interval_ms: Option<u64>,
+    retention_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -209,8 +211,10 @@ pub struct Config {
     pub default_qpm: u32,
     /// Largest request body the gateway reads or forwards.
     pub max_body_bytes: usize,
-    /// How often expiry warnings are looked for.
+    /// How often expiry warnings are looked for (and old certificates removed).
     pub expiry_scan_interval: Duration,
+    /// How long a revoked or expired certificate is kept (its row, notices); `None`: for ever.
+    pub cert_retention_secs: Option<i64>,
     /// Reverse-proxy routes, longest prefix first.
     pub routes: Vec<Route>,
     /// Identity-verification settings (the simulator URL is set at start).
@@ -444,6 +448,10 @@ impl RawConfig {
             default_qpm,
             max_body_bytes,
             expiry_scan_interval: millis("expiry.scan_interval_ms", self.expiry.scan_interval_ms, 3_600_000)?,
+            cert_retention_secs: match self.expiry.retention_days.unwrap_or(90) {
+                0 => None,
+                days => Some(i64::from(days) * 86_400),
+            },
             routes,
         })
     }

@@ -408,6 +408,18 @@ impl Timers {
                         Ok(_) => {}
                         Err(e) => tracing::error!(error = %e, "expiry scan failed"),
                     }
+                    if let Some(keep) = config.cert_retention_secs {
+                        match self.store.purge_certs(intoss_core::unix_now() - keep).await {
+                            Ok(gone) if !gone.is_empty() => {
+                                tracing::info!(removed = gone.len(), retention_days = keep / 86_400, "housekeeping: removed old revoked and expired certificates");
+                                if let Err(e) = self.snapshots.reload().await {
+                                    tracing::error!(error = %e, "reload after housekeeping failed");
+                                }
+                            }
+                            Ok(_) => {}
+                            Err(e) => tracing::error!(error = %e, "housekeeping of old certificates failed"),
+                        }
+                    }
                 }
                 _ = sweep.tick() => self.limiter.sweep(self.snapshots.clock().now_ms()),
                 _ = reload.tick() => {

@@ -93,6 +93,9 @@ pub trait Store:
     async fn record_expiry_notice(&self, serial: &str, threshold_days: i64, at: i64) -> Result<bool>;
     /// Every warning sent, newest first.
     async fn expiry_notices(&self) -> Result<Vec<ExpiryNotice>>;
+    /// Housekeeping: removes the certificates revoked or expired before `before` (and their
+    /// expiry notices); answers their serials.
+    async fn purge_certs(&self, before: i64) -> Result<Vec<String>>;
 
     // === identity verification ===
 

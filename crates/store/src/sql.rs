@@ -375,6 +375,32 @@ macro_rules! impl_store {
                 done
             }
 
+            async fn purge_certs(&self, before: i64) -> Result<Vec<String>> {
+                let mut conn = self.pool.acquire().await?;
+                let done: Result<Vec<String>> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    sqlx::query(
+                        "DELETE FROM expiry_notices WHERE serial IN (SELECT serial FROM certs
+                          WHERE (revoked_at IS NOT NULL AND revoked_at < $1) OR not_after < $1)",
+                    )
+                    .bind(before)
+                    .execute(&mut *t)
+                    .await?;
+                    let gone: Vec<(String,)> = sqlx::query_as(
+                        "DELETE FROM certs WHERE (revoked_at IS NOT NULL AND revoked_at < $1) OR not_after < $1
+                         RETURNING serial",
+                    )
+                    .bind(before)
+                    .fetch_all(&mut *t)
+                    .await?;
+                    t.commit().await?;
+                    Ok(gone.into_iter().map(|(s,)| s).collect())
+                }
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &done);
+                done
+            }
+
             async fn expiry_notices(&self) -> Result<Vec<ExpiryNotice>> {
                 let rows = sqlx::query(
                     "SELECT n.serial, c.app_name, n.threshold_days, n.sent_at, c.not_after

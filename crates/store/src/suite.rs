@@ -954,3 +954,29 @@ pub async fn each_delivery_is_claimed_by_one_of_eight_workers(s: Arc<dyn Store>)
     all.dedup();
     assert_eq!((n, all.len()), (120, 120), "each of 40 × 3 deliveries exactly once");
 }
+
+pub async fn housekeeping_removes_only_old_revoked_or_expired_certificates(s: &dyn Store) {
+    s.create_app(&new_app("a")).await.unwrap();
+    let mut old_revoked = cert("01", "a");
+    old_revoked.not_after = 10_000;
+    s.insert_cert(&old_revoked).await.unwrap();
+    s.revoke_cert("01", 150, "superseded").await.unwrap();
+    s.insert_cert(&cert("02", "a")).await.unwrap(); // expired at 200
+    s.record_expiry_notice("02", 30, 120).await.unwrap();
+    let mut live = cert("03", "a");
+    live.not_after = 10_000;
+    s.insert_cert(&live).await.unwrap();
+    let mut recent = cert("04", "a");
+    recent.not_after = 10_000;
+    s.insert_cert(&recent).await.unwrap();
+    s.revoke_cert("04", 5_000, "keyCompromise").await.unwrap();
+
+    assert!(s.purge_certs(100).await.unwrap().is_empty(), "nothing is that old");
+    let mut gone = s.purge_certs(1_000).await.unwrap();
+    gone.sort();
+    assert_eq!(gone, ["01", "02"]);
+    let left: Vec<String> = s.list_certs(Some("a")).await.unwrap().into_iter().map(|c| c.serial).collect();
+    assert_eq!(left.len(), 2);
+    assert!(left.contains(&"03".to_owned()) && left.contains(&"04".to_owned()));
+    assert!(s.expiry_notices().await.unwrap().is_empty(), "the purged certificate's notices go too");
+}

@@ -45,6 +45,7 @@ macro_rules! both {
 
 both!(apps, suite::apps_are_unique_and_patchable);
 both!(certs, suite::certs_need_an_app_and_revocation_keeps_the_first);
+both!(housekeeping, suite::housekeeping_removes_only_old_revoked_or_expired_certificates);
 both!(expiry_notices, suite::expiry_notices_are_recorded_once);
 both!(idv_transitions, suite::idv_transitions_are_compare_and_set);
 both!(idv_result_window, suite::idv_result_window_and_not_completed);

@@ -239,3 +239,39 @@ async fn regression_array_bodies_are_refused() {
     let certs: Value = serde_json::from_str(&s.cli_ok(&["cert", "list", "--json"])).unwrap();
     assert_eq!(certs, serde_json::json!([]), "nothing issued");
 }
+
+/// Housekeeping: a certificate revoked longer ago than `[expiry] retention_days` is removed at
+/// the next scan (with its notices); one revoked recently stays.
+#[tokio::test]
+async fn old_revoked_certificates_are_removed_after_the_retention() {
+    let s = Server::start_with("[expiry]\nscan_interval_ms = 200\nretention_days = 1\n");
+    let old = s.app_with_cert("kept", &[]);
+    let recent = s.issue("kept");
+    s.cli_ok(&["cert", "revoke", &old.serial]);
+    s.cli_ok(&["cert", "revoke", &recent.serial]);
+    let sql = format!(
+        "UPDATE certs SET revoked_at = CAST(strftime('%s','now') AS INTEGER) - 2 * 86400 WHERE serial = '{}';",
+        old.serial
+    );
+    let out = std::process::Command::new("sqlite3")
+        .args(["-cmd", ".timeout 5000"])
+        .arg(s.data_dir().join("intoss.db"))
+        .arg(sql)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let list: serde_json::Value =
+            serde_json::from_str(&s.cli_ok(&["cert", "list", "--app", "kept", "--json"])).unwrap();
+        let serials: Vec<&str> =
+            list.as_array().unwrap().iter().map(|c| c["serial"].as_str().unwrap()).collect();
+        if !serials.contains(&old.serial.as_str()) {
+            assert!(serials.contains(&recent.serial.as_str()), "the recent revocation stays: {serials:?}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not removed: {serials:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(s.log().contains("housekeeping: removed old revoked and expired certificates"));
+}
