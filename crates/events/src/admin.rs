@@ -65,19 +65,6 @@ impl std::fmt::Debug for EventAdmin {
     }
 }
 
-fn random_id(prefix: &str) -> Result<String, EventsError> {
-    // A fresh secret's random bytes, without its prefix, make a good id too.
-    let secret = webhook::generate_secret().map_err(|_| EventsError::Unavailable)?;
-    let hex: String = secret
-        .bytes()
-        .skip(webhook::SECRET_PREFIX.len())
-        .filter(u8::is_ascii_alphanumeric)
-        .take(20)
-        .map(|b| char::from(b).to_ascii_lowercase())
-        .collect();
-    Ok(format!("{prefix}{hex}"))
-}
-
 fn parse_types(types: Option<Vec<String>>) -> Result<Vec<String>, EventsError> {
     let mut out = Vec::new();
     for t in types.unwrap_or_default() {
@@ -162,7 +149,7 @@ impl EventAdmin {
         };
         let secret = webhook::generate_secret().map_err(|_| EventsError::Unavailable)?;
         let record = EndpointRecord {
-            id: random_id("we_")?,
+            id: intoss_store::random_id("we_")?,
             app_name: app.to_owned(),
             kind: "PUSH".into(),
             url: req.url,
@@ -371,7 +358,7 @@ impl EventAdmin {
             }
             None => {
                 let e = EndpointRecord {
-                    id: random_id("we_")?,
+                    id: intoss_store::random_id("we_")?,
                     app_name: app.to_owned(),
                     kind: "LISTEN".into(),
                     url,

@@ -110,7 +110,7 @@ pub fn render(c: &Claimed, now: i64) -> Result<Rendered, RenderError> {
 pub enum Answer {
     /// It answered this status, with this `Retry-After` (seconds) if any.
     Status(u16, Option<i64>),
-    /// No answer: refused, reset, timed out, blocked by the guard (the reason).
+    /// No answer: refused, reset, timed out (the reason).
     NoAnswer(String),
     /// The target is refused by the guard: no retries (fix the endpoint, then replay).
     Blocked(String),

@@ -95,7 +95,8 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
             .map_err(|detail| StartError::DataDir { path: "identity-verification keys".into(), detail })?,
     );
     // Outbound deliveries (expiry webhooks, unlink callbacks): one client.
-    let notifier = webhook_notifier(&config)?;
+    let webhook_roots = webhook_roots(&config)?;
+    let notifier = webhook_notifier(&webhook_roots)?;
     let unlink_sink: Arc<dyn intoss_login::UnlinkSink> = match &notifier {
         Some(n) => Arc::new(webhook::UnlinkSender(n.clone())),
         None => Arc::new(intoss_login::NoSink),
@@ -179,7 +180,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         listener(console, server_tls, RouterService(intoss_console::router(console_state)), c, "console")
             .serve(rx.clone()),
     );
-    if let Some(d) = events_dispatcher(&config, store.clone())? {
+    if let Some(d) = events_dispatcher(&webhook_roots, store.clone())? {
         tasks.spawn(deliver_events(d, rx.clone()));
     }
     let timers =
@@ -194,19 +195,27 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
     Ok(Running { endpoints, shutdown, tasks, store })
 }
 
-/// The delivery client, trusting `[webhooks] ca_file` too. An unreadable or invalid CA file
-/// stops the start; a platform without a TLS client (none of its roots load) runs on and logs.
-fn webhook_notifier(config: &Config) -> Result<Option<webhook::Notifier>, StartError> {
-    let extra = match &config.webhook_ca_file {
-        Some(path) => Some(std::fs::read(path).map_err(|e| StartError::DataDir {
-            path: path.display().to_string(),
-            detail: format!("webhooks.ca_file: {e}"),
-        })?),
-        None => None,
-    };
-    match webhook::Notifier::new(extra.as_deref()) {
+/// The extra trust anchors of outbound deliveries, `[webhooks] ca_file`, read once for both
+/// delivery clients. An unreadable file, or one without a certificate, stops the start.
+fn webhook_roots(config: &Config) -> Result<Vec<rustls::pki_types::CertificateDer<'static>>, StartError> {
+    let Some(path) = &config.webhook_ca_file else { return Ok(Vec::new()) };
+    let pem = std::fs::read(path).map_err(|e| StartError::DataDir {
+        path: path.display().to_string(),
+        detail: format!("webhooks.ca_file: {e}"),
+    })?;
+    webhook::pem_certs(&pem)
+        .map_err(|e| StartError::DataDir { path: "webhooks.ca_file".into(), detail: e.to_string() })
+}
+
+/// The delivery client of expiry webhooks and unlink callbacks, trusting `extra` too. A CA that
+/// does not load stops the start; a platform without a TLS client (none of its built-in roots
+/// load) runs on and logs.
+fn webhook_notifier(
+    extra: &[rustls::pki_types::CertificateDer<'static>],
+) -> Result<Option<webhook::Notifier>, StartError> {
+    match webhook::Notifier::new(extra) {
         Ok(n) => Ok(Some(n)),
-        Err(e) if extra.is_some() => {
+        Err(e) if !extra.is_empty() => {
             Err(StartError::DataDir { path: "webhooks.ca_file".into(), detail: e.to_string() })
         }
         Err(e) => {
@@ -219,29 +228,18 @@ fn webhook_notifier(config: &Config) -> Result<Option<webhook::Notifier>, StartE
 /// How often the delivery worker looks for due deliveries.
 const EVENTS_POLL: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// The outbox's delivery worker, trusting `[webhooks] ca_file` too, named uniquely for its
-/// leases (process id and start time).
+/// The outbox's delivery worker, trusting `extra` too, named uniquely for its leases (process id
+/// and start time).
 fn events_dispatcher(
-    config: &Config,
+    extra: &[rustls::pki_types::CertificateDer<'static>],
     store: Arc<dyn Store>,
 ) -> Result<Option<intoss_events::Dispatcher>, StartError> {
-    let extra = match &config.webhook_ca_file {
-        Some(path) => {
-            let pem = std::fs::read(path).map_err(|e| StartError::DataDir {
-                path: path.display().to_string(),
-                detail: format!("webhooks.ca_file: {e}"),
-            })?;
-            webhook::pem_certs(&pem)
-                .map_err(|e| StartError::DataDir { path: "webhooks.ca_file".into(), detail: e.to_string() })?
-        }
-        None => Vec::new(),
-    };
     let started = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     let owner = format!("node-{}-{started:x}", std::process::id());
-    match intoss_events::Dispatcher::new(store, owner, &extra) {
+    match intoss_events::Dispatcher::new(store, owner, extra) {
         Ok(d) => Ok(Some(d)),
         Err(e) if !extra.is_empty() => {
             Err(StartError::DataDir { path: "webhooks.ca_file".into(), detail: e.to_string() })

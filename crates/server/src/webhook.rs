@@ -49,13 +49,11 @@ impl std::fmt::Debug for Notifier {
 impl Notifier {
     /// A client trusting the public web PKI (webpki-roots) and `extra_ca` (PEM, from
     /// `[webhooks] ca_file`: a partner's private CA, or a test's), with the platform's TLS policy.
-    pub fn new(extra_ca: Option<&[u8]>) -> Result<Self, rustls::Error> {
+    pub fn new(extra_roots: &[rustls::pki_types::CertificateDer<'static>]) -> Result<Self, rustls::Error> {
         let mut roots = rustls::RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        if let Some(pem) = extra_ca {
-            for cert in pem_certs(pem)? {
-                roots.add(cert)?;
-            }
+        for cert in extra_roots {
+            roots.add(cert.clone())?;
         }
         let tls = rustls::ClientConfig::builder_with_provider(intoss_tls::policy_provider())
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?

@@ -198,18 +198,18 @@ pub trait EventStore: Send + Sync + 'static {
     async fn replay_failed(&self, app: &str, since: i64, now: i64) -> Result<u64>;
 }
 
-/// A new event id: `evt_` and 24 random hex digits.
-pub(crate) fn new_event_id() -> String {
+/// A new random id: `prefix` and 24 hex digits (96 random bits): events (`evt_`), endpoints
+/// (`we_`). Fails closed when the system has no randomness.
+pub fn random_id(prefix: &str) -> Result<String> {
     let mut b = [0u8; 12];
-    // aws-lc's generator does not fail on supported platforms; a zero id would still be unique
-    // enough to fail loudly on the UNIQUE constraint rather than silently.
-    let _ = aws_lc_rs::rand::fill(&mut b);
-    let mut s = String::with_capacity(28);
-    s.push_str("evt_");
+    aws_lc_rs::rand::fill(&mut b)
+        .map_err(|_| crate::StoreError::Backend("no randomness for an id".into()))?;
+    let mut s = String::with_capacity(prefix.len() + 24);
+    s.push_str(prefix);
     for x in b {
         s.push_str(&format!("{x:02x}"));
     }
-    s
+    Ok(s)
 }
 
 pub(crate) fn types_column(types: &[String]) -> String {
@@ -438,24 +438,28 @@ pub(crate) mod data {
 }
 
 /// Writes the event `$ev` (a [`NewEvent`]) and its deliveries inside the open transaction `$t`;
-/// evaluates to `Result<EventRecord>`.
+/// evaluates to `Result<EventRecord>`. Use inside a block returning `crate::Result`.
 macro_rules! emit_in {
     ($t:ident, $ev:expr) => {{
         let ev: &$crate::events::NewEvent = $ev;
-        let id = $crate::events::new_event_id();
+        // `?` returns from the caller's transaction block, as its own `emit_in!(…)?` does.
+        let id = $crate::events::random_id("evt_")?;
+        let id = id.as_str();
         let payload = ev.data.to_string();
-        let row: $crate::Result<$crate::events::EventRow> = sqlx::query_as(
+        let row: $crate::Result<$crate::events::EventRow> = {
+            sqlx::query_as(
             "INSERT INTO events (id, app_name, event_type, payload, created_at) VALUES ($1, $2, $3, $4, $5)
              RETURNING seq, id, app_name, event_type, payload, created_at",
         )
-        .bind(&id)
-        .bind(&ev.app_name)
-        .bind(ev.event_type)
-        .bind(&payload)
-        .bind(ev.at)
-        .fetch_one(&mut *$t)
-        .await
-        .map_err(Into::into);
+            .bind(id)
+            .bind(&ev.app_name)
+            .bind(ev.event_type)
+            .bind(&payload)
+            .bind(ev.at)
+            .fetch_one(&mut *$t)
+            .await
+            .map_err(Into::into)
+        };
         match row {
             Err(e) => Err(e),
             Ok(row) => sqlx::query(
@@ -465,7 +469,7 @@ macro_rules! emit_in {
                    FROM webhook_endpoints
                   WHERE app_name = $2 AND enabled AND (event_types = '*' OR event_types LIKE '%,' || $4 || ',%')",
             )
-            .bind(&id)
+            .bind(id)
             .bind(&ev.app_name)
             .bind(ev.at)
             .bind(ev.event_type)

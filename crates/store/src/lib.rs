@@ -23,6 +23,7 @@ pub mod suite;
 
 pub use events::{
     AttemptRecord, Claimed, DeliveryRecord, EndpointRecord, EventRecord, EventStore, NewEvent, Outcome,
+    random_id,
 };
 pub use iap::{IapStore, OrderRecord, ProductRecord};
 pub use idv::{Completion, IdvClient, IdvStatus, IdvTx, ResultClaim};

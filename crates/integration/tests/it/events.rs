@@ -310,3 +310,76 @@ async fn an_event_committed_before_a_sigkill_is_delivered_after_the_restart() {
     assert!(seen.iter().all(|c| c.header("webhook-id") == event.id), "the same webhook-id both times");
     assert_eq!(seen[1].json()["data"]["serial"].as_str().unwrap(), serial);
 }
+
+/// Every refusal of the events admin API is a FAIL envelope with the documented code (and a
+/// reason starting with the field at fault for a bad parameter).
+#[tokio::test(flavor = "multi_thread")]
+async fn the_events_admin_api_refuses_bad_input_with_clear_errors() {
+    use intoss_client::ClientError;
+    use intoss_proto::api::events::{CreateEndpoint, PatchEndpoint, PullResult};
+    /// (status, errorCode, the reason's first word: the field at fault).
+    fn bad<T: std::fmt::Debug>(r: Result<T, ClientError>) -> (u16, String, Option<String>) {
+        match r {
+            Err(ClientError::Api(f)) => (f.status, f.code, f.reason.split(':').next().map(str::to_owned)),
+            other => panic!("expected a FAIL envelope, got {other:?}"),
+        }
+    }
+    let s = Server::start();
+    s.cli_ok(&["app", "create", "shop"]);
+    let admin = s.admin();
+    let create = |url: &str, format: Option<&str>, types: Vec<&str>| CreateEndpoint {
+        url: url.into(),
+        format: format.map(Into::into),
+        event_types: Some(types.into_iter().map(Into::into).collect()),
+        local: None,
+        ordered: None,
+    };
+    let ok_url = "https://hooks.example.com/x";
+    assert_eq!(
+        bad(admin.create_endpoint("shop", &create(ok_url, None, vec!["NOPE"])).await),
+        (400, "INVALID_PARAMETER".into(), Some("event_types".into()))
+    );
+    assert_eq!(
+        bad(admin.create_endpoint("shop", &create(ok_url, Some("XML"), vec![])).await),
+        (400, "INVALID_PARAMETER".into(), Some("format".into()))
+    );
+    assert_eq!(
+        bad(admin.create_endpoint("shop", &create("http://10.0.0.5/x", None, vec![])).await),
+        (400, "INVALID_PARAMETER".into(), Some("url".into()))
+    );
+    assert_eq!(bad(admin.create_endpoint("ghost", &create(ok_url, None, vec![])).await).0, 404);
+
+    let made = admin.create_endpoint("shop", &create(ok_url, None, vec![])).await.unwrap();
+    let id = made.endpoint.id;
+    let to_private = PatchEndpoint { url: Some("http://169.254.169.254/".into()), ..Default::default() };
+    assert_eq!(
+        bad(admin.update_endpoint(&id, &to_private).await),
+        (400, "INVALID_PARAMETER".into(), Some("url".into()))
+    );
+    assert_eq!(admin.endpoint(&id).await.unwrap().url, ok_url, "a refused change changes nothing");
+    assert_eq!(bad(admin.retire_secret(&id).await).1, "INVALID_STATE", "one secret: nothing to retire");
+    assert_eq!(bad(admin.pull(&id, 0).await).1, "INVALID_STATE", "not a listen endpoint");
+    assert_eq!(bad(admin.endpoint("we_nope").await).0, 404);
+    assert_eq!(bad(admin.replay_event("evt_nope").await).0, 404);
+    assert_eq!(
+        bad(admin.replay_failed("shop", "yesterday").await),
+        (400, "INVALID_PARAMETER".into(), Some("since".into()))
+    );
+
+    // A pulled delivery's report: it must say what happened, and only its holder may report.
+    let listen = admin.listen("shop", &Default::default()).await.unwrap();
+    let event = admin.trigger_event("shop", "ORDER_STATUS_CHANGED").await.unwrap();
+    let pulled = admin.pull(&listen.endpoint.id, 5).await.unwrap().deliveries;
+    assert_eq!(pulled.len(), 1);
+    assert_eq!(pulled[0].event_id, event.id);
+    let d = &pulled[0].delivery_id;
+    let empty = PullResult { attempt: pulled[0].attempt, status: None, error: None, latency_ms: None };
+    assert_eq!(bad(admin.report_delivery(d, &empty).await).1, "INVALID_PARAMETER");
+    let stale =
+        PullResult { attempt: pulled[0].attempt + 1, status: Some(204), error: None, latency_ms: None };
+    assert_eq!(bad(admin.report_delivery(d, &stale).await).1, "INVALID_STATE", "not this attempt");
+    assert_eq!(bad(admin.report_delivery("evt_nope:we_nope", &stale).await).0, 404);
+    let done = PullResult { attempt: pulled[0].attempt, status: Some(204), error: None, latency_ms: Some(3) };
+    assert_eq!(admin.report_delivery(d, &done).await.unwrap().state, "DELIVERED");
+    assert_eq!(bad(admin.report_delivery(d, &done).await).1, "INVALID_STATE", "reported once");
+}
