@@ -84,6 +84,7 @@ mod tests {
             created_at: 0,
             revoked_at: None,
             revoke_reason: None,
+            renewed_from: None,
         })
         .await
         .unwrap();

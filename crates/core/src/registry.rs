@@ -160,6 +160,7 @@ impl Registry {
             created_at: unix_now(),
             revoked_at: None,
             revoke_reason: None,
+            renewed_from: None,
         };
         self.store.insert_cert(&record).await?;
         self.apply().await?;
@@ -472,6 +473,7 @@ mod tests {
             created_at: 0,
             revoked_at: revoked.then_some(1),
             revoke_reason: None,
+            renewed_from: None,
         };
         let now = 1_000 * day;
         for (left, warning, days) in [

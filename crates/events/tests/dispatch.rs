@@ -128,6 +128,7 @@ async fn issue(s: &dyn Store, serial: &str, at: i64) {
         created_at: at,
         revoked_at: None,
         revoke_reason: None,
+        renewed_from: None,
     })
     .await
     .unwrap();

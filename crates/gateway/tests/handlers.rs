@@ -50,6 +50,7 @@ async fn fixture(qpm: u32) -> Fixture {
             created_at: 0,
             revoked_at: None,
             revoke_reason: None,
+            renewed_from: None,
         })
         .await
         .unwrap();

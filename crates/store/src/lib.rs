@@ -31,7 +31,7 @@ pub use login::{
     LoginCode, LoginLink, LoginSettings, LoginStore, LoginToken, NotLive, SandboxUser, TokenKind, live_user,
 };
 pub use messages::{MessageRecord, MessageStore, TemplateRecord};
-pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp};
+pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp, RenewOutcome, RenewalPolicy};
 pub use pay::{PaySettingsRecord, PayStore, PayTxRecord, PaymentRecord, RefundOutcome};
 pub use postgres::PgStore;
 pub use promotions::{ExecuteOutcome, PromoExecutionRecord, PromoKeyRecord, PromotionRecord, PromotionStore};
@@ -86,6 +86,16 @@ pub trait Store:
     async fn list_certs(&self, app: Option<&str>) -> Result<Vec<CertRecord>>;
     /// One certificate.
     async fn cert(&self, serial: &str) -> Result<Option<CertRecord>>;
+    /// Records a certificate renewed from `cert.renewed_from`, in one transaction with its
+    /// checks: the presented certificate must still be active at `now` and the app must have
+    /// fewer than `max_active` active certificates (concurrent renewals of one app are
+    /// serialised, so the bound is exact).
+    async fn insert_renewed_cert(&self, cert: &CertRecord, max_active: u32, now: i64)
+    -> Result<RenewOutcome>;
+    /// An app's renewal policy ([`RenewalPolicy::default`] until one is set).
+    async fn renewal_policy(&self, app: &str) -> Result<RenewalPolicy>;
+    /// Sets an app's renewal policy. [`StoreError::NotFound`] if the app does not exist.
+    async fn set_renewal_policy(&self, app: &str, policy: &RenewalPolicy) -> Result<()>;
     /// Revokes a certificate; revoking twice keeps the first time and reason.
     async fn revoke_cert(&self, serial: &str, at: i64, reason: &str) -> Result<CertRecord>;
 

@@ -64,6 +64,41 @@ pub struct CertRecord {
     pub revoked_at: Option<i64>,
     /// Why it was revoked.
     pub revoke_reason: Option<String>,
+    /// The certificate presented to renew this one over mTLS; `None` when issued by an admin.
+    pub renewed_from: Option<String>,
+}
+
+/// An app's rules for renewing its certificates over mTLS (`POST /api-partner/v1/certificates/renew`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RenewalPolicy {
+    /// Whether its certificates may renew themselves at all.
+    pub allowed: bool,
+    /// A certificate may be renewed once at most this many days are left (390: at any time).
+    pub window_days: u32,
+    /// Whether the platform may generate the new key (answered once over the mTLS connection);
+    /// otherwise a CSR is required.
+    pub server_keys: bool,
+    /// A renewal is refused while the app has this many active certificates.
+    pub max_active: u32,
+}
+
+impl Default for RenewalPolicy {
+    /// Allowed from 135 days before expiry (so renewing at 2/3 of 390 days, with jitter, is
+    /// in), a CSR required, at most 10 active certificates.
+    fn default() -> Self {
+        Self { allowed: true, window_days: 135, server_keys: false, max_active: 10 }
+    }
+}
+
+/// What [`crate::Store::insert_renewed_cert`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RenewOutcome {
+    /// The new certificate is recorded.
+    Inserted,
+    /// The presented certificate was revoked, expired or removed in the meantime.
+    SourceUnusable,
+    /// The app already has this many active certificates (at least the maximum).
+    TooMany(u32),
 }
 
 /// The state of a certificate at a given time.

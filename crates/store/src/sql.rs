@@ -54,6 +54,7 @@ pub(crate) struct CertRow {
     created_at: i64,
     revoked_at: Option<i64>,
     revoke_reason: Option<String>,
+    renewed_from: Option<String>,
 }
 
 impl From<CertRow> for CertRecord {
@@ -68,6 +69,7 @@ impl From<CertRow> for CertRecord {
             created_at: r.created_at,
             revoked_at: r.revoked_at,
             revoke_reason: r.revoke_reason,
+            renewed_from: r.renewed_from,
         }
     }
 }
@@ -162,7 +164,8 @@ impl TryFrom<IdvTxRow> for IdvTx {
 /// The columns of [`CertRow`], as a literal so that queries stay `&'static str`.
 macro_rules! cert_columns {
     () => {
-        "serial, app_name, cert_pem, key_source, not_before, not_after, created_at, revoked_at, revoke_reason"
+        "serial, app_name, cert_pem, key_source, not_before, not_after, created_at, revoked_at, revoke_reason, \
+         renewed_from"
     };
 }
 
@@ -172,6 +175,44 @@ macro_rules! tx_columns {
         "tx_id, client_id, request_type, request_url, trigger_type, request_person, status, requested_at, \
          expires_at, completed_at, person, signature, result_count"
     };
+}
+
+/// Inserts a certificate row and its CERTIFICATE_ISSUED event inside the transaction `$t`.
+macro_rules! insert_cert_in {
+    ($t:ident, $c:expr) => {{
+        let c: &CertRecord = $c;
+        let inserted: Result<()> = sqlx::query(
+            "INSERT INTO certs (serial, app_name, cert_pem, key_source, not_before, not_after, created_at,
+                                revoked_at, revoke_reason, renewed_from)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&c.serial)
+        .bind(&c.app_name)
+        .bind(&c.cert_pem)
+        .bind(&c.key_source)
+        .bind(c.not_before)
+        .bind(c.not_after)
+        .bind(c.created_at)
+        .bind(c.revoked_at)
+        .bind(&c.revoke_reason)
+        .bind(&c.renewed_from)
+        .execute(&mut *$t)
+        .await
+        .map(drop)
+        .map_err(|e| insert_error(e, format!("certificate {}", c.serial), &c.app_name));
+        match inserted {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let ev = $crate::events::data::cert(
+                    "CERTIFICATE_ISSUED",
+                    c,
+                    c.created_at,
+                    serde_json::json!({ "keySource": c.key_source, "renewedFrom": c.renewed_from }),
+                );
+                $crate::events::emit_in!($t, &ev)
+            }
+        }
+    }};
 }
 
 /// Implements [`crate::Store`] for a store type with a `pool` field of any sqlx pool.
@@ -253,36 +294,105 @@ macro_rules! impl_store {
                 let mut conn = self.pool.acquire().await?;
                 let done: Result<()> = async {
                     let mut t = sqlx::Connection::begin(&mut *conn).await?;
-                    sqlx::query(
-                        "INSERT INTO certs (serial, app_name, cert_pem, key_source, not_before, not_after, created_at,
-                                            revoked_at, revoke_reason)
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                    )
-                    .bind(&c.serial)
-                    .bind(&c.app_name)
-                    .bind(&c.cert_pem)
-                    .bind(&c.key_source)
-                    .bind(c.not_before)
-                    .bind(c.not_after)
-                    .bind(c.created_at)
-                    .bind(c.revoked_at)
-                    .bind(&c.revoke_reason)
-                    .execute(&mut *t)
-                    .await
-                    .map_err(|e| insert_error(e, format!("certificate {}", c.serial), &c.app_name))?;
-                    let ev = $crate::events::data::cert(
-                        "CERTIFICATE_ISSUED",
-                        c,
-                        c.created_at,
-                        serde_json::json!({ "keySource": c.key_source }),
-                    );
-                    $crate::events::emit_in!(t, &ev)?;
+                    $crate::sql::insert_cert_in!(t, c)?;
                     t.commit().await?;
                     Ok(())
                 }
                 .await;
                 $crate::sql::discard_if_failed(&mut conn, &done);
                 done
+            }
+
+            async fn insert_renewed_cert(
+                &self,
+                c: &CertRecord,
+                max_active: u32,
+                now: i64,
+            ) -> Result<$crate::RenewOutcome> {
+                let from = c.renewed_from.as_deref().ok_or_else(|| {
+                    StoreError::Backend("insert_renewed_cert without renewed_from".into())
+                })?;
+                let mut conn = self.pool.acquire().await?;
+                let done: Result<$crate::RenewOutcome> = async {
+                    let mut t = sqlx::Connection::begin(&mut *conn).await?;
+                    // A write to the app's row first: PostgreSQL locks the row and SQLite takes
+                    // its write lock, so two renewals of one app count one after the other.
+                    let app = sqlx::query("UPDATE apps SET name = name WHERE name = $1")
+                        .bind(&c.app_name)
+                        .execute(&mut *t)
+                        .await?;
+                    if app.rows_affected() == 0 {
+                        return Err(StoreError::NotFound(format!("app `{}`", c.app_name)));
+                    }
+                    let usable: Option<(String,)> = sqlx::query_as(
+                        "SELECT serial FROM certs
+                          WHERE serial = $1 AND app_name = $2 AND revoked_at IS NULL AND not_after > $3",
+                    )
+                    .bind(from)
+                    .bind(&c.app_name)
+                    .bind(now)
+                    .fetch_optional(&mut *t)
+                    .await?;
+                    if usable.is_none() {
+                        return Ok($crate::RenewOutcome::SourceUnusable);
+                    }
+                    let (active,): (i64,) = sqlx::query_as(
+                        "SELECT COUNT(*) FROM certs WHERE app_name = $1 AND revoked_at IS NULL AND not_after > $2",
+                    )
+                    .bind(&c.app_name)
+                    .bind(now)
+                    .fetch_one(&mut *t)
+                    .await?;
+                    if active >= i64::from(max_active) {
+                        return Ok($crate::RenewOutcome::TooMany(u32::try_from(active).unwrap_or(u32::MAX)));
+                    }
+                    $crate::sql::insert_cert_in!(t, c)?;
+                    t.commit().await?;
+                    Ok($crate::RenewOutcome::Inserted)
+                }
+                .await;
+                $crate::sql::discard_if_failed(&mut conn, &done);
+                done
+            }
+
+            async fn renewal_policy(&self, app: &str) -> Result<$crate::RenewalPolicy> {
+                let row: Option<(bool, i64, bool, i64)> = sqlx::query_as(
+                    "SELECT allowed, window_days, server_keys, max_active FROM renewal_policies WHERE app_name = $1",
+                )
+                .bind(app)
+                .fetch_optional(&self.pool)
+                .await?;
+                let Some((allowed, window_days, server_keys, max_active)) = row else {
+                    return Ok($crate::RenewalPolicy::default());
+                };
+                let corrupt = |what: &str| StoreError::Corrupt(format!("app {app} renewal policy {what}"));
+                Ok($crate::RenewalPolicy {
+                    allowed,
+                    window_days: u32::try_from(window_days).map_err(|_| corrupt("window_days"))?,
+                    server_keys,
+                    max_active: u32::try_from(max_active).map_err(|_| corrupt("max_active"))?,
+                })
+            }
+
+            async fn set_renewal_policy(&self, app: &str, p: &$crate::RenewalPolicy) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO renewal_policies (app_name, allowed, window_days, server_keys, max_active)
+                     SELECT name, $2, $3, $4, $5 FROM apps WHERE name = $1
+                     ON CONFLICT (app_name) DO UPDATE SET allowed = excluded.allowed,
+                        window_days = excluded.window_days, server_keys = excluded.server_keys,
+                        max_active = excluded.max_active",
+                )
+                .bind(app)
+                .bind(p.allowed)
+                .bind(i64::from(p.window_days))
+                .bind(p.server_keys)
+                .bind(i64::from(p.max_active))
+                .execute(&self.pool)
+                .await?
+                .rows_affected()
+                .eq(&0)
+                .then(|| Err(StoreError::NotFound(format!("app `{app}`"))))
+                .unwrap_or(Ok(()))
             }
 
             async fn list_certs(&self, app: Option<&str>) -> Result<Vec<CertRecord>> {
@@ -660,4 +770,4 @@ macro_rules! impl_store {
     };
 }
 
-pub(crate) use {cert_columns, impl_store, tx_columns};
+pub(crate) use {cert_columns, impl_store, insert_cert_in, tx_columns};

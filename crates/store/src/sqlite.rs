@@ -95,6 +95,7 @@ mod tests {
                 created_at: 100,
                 revoked_at: None,
                 revoke_reason: None,
+                renewed_from: None,
             })
             .await
             .unwrap();

@@ -25,6 +25,7 @@ fn cert(serial: &str, app: &str) -> CertRecord {
         created_at: 100,
         revoked_at: None,
         revoke_reason: None,
+        renewed_from: None,
     }
 }
 
@@ -979,4 +980,78 @@ pub async fn housekeeping_removes_only_old_revoked_or_expired_certificates(s: &d
     assert_eq!(left.len(), 2);
     assert!(left.contains(&"03".to_owned()) && left.contains(&"04".to_owned()));
     assert!(s.expiry_notices().await.unwrap().is_empty(), "the purged certificate's notices go too");
+}
+
+pub async fn renewals_check_the_presented_certificate_and_the_active_count(s: &dyn Store) {
+    use crate::{RenewOutcome, RenewalPolicy};
+    assert_eq!(s.renewal_policy("a").await.unwrap(), RenewalPolicy::default(), "no app, no row: defaults");
+    let strict = RenewalPolicy { allowed: true, window_days: 30, server_keys: true, max_active: 3 };
+    assert!(matches!(s.set_renewal_policy("a", &strict).await, Err(StoreError::NotFound(_))));
+    s.create_app(&new_app("a")).await.unwrap();
+    s.set_renewal_policy("a", &strict).await.unwrap();
+    assert_eq!(s.renewal_policy("a").await.unwrap(), strict);
+    let off = RenewalPolicy { allowed: false, ..strict };
+    s.set_renewal_policy("a", &off).await.unwrap();
+    assert_eq!(s.renewal_policy("a").await.unwrap(), off, "set again: replaced");
+
+    s.insert_cert(&cert("01", "a")).await.unwrap();
+    let renewed =
+        |serial: &str, from: &str| CertRecord { renewed_from: Some(from.into()), ..cert(serial, "a") };
+    assert_eq!(s.insert_renewed_cert(&renewed("02", "01"), 3, 150).await.unwrap(), RenewOutcome::Inserted);
+    let got = s.cert("02").await.unwrap().unwrap();
+    assert_eq!(got.renewed_from.as_deref(), Some("01"), "the row says what it was renewed from");
+    assert_eq!(s.cert("01").await.unwrap().unwrap().status(150), CertStatus::Active, "the old one stays");
+    assert_eq!(s.insert_renewed_cert(&renewed("03", "02"), 3, 150).await.unwrap(), RenewOutcome::Inserted);
+    assert_eq!(
+        s.insert_renewed_cert(&renewed("04", "03"), 3, 150).await.unwrap(),
+        RenewOutcome::TooMany(3),
+        "three active: the fourth is refused"
+    );
+    assert!(s.cert("04").await.unwrap().is_none());
+    s.revoke_cert("01", 151, "rotated").await.unwrap();
+    assert_eq!(
+        s.insert_renewed_cert(&renewed("05", "01"), 3, 152).await.unwrap(),
+        RenewOutcome::SourceUnusable,
+        "a revoked certificate cannot renew"
+    );
+    assert_eq!(
+        s.insert_renewed_cert(&renewed("06", "02"), 3, 200).await.unwrap(),
+        RenewOutcome::SourceUnusable,
+        "nor an expired one"
+    );
+    assert_eq!(
+        s.insert_renewed_cert(&renewed("07", "ff"), 3, 152).await.unwrap(),
+        RenewOutcome::SourceUnusable
+    );
+    assert_eq!(s.insert_renewed_cert(&renewed("08", "03"), 3, 152).await.unwrap(), RenewOutcome::Inserted);
+    s.create_app(&new_app("b")).await.unwrap();
+    let foreign = CertRecord { renewed_from: Some("03".into()), ..cert("09", "b") };
+    assert_eq!(
+        s.insert_renewed_cert(&foreign, 3, 152).await.unwrap(),
+        RenewOutcome::SourceUnusable,
+        "another app's certificate does not renew for this one"
+    );
+}
+
+/// Twenty concurrent renewals of one app with room for five more certificates: exactly five land.
+pub async fn concurrent_renewals_respect_the_maximum_exactly(s: Arc<dyn Store>) {
+    s.create_app(&new_app("a")).await.unwrap();
+    s.insert_cert(&cert("00", "a")).await.unwrap();
+    let tasks: Vec<_> = (1..=20)
+        .map(|i| {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let c = CertRecord { renewed_from: Some("00".into()), ..cert(&format!("{i:02x}"), "a") };
+                s.insert_renewed_cert(&c, 6, 150).await.unwrap()
+            })
+        })
+        .collect();
+    let mut inserted = 0;
+    for t in tasks {
+        if t.await.unwrap() == crate::RenewOutcome::Inserted {
+            inserted += 1;
+        }
+    }
+    assert_eq!(inserted, 5);
+    assert_eq!(s.list_certs(Some("a")).await.unwrap().len(), 6);
 }

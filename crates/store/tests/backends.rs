@@ -46,6 +46,7 @@ macro_rules! both {
 both!(apps, suite::apps_are_unique_and_patchable);
 both!(certs, suite::certs_need_an_app_and_revocation_keeps_the_first);
 both!(housekeeping, suite::housekeeping_removes_only_old_revoked_or_expired_certificates);
+both!(renewals, suite::renewals_check_the_presented_certificate_and_the_active_count);
 both!(expiry_notices, suite::expiry_notices_are_recorded_once);
 both!(idv_transitions, suite::idv_transitions_are_compare_and_set);
 both!(idv_result_window, suite::idv_result_window_and_not_completed);
@@ -161,6 +162,23 @@ mod concurrent_delivery_workers {
     async fn postgres() {
         if let Some(s) = postgres_store().await {
             suite::each_delivery_is_claimed_by_one_of_eight_workers(s).await;
+        }
+    }
+}
+
+mod concurrent_renewals {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        let (_dir, s) = sqlite_store().await;
+        suite::concurrent_renewals_respect_the_maximum_exactly(s).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        if let Some(s) = postgres_store().await {
+            suite::concurrent_renewals_respect_the_maximum_exactly(s).await;
         }
     }
 }
