@@ -97,6 +97,7 @@ pub(crate) async fn app(g: &Global, cmd: AppCmd) -> anyhow::Result<ExitCode> {
         AppCmd::Show { name, json } => return crate::login_cmds::app_show(g, &name, json).await,
         AppCmd::Login(args) => return crate::login_cmds::app_login(g, args).await,
         AppCmd::Pay(args) => return crate::pay_cmds::app_pay(g, args).await,
+        AppCmd::Renewal(args) => return crate::renew_cmds::app_renewal(g, args).await,
         AppCmd::Product(cmd) => return crate::pay_cmds::product(g, cmd).await,
         AppCmd::Template(cmd) => return crate::message_cmds::template(g, cmd).await,
         AppCmd::Promotion(cmd) => return crate::promotion_cmds::promotion(g, cmd).await,
@@ -113,6 +114,11 @@ fn show_app(app: &App, json: bool) {
 }
 
 pub(crate) async fn cert(g: &Global, cmd: CertCmd) -> anyhow::Result<ExitCode> {
+    // Partner side: the certificate itself is the credential, no admin token.
+    let cmd = match cmd {
+        CertCmd::Renew(a) => return crate::renew_cmds::renew(a).await,
+        other => other,
+    };
     let client = connect(g)?;
     match cmd {
         CertCmd::Issue { app, out, key_type, csr, json, force } => {
@@ -184,6 +190,7 @@ pub(crate) async fn cert(g: &Global, cmd: CertCmd) -> anyhow::Result<ExitCode> {
                 table(&["SERIAL", "APP", "STATUS", "NOT AFTER", "DAYS LEFT", "WARNING"], &rows);
             }
         }
+        CertCmd::Renew(_) => unreachable!("answered above"),
         CertCmd::Revoke { serial, reason, json } => {
             let cert = client.revoke_cert(&serial, reason.as_deref()).await?;
             if json {

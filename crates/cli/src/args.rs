@@ -255,6 +255,9 @@ pub(crate) enum AppCmd {
     /// Show or change an app's Toss Pay settings (how isTestPayment is read, live payments,
     /// approval time).
     Pay(crate::pay_cmds::AppPayArgs),
+    /// Show or change how an app's certificates may renew themselves over mTLS (allowed, the
+    /// window before expiry, platform-generated keys, the most active certificates).
+    Renewal(crate::renew_cmds::AppRenewalArgs),
     /// In-app purchase products (sku) of an app: add, list, delete.
     #[command(subcommand)]
     Product(crate::pay_cmds::ProductCmd),
@@ -298,6 +301,9 @@ pub(crate) enum CertCmd {
         #[arg(long)]
         json: bool,
     },
+    /// Partner side: renew a certificate over mTLS with itself (no admin token): now, when
+    /// due (--if-due), or whenever due (--daemon); the files are replaced atomically.
+    Renew(crate::renew_cmds::RenewArgs),
     /// Revoke a certificate at once.
     Revoke {
         /// Serial (hex, colons allowed).

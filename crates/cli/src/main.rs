@@ -18,6 +18,7 @@ mod message_cmds;
 mod output;
 mod pay_cmds;
 mod promotion_cmds;
+mod renew_cmds;
 
 // malloc/free were ~18 % of the instructions of a gateway request with glibc's allocator
 // (callgrind, docs/performance.md); mimalloc's thread-local free lists cut that.

@@ -5,7 +5,7 @@ use hyper::http::Method;
 use intoss_proto::api::admin::{
     AgeTx, App, AppList, Cert, CertList, CompleteTx, CreateApp, CreateIdvClient, DeletedIdvClient,
     IdvClientList, IdvEnv, IdvTransaction, IdvTransactionList, IssueCert, IssuedCert, NewIdvClient,
-    NoticeList, PatchApp, RevokeCert, Stats,
+    NoticeList, PatchApp, PatchRenewalPolicy, RenewalPolicy, RevokeCert, Stats,
 };
 use intoss_proto::api::events::{
     CreateEndpoint, Endpoint, EndpointList, EndpointSecret, Event, EventList, Listen, PatchEndpoint,
@@ -99,6 +99,21 @@ impl AdminClient {
     /// `PATCH /admin/v1/apps/{name}`.
     pub async fn update_app(&self, name: &str, patch: &PatchApp) -> Result<App, ClientError> {
         self.send(Method::PATCH, &format!("/admin/v1/apps/{}", percent_encode(name)), Some(patch)).await
+    }
+
+    /// `GET /admin/v1/apps/{name}/renewal`.
+    pub async fn renewal_policy(&self, app: &str) -> Result<RenewalPolicy, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}/renewal", percent_encode(app))).await
+    }
+
+    /// `PATCH /admin/v1/apps/{name}/renewal`.
+    pub async fn update_renewal_policy(
+        &self,
+        app: &str,
+        patch: &PatchRenewalPolicy,
+    ) -> Result<RenewalPolicy, ClientError> {
+        self.send(Method::PATCH, &format!("/admin/v1/apps/{}/renewal", percent_encode(app)), Some(patch))
+            .await
     }
 
     /// `POST /admin/v1/apps/{name}/certs`: a generated key (`key_type`) or a CSR.

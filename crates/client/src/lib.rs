@@ -37,6 +37,7 @@ pub mod messages;
 pub mod partner;
 pub mod pay;
 pub mod promotions;
+pub mod renew;
 pub mod tls;
 pub mod webhook;
 
@@ -45,7 +46,7 @@ pub use admin::AdminClient;
 pub use http::{HttpsClient, Response, decode_envelope};
 pub use hyper::http::Method;
 pub use intoss_proto::{IpAllowlist, network};
-pub use partner::{PartnerClient, PartnerClientBuilder, RetryPolicy};
+pub use partner::{PartnerClient, PartnerClientBuilder, RenewalStatus, RetryPolicy};
 
 /// Percent-encodes everything but the RFC 3986 unreserved characters: for path segments,
 /// query values and `application/x-www-form-urlencoded` values alike.

@@ -12,6 +12,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::identity::FileIdentity;
+use crate::renew::{NewKey, RenewEvent, RenewSchedule, Renewer};
 use crate::{ClientError, HttpsClient, Response, decode_envelope};
 
 /// The real Apps-in-Toss API (login, messages, points, IAP).
@@ -69,6 +70,7 @@ pub struct PartnerClientBuilder {
     only_extra_ca: bool,
     qpm: Option<u32>,
     retry: RetryPolicy,
+    auto_renew: Option<(RenewSchedule, NewKey, Duration)>,
 }
 
 impl PartnerClientBuilder {
@@ -117,11 +119,25 @@ impl PartnerClientBuilder {
         self
     }
 
-    /// Builds the client. Fails if the identity or a CA does not load, or `pace(0)`.
-    pub fn build(self) -> Result<PartnerClient, ClientError> {
+    /// Renews the identity files' certificate by itself, on `schedule`, over the platform's
+    /// renewal route (a new key made here, sent as a CSR): a background task that looks at the
+    /// clock every `check_every` (an hour is plenty), replaces the files atomically and moves
+    /// new connections to the new certificate. [`PartnerClient::renewal`] reports what it did.
+    /// Needs [`Self::identity_files`] and a tokio runtime at [`Self::build`]; the task ends
+    /// when the last clone of the client is dropped.
+    pub fn auto_renew(mut self, schedule: RenewSchedule, check_every: Duration) -> Self {
+        self.auto_renew = Some((schedule, NewKey::Csr, check_every));
+        self
+    }
+
+    /// Builds the client. Fails if the identity or a CA does not load, or `pace(0)`, or
+    /// `auto_renew` without identity files or outside a tokio runtime.
+    pub fn build(mut self) -> Result<PartnerClient, ClientError> {
         if self.qpm == Some(0) {
             return Err(ClientError::Config("pace(0) would never send a request".into()));
         }
+        let auto_renew = self.auto_renew.take();
+        let renew_files = self.files.clone();
         let provider = crate::tls::policy_provider();
         let mut roots = RootCertStore::empty();
         if !self.only_extra_ca {
@@ -152,7 +168,7 @@ impl PartnerClientBuilder {
             }
             (None, None) => (builder.with_no_client_auth(), None),
         };
-        Ok(PartnerClient {
+        let client = PartnerClient {
             http: Arc::new(ArcSwap::from_pointee(HttpsClient::new(config.clone()))),
             config,
             pool_generation: Arc::new(std::sync::atomic::AtomicU64::new(0)),
@@ -164,7 +180,68 @@ impl PartnerClientBuilder {
             pacer: self.qpm.map(|q| Arc::new(Pacer::new(q))),
             retry: self.retry,
             identity,
-        })
+            renewal: None,
+        };
+        let Some((schedule, new_key, check_every)) = auto_renew else {
+            return Ok(client);
+        };
+        let Some((cert, key)) = renew_files else {
+            return Err(ClientError::Config("auto_renew needs identity_files: the files it renews".into()));
+        };
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| ClientError::Config("auto_renew needs a tokio runtime to run in".into()))?;
+        // The task's client has no task of its own: the user's clones alone keep it alive.
+        let renewer = Renewer::new(client.clone(), cert, key, schedule, new_key)?;
+        let (status, updates) = tokio::sync::watch::channel(RenewalStatus::default());
+        let task = runtime.spawn(async move {
+            let _ = renewer
+                .run(check_every, |event| {
+                    status.send_modify(|s| match event {
+                        RenewEvent::Renewed(issued) => {
+                            s.renewals += 1;
+                            s.serial = Some(issued.certificate.serial.clone());
+                            s.renewed_at = Some(std::time::SystemTime::now());
+                            s.last_error = None;
+                        }
+                        RenewEvent::Failed { error, retry_in } => {
+                            tracing::warn!(%error, ?retry_in, "client certificate renewal failed");
+                            s.failures += 1;
+                            s.last_error = Some(error.to_string());
+                        }
+                    });
+                    true
+                })
+                .await;
+        });
+        Ok(PartnerClient { renewal: Some(Arc::new(RenewalTask { task, updates })), ..client })
+    }
+}
+
+/// What [`PartnerClientBuilder::auto_renew`] did so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RenewalStatus {
+    /// Certificates renewed.
+    pub renewals: u64,
+    /// The newest renewed certificate's serial.
+    pub serial: Option<String>,
+    /// When it was renewed.
+    pub renewed_at: Option<std::time::SystemTime>,
+    /// Failed attempts (each retried).
+    pub failures: u64,
+    /// The last failure, cleared by the next renewal.
+    pub last_error: Option<String>,
+}
+
+/// The background renewal of a client; aborted with the last clone.
+#[derive(Debug)]
+struct RenewalTask {
+    task: tokio::task::JoinHandle<()>,
+    updates: tokio::sync::watch::Receiver<RenewalStatus>,
+}
+
+impl Drop for RenewalTask {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 
@@ -223,6 +300,7 @@ pub struct PartnerClient {
     pacer: Option<Arc<Pacer>>,
     retry: RetryPolicy,
     identity: Option<Arc<FileIdentity>>,
+    renewal: Option<Arc<RenewalTask>>,
 }
 
 impl PartnerClient {
@@ -234,6 +312,12 @@ impl PartnerClient {
     /// The file identity, to check reloads ([`FileIdentity::last_error`]).
     pub fn identity(&self) -> Option<&FileIdentity> {
         self.identity.as_deref()
+    }
+
+    /// The automatic renewal's reports ([`PartnerClientBuilder::auto_renew`]): the current
+    /// status, and `changed().await` for the next renewal or failure. `None` without it.
+    pub fn renewal(&self) -> Option<tokio::sync::watch::Receiver<RenewalStatus>> {
+        self.renewal.as_ref().map(|r| r.updates.clone())
     }
 
     /// `GET path` → the typed `success` payload.

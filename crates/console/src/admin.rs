@@ -18,7 +18,7 @@ use intoss_http::{ApiError, ApiObject, ApiQuery, BodyLimit, success};
 use intoss_proto::ErrorCode;
 use intoss_proto::api::admin::{
     App, AppList, Cert, CertList, CertQuery, CreateApp, IssueCert, IssuedCert, NoticeList, PatchApp,
-    RevokeCert, Stats,
+    PatchRenewalPolicy, RenewalPolicy, RevokeCert, Stats,
 };
 use intoss_proto::envelope::schema::{Fail, Success};
 
@@ -35,6 +35,7 @@ pub fn router(state: Arc<Console>) -> Router {
         .route("/admin/v1/apps", get(list_apps).post(create_app))
         .route("/admin/v1/apps/{name}", get(get_app).patch(patch_app))
         .route("/admin/v1/apps/{name}/certs", post(issue_cert).get(list_app_certs))
+        .route("/admin/v1/apps/{name}/renewal", get(get_renewal).patch(patch_renewal))
         .route("/admin/v1/certs", get(list_certs))
         .route("/admin/v1/certs/{serial}", get(get_cert))
         .route("/admin/v1/certs/{serial}/revoke", post(revoke_cert))
@@ -190,6 +191,55 @@ pub(crate) async fn patch_app(
     ApiObject(body): ApiObject<PatchApp>,
 ) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, c.registry.update_app(&name, body).await?))
+}
+
+/// An app's certificate renewal policy.
+///
+/// How its certificates may renew themselves over mTLS (`POST /api-partner/v1/certificates/renew`
+/// on the gateway): allowed or not, from how many days before expiry, whether the platform may
+/// generate the new key, and the most active certificates a renewal may leave the app with.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/apps/{name}/renewal",
+    tag = "certificates",
+    operation_id = "getRenewalPolicy",
+    params(("name" = String, Path, description = "The app's name", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", example = "my-app")),
+    responses(
+        (status = 200, description = "The policy (defaults until changed)", body = Success<RenewalPolicy>),
+        (status = 404, description = "No such app (NOT_FOUND)", body = Fail<NotFound>),
+        Authenticated,
+    )
+)]
+pub(crate) async fn get_renewal(
+    State(c): State<Arc<Console>>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    Ok(success(StatusCode::OK, c.registry.renewal_policy(&name).await?))
+}
+
+/// Change an app's certificate renewal policy.
+///
+/// Absent fields are left as they are; the next renewal uses the new rules.
+#[utoipa::path(
+    patch,
+    path = "/admin/v1/apps/{name}/renewal",
+    tag = "certificates",
+    operation_id = "updateRenewalPolicy",
+    params(("name" = String, Path, description = "The app's name", pattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", example = "my-app")),
+    request_body = PatchRenewalPolicy,
+    responses(
+        (status = 200, description = "Updated", body = Success<RenewalPolicy>),
+        (status = 404, description = "No such app (NOT_FOUND)", body = Fail<NotFound>),
+        JsonBody,
+        Authenticated,
+    )
+)]
+pub(crate) async fn patch_renewal(
+    State(c): State<Arc<Console>>,
+    Path(name): Path<String>,
+    ApiObject(body): ApiObject<PatchRenewalPolicy>,
+) -> Result<Response, ApiError> {
+    Ok(success(StatusCode::OK, c.registry.update_renewal_policy(&name, body).await?))
 }
 
 // === certificates ===

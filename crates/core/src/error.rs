@@ -27,6 +27,14 @@ pub enum CoreError {
     /// The record's state does not allow this (completing an expired verification).
     #[error("{0}")]
     InvalidState(String),
+    /// A certificate's renewal over mTLS is refused by its app's policy.
+    #[error("{reason}")]
+    RenewalRefused {
+        /// Which rule refused it.
+        refusal: RenewalRefusal,
+        /// What to do about it.
+        reason: String,
+    },
     /// The change is committed but the gateway's view could not be reloaded yet.
     #[error("the change is saved but not yet applied; retry the request")]
     NotApplied,
@@ -36,6 +44,18 @@ pub enum CoreError {
     /// An unexpected failure; the detail has been logged.
     #[error("internal error; see the server log")]
     Internal,
+}
+
+/// Which renewal rule refused a renewal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RenewalRefusal {
+    /// The app does not allow renewal, or not with a platform-generated key.
+    NotAllowed,
+    /// More days are left than the app's window.
+    TooEarly,
+    /// The app has its maximum of active certificates.
+    TooMany,
 }
 
 impl CoreError {

@@ -1,6 +1,6 @@
 //! The platform's rules, with no HTTP in them.
 //!
-//! - [`Registry`]: apps, certificates (issue, list, revoke), and expiry notices. Each call validates its input,
+//! - [`Registry`]: apps, certificates (issue, renew, list, revoke), renewal policies, and expiry notices. Each call validates its input,
 //!   writes the store and, when the gateway's view changed, reloads the [`Snapshots`]. It
 //!   answers the wire types of [`intoss_proto::api::admin`], so a handler only parses, calls
 //!   and maps the [`CoreError`].
@@ -21,7 +21,7 @@ mod snapshot;
 mod stats;
 
 pub use clock::{Clock, rfc3339, unix_now};
-pub use error::CoreError;
+pub use error::{CoreError, RenewalRefusal};
 pub use idv_admin::IdvAdmin;
 pub use registry::{EXPIRY_THRESHOLDS_DAYS, MAX_QPM, Registry, normalize_serial};
 pub use snapshot::{AppEntry, CertEntry, Snapshot, SnapshotObserver, Snapshots};

@@ -10,17 +10,20 @@ use intoss_pki::{CertificateAuthority, ClientKey, KeyType};
 use intoss_proto::IpAllowlist;
 use intoss_proto::api::admin::{
     App, AppList, Cert, CertList, CertStatus, CreateApp, ExpiryNotice, IssueCert, IssuedCert, NoticeList,
-    PatchApp, RevokeCert,
+    PatchApp, PatchRenewalPolicy, RenewalPolicy, RevokeCert,
 };
-use intoss_store::{AppPatch, CertRecord, NewApp, Store};
+use intoss_store::{AppPatch, CertRecord, NewApp, RenewOutcome, Store};
 
-use crate::{CoreError, Snapshots, rfc3339, unix_now};
+use crate::{CoreError, RenewalRefusal, Snapshots, rfc3339, unix_now};
 
 /// Days before `not_after` at which expiry warnings are sent.
 pub const EXPIRY_THRESHOLDS_DAYS: [i64; 3] = [30, 7, 1];
 
 /// Largest QPM an app may be given.
 pub const MAX_QPM: u32 = 10_000_000;
+
+/// Largest `max_active` of a renewal policy.
+const MAX_ACTIVE_LIMIT: u32 = 1000;
 
 /// Longest revocation reason.
 const MAX_REASON: usize = 200;
@@ -131,18 +134,96 @@ impl Registry {
     /// Issues a certificate for an existing app: from a CSR, or with a key generated here and
     /// handed back once (never stored).
     pub async fn issue_cert(&self, app: &str, req: IssueCert) -> Result<IssuedCert, CoreError> {
-        let key = match (req.csr, req.key_type) {
-            (Some(_), Some(_)) => {
-                return Err(CoreError::invalid_request("send either csr or key_type, not both"));
-            }
-            (Some(csr), None) => ClientKey::Csr(csr),
-            (None, kt) => ClientKey::Generate(match kt.as_deref() {
-                None => KeyType::default(),
-                Some(s) => KeyType::from_wire(s)
-                    .ok_or_else(|| CoreError::invalid("key_type", format!("`{s}` is not rsa2048 or p256")))?,
-            }),
-        };
+        let key = client_key(req)?;
         self.existing_app(app).await?;
+        let (issued, record) = self.sign(app, key, None).await?;
+        self.store.insert_cert(&record).await?;
+        self.apply().await?;
+        tracing::info!(app = %record.app_name, serial = %record.serial, source = %record.key_source, "certificate issued");
+        Ok(self.issued_view(issued, record))
+    }
+
+    /// Renews the certificate `serial` of `app` that a gateway connection presented (the gateway
+    /// admitted it: known, active, this app's): a new certificate for the same app, from the
+    /// CSR in `req`, or with a key generated here when the app's policy allows it. The presented
+    /// certificate stays valid until it expires or is revoked. `peer` is for the log.
+    pub async fn renew_cert(
+        &self,
+        app: &str,
+        serial: &str,
+        req: IssueCert,
+        peer: std::net::IpAddr,
+    ) -> Result<IssuedCert, CoreError> {
+        let refused = |refusal, reason: String| CoreError::RenewalRefused { refusal, reason };
+        let generated = req.csr.is_none();
+        let key = client_key(req)?;
+        let policy = self.store.renewal_policy(app).await?;
+        if !policy.allowed {
+            return Err(refused(
+                RenewalRefusal::NotAllowed,
+                format!(
+                    "app {app} does not allow its certificates to renew themselves; ask the platform operator"
+                ),
+            ));
+        }
+        if generated && !policy.server_keys {
+            return Err(refused(
+                RenewalRefusal::NotAllowed,
+                format!(
+                    "app {app} requires a CSR to renew (the platform does not generate its keys); send `csr`"
+                ),
+            ));
+        }
+        let now = unix_now();
+        let presented = self
+            .store
+            .cert(serial)
+            .await?
+            .filter(|c| c.app_name == app)
+            .ok_or_else(|| CoreError::NotFound(format!("certificate {serial} not found")))?;
+        let days_left = cert_view(presented, now).days_left;
+        if days_left > i64::from(policy.window_days) {
+            return Err(refused(
+                RenewalRefusal::TooEarly,
+                format!(
+                    "certificate {serial} has {days_left} days left; app {app} renews from {} days before expiry",
+                    policy.window_days
+                ),
+            ));
+        }
+        let (issued, record) = self.sign(app, key, Some(serial.to_owned())).await?;
+        match self.store.insert_renewed_cert(&record, policy.max_active, now).await? {
+            RenewOutcome::Inserted => {}
+            RenewOutcome::SourceUnusable => {
+                return Err(CoreError::InvalidState(format!(
+                    "certificate {serial} was revoked or expired while renewing"
+                )));
+            }
+            RenewOutcome::TooMany(n) => {
+                return Err(refused(
+                    RenewalRefusal::TooMany,
+                    format!(
+                        "app {app} has {n} active certificates, its maximum for renewal is {}; revoke unused ones",
+                        policy.max_active
+                    ),
+                ));
+            }
+        }
+        self.apply().await?;
+        tracing::info!(
+            app = %record.app_name, serial = %record.serial, renewed_from = %serial,
+            source = %record.key_source, peer = %peer, "certificate renewed over mTLS"
+        );
+        Ok(self.issued_view(issued, record))
+    }
+
+    /// Signs a certificate for `app` and the record to store.
+    async fn sign(
+        &self,
+        app: &str,
+        key: ClientKey,
+        renewed_from: Option<String>,
+    ) -> Result<(intoss_pki::IssuedCert, CertRecord), CoreError> {
         // RSA key generation takes tens of milliseconds: keep it off the async workers.
         let (ca, app_name) = (self.ca.clone(), app.to_owned());
         let issued = tokio::task::spawn_blocking(move || {
@@ -160,17 +241,63 @@ impl Registry {
             created_at: unix_now(),
             revoked_at: None,
             revoke_reason: None,
-            renewed_from: None,
+            renewed_from,
         };
-        self.store.insert_cert(&record).await?;
-        self.apply().await?;
-        tracing::info!(app = %record.app_name, serial = %record.serial, source = %record.key_source, "certificate issued");
-        Ok(IssuedCert {
+        Ok((issued, record))
+    }
+
+    fn issued_view(&self, issued: intoss_pki::IssuedCert, record: CertRecord) -> IssuedCert {
+        IssuedCert {
             certificate: cert_view(record, unix_now()),
             cert_pem: issued.cert_pem,
             key_pem: issued.key_pem.as_ref().map(|k| k.expose().to_owned()),
             ca_pem: self.ca.cert_pem().to_owned(),
-        })
+        }
+    }
+
+    /// An existing app's renewal policy.
+    pub async fn renewal_policy(&self, app: &str) -> Result<RenewalPolicy, CoreError> {
+        self.existing_app(app).await?;
+        Ok(policy_view(self.store.renewal_policy(app).await?))
+    }
+
+    /// Changes some rules of an app's renewal policy.
+    pub async fn update_renewal_policy(
+        &self,
+        app: &str,
+        req: PatchRenewalPolicy,
+    ) -> Result<RenewalPolicy, CoreError> {
+        if let Some(d) = req.window_days
+            && d > intoss_pki::CLIENT_CERT_DAYS as u32
+        {
+            return Err(CoreError::invalid(
+                "window_days",
+                format!("at most {}", intoss_pki::CLIENT_CERT_DAYS),
+            ));
+        }
+        if let Some(m) = req.max_active
+            && !(1..=MAX_ACTIVE_LIMIT).contains(&m)
+        {
+            return Err(CoreError::invalid("max_active", format!("1 to {MAX_ACTIVE_LIMIT}")));
+        }
+        self.existing_app(app).await?;
+        let old = self.store.renewal_policy(app).await?;
+        let new = intoss_store::RenewalPolicy {
+            allowed: req.allowed.unwrap_or(old.allowed),
+            window_days: req.window_days.unwrap_or(old.window_days),
+            server_keys: req.server_keys.unwrap_or(old.server_keys),
+            max_active: req.max_active.unwrap_or(old.max_active),
+        };
+        self.store.set_renewal_policy(app, &new).await?;
+        tracing::info!(
+            app,
+            allowed = new.allowed,
+            window_days = new.window_days,
+            server_keys = new.server_keys,
+            max_active = new.max_active,
+            "renewal policy changed"
+        );
+        Ok(policy_view(new))
     }
 
     /// Certificates, newest first, of every app or of one (which need not exist).
@@ -244,6 +371,30 @@ impl Registry {
     }
 }
 
+/// The key of a new certificate: a CSR, or one generated here of the asked type.
+fn client_key(req: IssueCert) -> Result<ClientKey, CoreError> {
+    Ok(match (req.csr, req.key_type) {
+        (Some(_), Some(_)) => {
+            return Err(CoreError::invalid_request("send either csr or key_type, not both"));
+        }
+        (Some(csr), None) => ClientKey::Csr(csr),
+        (None, kt) => ClientKey::Generate(match kt.as_deref() {
+            None => KeyType::default(),
+            Some(s) => KeyType::from_wire(s)
+                .ok_or_else(|| CoreError::invalid("key_type", format!("`{s}` is not rsa2048 or p256")))?,
+        }),
+    })
+}
+
+fn policy_view(p: intoss_store::RenewalPolicy) -> RenewalPolicy {
+    RenewalPolicy {
+        allowed: p.allowed,
+        window_days: p.window_days,
+        server_keys: p.server_keys,
+        max_active: p.max_active,
+    }
+}
+
 fn app_view(a: intoss_store::App) -> App {
     App {
         name: a.name,
@@ -275,6 +426,7 @@ pub(crate) fn cert_view(c: CertRecord, now: i64) -> Cert {
         created_at: rfc3339(c.created_at),
         revoked_at: c.revoked_at.map(rfc3339),
         revoke_reason: c.revoke_reason,
+        renewed_from: c.renewed_from,
         key_source: c.key_source,
         app: c.app_name,
         serial: c.serial,

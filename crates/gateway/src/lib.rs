@@ -15,6 +15,7 @@ mod messages;
 mod pay;
 mod promotions;
 pub mod proxy;
+mod renew;
 pub mod tls;
 pub mod upstream;
 
@@ -50,6 +51,7 @@ pub struct Gateway {
     iap: Option<Arc<intoss_pay::IapService>>,
     messages: Option<Arc<intoss_messages::MessageService>>,
     promotions: Option<Arc<intoss_promotions::PromotionService>>,
+    renewal: Option<Arc<intoss_core::Registry>>,
 }
 
 impl std::fmt::Debug for Gateway {
@@ -91,7 +93,15 @@ impl Gateway {
             iap: None,
             messages: None,
             promotions: None,
+            renewal: None,
         }
+    }
+
+    /// Serves certificate renewal ([`RENEW`]) with `registry`; without it that path goes to the
+    /// proxy routes like any other.
+    pub fn with_renewal(mut self, registry: Arc<intoss_core::Registry>) -> Self {
+        self.renewal = Some(registry);
+        self
     }
 
     /// Serves Toss Login (`/api-partner/v1/apps-in-toss/user/oauth2/...`) with `login`; without
@@ -164,9 +174,12 @@ pub struct Caller {
 pub const WHOAMI: &str = "/api-partner/v1/whoami";
 /// The path of the built-in JSON echo.
 pub const ECHO: &str = "/api-partner/v1/echo";
+/// The path of certificate renewal over mTLS.
+pub const RENEW: &str = "/api-partner/v1/certificates/renew";
 
 /// Serves one gateway request: admission first (identity, revocation, expiry, allowlist, rate
-/// limit, in that order), then whoami, echo, Toss Login, Toss Pay, in-app purchase, messages, promotions, a proxy route, or 404 — every
+/// limit, in that order), then whoami, echo, Toss Login, Toss Pay, in-app purchase, messages, certificate renewal, promotions, a
+/// proxy route, or 404 — every
 /// answer of the gateway's own an envelope.
 ///
 /// Dispatched by hand rather than through an axum `Router` with a `from_fn` layer: the router,
@@ -214,6 +227,14 @@ pub async fn handle(p: &Arc<Gateway>, conn: &Conn, req: Request) -> Response {
                 && path.starts_with(intoss_proto::api::messages::BASE)
             {
                 Box::pin(messages::handle(p, messages, &caller, req)).await
+            } else if let Some(registry) = &p.renewal
+                && path == RENEW
+            {
+                if req.method() == Method::POST {
+                    Box::pin(renew::handle(p, registry, &caller, &conn.info, req)).await
+                } else {
+                    not_allowed(&req, "POST")
+                }
             } else if let Some(promotions) = &p.promotions
                 && path.starts_with(intoss_proto::api::promotions::BASE)
             {

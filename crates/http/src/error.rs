@@ -8,7 +8,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use intoss_core::CoreError;
+use intoss_core::{CoreError, RenewalRefusal};
 use intoss_events::EventsError;
 use intoss_login::LoginError;
 use intoss_messages::MessageError;
@@ -88,6 +88,16 @@ impl From<CoreError> for ApiError {
             CoreError::NotFound(reason) => Self::not_found(reason),
             CoreError::AlreadyExists(reason) => Self::new(ErrorCode::AlreadyExists, reason),
             CoreError::InvalidState(reason) => Self::new(ErrorCode::InvalidState, reason),
+            CoreError::RenewalRefused { refusal, reason } => Self::new(
+                match refusal {
+                    RenewalRefusal::NotAllowed => ErrorCode::RenewalNotAllowed,
+                    RenewalRefusal::TooEarly => ErrorCode::RenewalTooEarly,
+                    // `RenewalRefusal` is non-exhaustive: a new rule is a refusal of this kind
+                    // until it has its own code.
+                    _ => ErrorCode::TooManyCertificates,
+                },
+                reason,
+            ),
             e @ CoreError::NotApplied => Self::new(ErrorCode::ServiceUnavailable, e.to_string()),
             CoreError::Unavailable(reason) => Self::new(ErrorCode::ServiceUnavailable, reason),
             // Logged where it arose.

@@ -126,6 +126,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
     snapshots.reload().await?;
 
     let stats = Arc::new(RequestStats::default());
+    let registry = Arc::new(Registry::new(store.clone(), ca.clone(), snapshots.clone(), config.default_qpm));
     let gateway = Arc::new(
         Gateway::new(
             snapshots.clone(),
@@ -141,17 +142,13 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         .with_pay(pay.clone())
         .with_iap(iap.clone())
         .with_messages(messages.clone())
-        .with_promotions(promotions.clone()),
+        .with_promotions(promotions.clone())
+        .with_renewal(registry.clone()),
     );
     let metrics_limiter = limiter.clone();
     let console_state = Arc::new(intoss_console::Console::new(
         intoss_console::Parts {
-            registry: Arc::new(Registry::new(
-                store.clone(),
-                ca.clone(),
-                snapshots.clone(),
-                config.default_qpm,
-            )),
+            registry,
             idv: Arc::new(IdvAdmin::new(store.clone(), idv.clone())),
             login,
             pay,

@@ -28,6 +28,13 @@ pub fn fingerprint(der: &[u8]) -> [u8; 32] {
     out
 }
 
+/// A DER certificate's validity, `(not_before, not_after)` in Unix seconds; `None` if it does
+/// not parse.
+pub fn validity_of(der: &[u8]) -> Option<(i64, i64)> {
+    let (_, cert) = X509Certificate::from_der(der).ok()?;
+    Some((cert.validity().not_before.timestamp(), cert.validity().not_after.timestamp()))
+}
+
 impl ClientIdentity {
     /// Reads the identity from a DER certificate; `None` if it does not parse.
     pub fn from_der(der: &CertificateDer<'_>) -> Option<Self> {
