@@ -370,7 +370,7 @@ async fn a_full_disk_refuses_writes_cleanly_and_recovers_without_restart() {
 // === clock jumps (libfaketime) ===
 
 /// The libfaketime preload library, if installed.
-fn libfaketime() -> Option<PathBuf> {
+pub(crate) fn libfaketime() -> Option<PathBuf> {
     let found = std::fs::read_dir("/usr/lib")
         .into_iter()
         .flatten()
@@ -391,19 +391,19 @@ fn libfaketime() -> Option<PathBuf> {
 /// A server whose clock is moved by writing libfaketime offsets ("+2h", "-1h", "+0") to
 /// `clock`. With `monotonic`, the monotonic clock moves too; without it only the wall clock
 /// does, as when NTP steps the clock.
-struct FakeClock {
-    file: PathBuf,
+pub(crate) struct FakeClock {
+    pub(crate) file: PathBuf,
 }
 
 impl FakeClock {
-    fn set(&self, offset: &str) {
+    pub(crate) fn set(&self, offset: &str) {
         let tmp = self.file.with_extension("tmp");
         std::fs::write(&tmp, format!("{offset}\n")).unwrap();
         std::fs::rename(&tmp, &self.file).unwrap();
     }
 }
 
-fn server_with_fake_clock(extra: &str, monotonic: bool) -> Option<(Server, FakeClock)> {
+pub(crate) fn server_with_fake_clock(extra: &str, monotonic: bool) -> Option<(Server, FakeClock)> {
     let lib = libfaketime()?;
     let mut s = unstarted(tempfile::tempdir().unwrap(), extra);
     let clock = FakeClock { file: s.dir.path().join("clock") };

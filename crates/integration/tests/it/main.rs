@@ -26,6 +26,8 @@
 //!   (인앱 결제): products, the simulator's orders, get-order-status;
 //! - `events`: the outbox end to end: signed deliveries of real changes verified by the SDK and
 //!   Python `standardwebhooks`, rotation, the SSRF guard, the log, `listen`/`trigger`, SIGKILL;
+//! - `renewal`: certificates renewing themselves over mTLS (CSR, platform key, refusals), the
+//!   renew daemon under libfaketime, the SDK's automatic renewal;
 //! - `webhook`: expiry warnings delivered to an app's webhook.
 
 #![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
@@ -52,6 +54,7 @@ mod pay;
 mod postgres;
 mod promotions;
 mod proxy;
+mod renewal;
 mod robustness;
 mod scanners;
 mod sdk;
