@@ -55,6 +55,9 @@ pub(crate) enum Command {
     /// Issue, list and revoke mTLS client certificates.
     #[command(subcommand)]
     Cert(CertCmd),
+    /// Rotate the platform's root CA (a new root cross-signed by the old).
+    #[command(subcommand)]
+    Ca(crate::renew_cmds::CaCmd),
     /// Identity verification (토스 인증): clients, transactions, and the user simulator.
     #[command(subcommand)]
     Idv(IdvCmd),

@@ -57,6 +57,7 @@ async fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Migrate { config } => migrate(&cli.global, config.as_deref()).await,
         args::Command::App(cmd) => admin_cmds::app(&cli.global, cmd).await,
         args::Command::Cert(cmd) => admin_cmds::cert(&cli.global, cmd).await,
+        args::Command::Ca(cmd) => renew_cmds::ca(&cli.global, cmd).await,
         args::Command::Idv(cmd) => admin_cmds::idv(&cli.global, cmd).await,
         args::Command::User(cmd) => login_cmds::user(&cli.global, cmd).await,
         args::Command::Sim(cmd) => login_cmds::sim(&cli.global, cmd).await,

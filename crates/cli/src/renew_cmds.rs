@@ -228,3 +228,87 @@ mod tests {
         assert!(parse_duration("h").is_err());
     }
 }
+
+/// `intoss ca ...`: root CA rotation of the data dir.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum CaCmd {
+    /// Start a rotation (with intoss serve stopped): a new root, cross-signed by the current
+    /// one; ca.pem becomes the bundle of both. Start intoss serve again to apply it.
+    Rotate,
+    /// End the rotation: ca.pem is the new root alone and the previous root's certificates are
+    /// refused after the next restart. Refused while such certificates are active (checked
+    /// through the running platform's admin API) unless --force.
+    Finish {
+        /// Finish even with active certificates of the previous root (they stop working).
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+pub(crate) async fn ca(g: &Global, cmd: CaCmd) -> anyhow::Result<ExitCode> {
+    let dir = intoss_server::datadir::DataDir::new(g.data_dir());
+    match cmd {
+        CaCmd::Rotate => {
+            // The running platform keeps its CA in memory: leaves it issued after the rotation
+            // would be the old root's. Refuse while it answers.
+            let running = std::fs::read_to_string(dir.endpoints())
+                .ok()
+                .and_then(|t| serde_json::from_str::<intoss_proto::api::Endpoints>(&t).ok())
+                .is_some_and(|ep| {
+                    std::net::TcpStream::connect_timeout(&ep.console, Duration::from_millis(500)).is_ok()
+                });
+            anyhow::ensure!(
+                !running,
+                "intoss serve is running on {}: stop it, rotate, start it",
+                dir.root().display()
+            );
+            let (new, old, cross_path) = dir.rotate_ca(time::OffsetDateTime::now_utc())?;
+            println!("new root `{new}`, cross-signed by `{old}`");
+            if !cross_path {
+                println!(
+                    "warning: `{old}` allows no intermediate (pathLenConstraint 0, made by an older intoss): \
+                     OpenSSL-based clients (curl, Python, Node, Java) that trust only it will not verify the \
+                     listeners through the cross-signed root; give them the new ca.pem before restarting"
+                );
+            }
+            println!(
+                "ca.pem is now the bundle of both; start intoss serve to apply it, then hand out the new ca.pem"
+            );
+            println!(
+                "finish with `intoss ca finish` once the old root's certificates have expired or been revoked"
+            );
+        }
+        CaCmd::Finish { force } => {
+            anyhow::ensure!(
+                dir.ca_previous().exists(),
+                "no root rotation is in progress in {}",
+                dir.root().display()
+            );
+            if !force {
+                let bundle = std::fs::read_to_string(dir.ca_cert())
+                    .with_context(|| format!("cannot read {}", dir.ca_cert().display()))?;
+                let current = intoss_pki::parse_cert_pem(&bundle)?.common_name.unwrap_or_default();
+                let certs = connect(g)?.list_certs(None).await.context(
+                    "cannot list the certificates (is intoss serve running?); pass --force to finish without checking",
+                )?;
+                let old: Vec<String> = certs
+                    .certs
+                    .iter()
+                    .filter(|c| {
+                        c.status == intoss_proto::api::admin::CertStatus::Active && c.issuer != current
+                    })
+                    .map(|c| format!("{} ({}, issued by `{}`)", c.serial, c.app, c.issuer))
+                    .collect();
+                anyhow::ensure!(
+                    old.is_empty(),
+                    "{} active certificate(s) of the previous root would stop working: {}; renew and revoke them, or pass --force",
+                    old.len(),
+                    old.join(", ")
+                );
+            }
+            dir.finish_ca_rotation()?;
+            println!("rotation finished: ca.pem is the new root alone; restart intoss serve to apply it");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -427,6 +427,10 @@ pub(crate) fn cert_view(c: CertRecord, now: i64) -> Cert {
         revoked_at: c.revoked_at.map(rfc3339),
         revoke_reason: c.revoke_reason,
         renewed_from: c.renewed_from,
+        issuer: intoss_pki::parse_cert_pem(&c.cert_pem)
+            .ok()
+            .and_then(|i| i.issuer_common_name)
+            .unwrap_or_default(),
         key_source: c.key_source,
         app: c.app_name,
         serial: c.serial,

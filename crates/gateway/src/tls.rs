@@ -36,7 +36,7 @@ impl CertGate for SnapshotGate {
 pub struct GatewayTls {
     current: Arc<ArcSwap<ServerConfig>>,
     session_cache: usize,
-    ca_der: Vec<u8>,
+    roots: Vec<Vec<u8>>,
     live: Arc<ArcSwap<Snapshot>>,
     resolver: Arc<DualCertResolver>,
 }
@@ -48,24 +48,19 @@ impl std::fmt::Debug for GatewayTls {
 }
 
 impl GatewayTls {
-    /// The config for client certificates of the CA `ca_der`, gated by `snapshots`, serving the
+    /// The config for client certificates of the CAs `roots` (DER: the platform root, and during
+    /// a root rotation the previous one too), gated by `snapshots`, serving the
     /// listener certificates of `resolver`, keeping `session_cache` sessions (0: none). Register
     /// it with [`Snapshots::observe`] so that it follows certificate changes.
     pub fn new(
         session_cache: usize,
-        ca_der: &[u8],
+        roots: Vec<Vec<u8>>,
         snapshots: &Snapshots,
         resolver: Arc<DualCertResolver>,
     ) -> Result<Self, TlsError> {
         let live = snapshots.live().clone();
-        let first = build(session_cache, ca_der, &live, &resolver)?;
-        Ok(Self {
-            current: Arc::new(ArcSwap::from_pointee(first)),
-            session_cache,
-            ca_der: ca_der.to_vec(),
-            live,
-            resolver,
-        })
+        let first = build(session_cache, &roots, &live, &resolver)?;
+        Ok(Self { current: Arc::new(ArcSwap::from_pointee(first)), session_cache, roots, live, resolver })
     }
 
     /// The config, for the listener (read at each accept).
@@ -77,7 +72,7 @@ impl GatewayTls {
 impl SnapshotObserver for GatewayTls {
     fn certs_changed(&self) -> Result<(), String> {
         let tls =
-            build(self.session_cache, &self.ca_der, &self.live, &self.resolver).map_err(|e| e.to_string())?;
+            build(self.session_cache, &self.roots, &self.live, &self.resolver).map_err(|e| e.to_string())?;
         self.current.store(Arc::new(tls));
         Ok(())
     }
@@ -89,13 +84,15 @@ impl SnapshotObserver for GatewayTls {
 /// a new cache, so no session from before a reload (a revocation, say) resumes.
 fn build(
     session_cache: usize,
-    ca_der: &[u8],
+    roots: &[Vec<u8>],
     live: &Arc<ArcSwap<Snapshot>>,
     resolver: &Arc<DualCertResolver>,
 ) -> Result<ServerConfig, TlsError> {
-    let mut roots = RootCertStore::empty();
-    roots.add(CertificateDer::from(ca_der.to_vec())).map_err(TlsError::Config)?;
-    let verifier = GatedClientVerifier::new(roots, Arc::new(SnapshotGate(live.clone())))?;
+    let mut store = RootCertStore::empty();
+    for der in roots {
+        store.add(CertificateDer::from(der.clone())).map_err(TlsError::Config)?;
+    }
+    let verifier = GatedClientVerifier::new(store, Arc::new(SnapshotGate(live.clone())))?;
     let mut cfg = intoss_tls::server_config_builder()
         .map_err(TlsError::Config)?
         .with_client_cert_verifier(Arc::new(verifier))

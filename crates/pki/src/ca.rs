@@ -144,6 +144,11 @@ impl Drop for SecretDer {
     }
 }
 
+/// Intermediates allowed below a root: one, the next root cross-signed by it during a root
+/// rotation (OpenSSL enforces the constraint on trust anchors too). The platform issues no
+/// other intermediate, and the gateway admits only the leaves it issued (by fingerprint).
+const ROOT_PATH_LEN: u8 = 1;
+
 /// The platform's root certificate authority.
 pub struct CertificateAuthority {
     cert_pem: String,
@@ -165,7 +170,7 @@ impl CertificateAuthority {
         let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
         let mut params = CertificateParams::default();
         params.distinguished_name = dn(common_name, "intoss platform CA");
-        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(ROOT_PATH_LEN));
         params.key_usages =
             vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
         params.not_before = truncate(now) - Duration::minutes(5);
@@ -178,7 +183,55 @@ impl CertificateAuthority {
         Ok((ca, key_pem))
     }
 
+    /// A new root to rotate to (ECDSA P-256, 10 years, named `intoss root CA` and its serial's
+    /// first 8 hex digits, so that no two roots share a subject), its key, and the same
+    /// certificate cross-signed by this root (`ca-cross.pem`): served after a leaf of the new
+    /// root, it lets a client that trusts only this root verify the new one's listeners.
+    /// The cross-signed certificate is valid as long as both roots are.
+    pub fn successor(&self, now: OffsetDateTime) -> Result<(Self, SecretPem, String), PkiError> {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let (serial_hex, serial) = random_serial()?;
+        let name = format!("intoss root CA {}", &serial_hex[..8]);
+        let mut params = CertificateParams::default();
+        params.distinguished_name = dn(&name, "intoss platform CA");
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(ROOT_PATH_LEN));
+        params.key_usages =
+            vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+        params.not_before = truncate(now) - Duration::minutes(5);
+        params.not_after = truncate(now) + Duration::days(365 * CA_YEARS);
+        params.serial_number = Some(serial);
+        let root = params.self_signed(&key)?;
+
+        let (_, old) = x509_parser::parse_x509_certificate(&self.cert_der)
+            .map_err(|e| PkiError::Malformed { what: "CA certificate", detail: e.to_string() })?;
+        let old_end = OffsetDateTime::from_unix_timestamp(old.validity().not_after.timestamp())
+            .map_err(|e| PkiError::Malformed { what: "CA certificate", detail: e.to_string() })?;
+        let mut cross = params.clone();
+        cross.serial_number = Some(random_serial()?.1);
+        cross.not_after = cross.not_after.min(old_end);
+        cross.use_authority_key_identifier_extension = true;
+        let cross = cross.signed_by(&key, &self.issuer)?;
+
+        let key_pem = SecretPem::new(key.serialize_pem());
+        let ca =
+            Self { cert_pem: root.pem(), cert_der: root.der().to_vec(), issuer: Issuer::new(params, key) };
+        Ok((ca, key_pem, cross.pem()))
+    }
+
+    /// Whether a client trusting only this root can verify a root cross-signed by it: false for
+    /// roots made with a path length constraint of 0 (intoss before root rotation existed).
+    pub fn allows_cross_signed_path(&self) -> bool {
+        x509_parser::parse_x509_certificate(&self.cert_der).is_ok_and(|(_, c)| {
+            c.basic_constraints()
+                .ok()
+                .flatten()
+                .is_some_and(|bc| bc.value.ca && bc.value.path_len_constraint.is_none_or(|n| n >= 1))
+        })
+    }
+
     /// Loads a CA from its certificate and PKCS#8 key, checking that they belong together.
+    /// With a bundle (`ca.pem` during a root rotation), the CA is its first certificate and
+    /// [`Self::cert_pem`] is the whole bundle.
     pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self, PkiError> {
         let key = KeyPair::from_pem(key_pem)
             .map_err(|e| PkiError::Malformed { what: "CA key", detail: e.to_string() })?;
@@ -193,7 +246,7 @@ impl CertificateAuthority {
         Ok(Self { cert_pem: cert_pem.to_owned(), cert_der, issuer })
     }
 
-    /// The CA certificate, PEM: what clients trust (`ca.pem`).
+    /// The CA certificate, PEM: what clients trust (`ca.pem`; the bundle it was loaded from).
     pub fn cert_pem(&self) -> &str {
         &self.cert_pem
     }

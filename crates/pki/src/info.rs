@@ -68,6 +68,27 @@ pub fn cert_pem_to_der(pem: &str) -> Result<Vec<u8>, PkiError> {
     pem_to_der(pem, "certificate")
 }
 
+/// The DER bytes of every certificate in `pem`, in order (a trust bundle, a chain).
+pub fn cert_pems_to_ders(pem: &str) -> Result<Vec<Vec<u8>>, PkiError> {
+    let mut out = Vec::new();
+    let mut rest = pem;
+    while let Some(at) = rest.find("-----BEGIN CERTIFICATE-----") {
+        out.push(pem_to_der(&rest[at..], "certificate")?);
+        let tail = &rest[at..];
+        let end = tail
+            .find("-----END CERTIFICATE-----")
+            .map_or(tail.len(), |e| e + "-----END CERTIFICATE-----".len());
+        rest = &tail[end..];
+    }
+    if out.is_empty() {
+        return Err(PkiError::Malformed {
+            what: "certificate",
+            detail: "no `-----BEGIN CERTIFICATE-----` line".into(),
+        });
+    }
+    Ok(out)
+}
+
 /// The DER bytes of the first PEM block labelled `label` (e.g. `PRIVATE KEY`).
 pub fn pem_block(pem: &str, label: &str) -> Result<Vec<u8>, PkiError> {
     pem_to_der_labelled(pem, label, "PEM file")

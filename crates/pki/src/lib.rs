@@ -21,7 +21,8 @@ pub use ca::{
 };
 pub use cms::{attached_content, sign_attached, signer_certificate};
 pub use info::{
-    CertInfo, cert_pem_to_der, der_to_pem, parse_cert_der, parse_cert_pem, pem_block, verify_issued_by,
+    CertInfo, cert_pem_to_der, cert_pems_to_ders, der_to_pem, parse_cert_der, parse_cert_pem, pem_block,
+    verify_issued_by,
 };
 
 use std::fmt;

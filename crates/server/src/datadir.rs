@@ -26,8 +26,11 @@ pub type ServerPair = ((String, SecretPem), (String, SecretPem));
 /// What the platform loads from its data dir at start.
 #[derive(Debug)]
 pub struct Loaded {
-    /// The platform CA.
+    /// The platform CA (its `cert_pem` is `ca.pem`: during a root rotation, the bundle).
     pub ca: CertificateAuthority,
+    /// The roots client certificates may chain to (DER): the CA, and during a root rotation
+    /// the previous root too.
+    pub ca_roots: Vec<Vec<u8>>,
     /// The admin API bearer token.
     pub admin_token: SecretPem,
     /// ECDSA server certificate and key (PEM).
@@ -62,6 +65,83 @@ impl DataDir {
         self.root.join("ca-key.pem")
     }
 
+    /// `ca-previous.pem`: the root rotated away from, while its leaves are still admitted.
+    pub fn ca_previous(&self) -> PathBuf {
+        self.root.join("ca-previous.pem")
+    }
+
+    /// `ca-cross.pem`: the current root cross-signed by the previous one, served after the
+    /// listeners' certificates during a rotation.
+    pub fn ca_cross(&self) -> PathBuf {
+        self.root.join("ca-cross.pem")
+    }
+
+    /// `ca-retired-key.pem` (0600): the previous root's key, kept until the rotation is finished.
+    pub fn ca_retired_key(&self) -> PathBuf {
+        self.root.join("ca-retired-key.pem")
+    }
+
+    /// Starts a root CA rotation (run with `intoss serve` stopped; the next start applies it): a
+    /// new root, cross-signed by the current one. `ca.pem` becomes the bundle of both (new
+    /// first), `ca-key.pem` the new key; the old root and key go to `ca-previous.pem` and
+    /// `ca-retired-key.pem`, the cross-signed certificate to `ca-cross.pem`. Refused while a
+    /// rotation is in progress. Answers the new and the previous root's names, and whether
+    /// clients trusting only the previous root can verify the listeners through the
+    /// cross-signed root (not when the previous root has a path length constraint of 0).
+    pub fn rotate_ca(&self, now: OffsetDateTime) -> Result<(String, String, bool), StartError> {
+        if self.ca_previous().exists() {
+            return Err(self.err(
+                &self.ca_previous(),
+                "a root rotation is in progress: finish it first (intoss ca finish)",
+            ));
+        }
+        let (cert_path, key_path) = (self.ca_cert(), self.ca_key());
+        if !cert_path.exists() || !key_path.exists() {
+            return Err(self.err(&cert_path, "no CA to rotate: start intoss serve once first"));
+        }
+        let old_pem = self.read(&cert_path)?;
+        let old_key = self.read_secret(&key_path)?;
+        let old = CertificateAuthority::from_pem(&old_pem, old_key.expose())
+            .map_err(|e| self.err(&cert_path, e.to_string()))?;
+        let old_root = intoss_pki::der_to_pem("CERTIFICATE", old.cert_der());
+        let (new, new_key, cross) = old.successor(now)?;
+        let bundle = format!("{}{old_root}", new.cert_pem());
+        let writes: [(PathBuf, &str, bool); 5] = [
+            (self.ca_retired_key(), old_key.expose(), true),
+            (self.ca_previous(), &old_root, false),
+            (self.ca_cross(), &cross, false),
+            (key_path, new_key.expose(), true),
+            (cert_path, &bundle, false),
+        ];
+        for (path, text, secret) in writes {
+            let written = if secret { write_secret(&path, text) } else { write_public(&path, text) };
+            written.map_err(|e| self.err(&path, e.to_string()))?;
+        }
+        let subject =
+            |der: &[u8]| intoss_pki::parse_cert_der(der).ok().and_then(|i| i.common_name).unwrap_or_default();
+        tracing::info!("root CA rotated; restart intoss serve to apply it");
+        Ok((subject(new.cert_der()), subject(old.cert_der()), old.allows_cross_signed_path()))
+    }
+
+    /// Ends a root rotation: `ca.pem` is the current root alone, and the previous root, the
+    /// cross-signed certificate and the retired key are deleted. Certificates of the previous
+    /// root are refused from the next start on.
+    pub fn finish_ca_rotation(&self) -> Result<(), StartError> {
+        if !self.ca_previous().exists() {
+            return Err(self.err(&self.ca_previous(), "no root rotation is in progress"));
+        }
+        let cert_path = self.ca_cert();
+        let bundle = self.read(&cert_path)?;
+        let current =
+            intoss_pki::cert_pem_to_der(&bundle).map_err(|e| self.err(&cert_path, e.to_string()))?;
+        write_public(&cert_path, &intoss_pki::der_to_pem("CERTIFICATE", &current))
+            .map_err(|e| self.err(&cert_path, e.to_string()))?;
+        for p in [self.ca_cross(), self.ca_previous(), self.ca_retired_key()] {
+            fs::remove_file(&p).map_err(|e| self.err(&p, e.to_string()))?;
+        }
+        Ok(())
+    }
+
     /// `admin-token` (0600).
     pub fn admin_token(&self) -> PathBuf {
         self.root.join("admin-token")
@@ -85,6 +165,8 @@ impl DataDir {
             let _ = fs::set_permissions(&self.root, fs::Permissions::from_mode(0o700));
         }
         let ca = self.load_or_create_ca(now)?;
+        let ca_roots = intoss_pki::cert_pems_to_ders(ca.cert_pem())
+            .map_err(|e| self.err(&self.ca_cert(), e.to_string()))?;
         let admin_token = self.load_or_create_token()?;
         let ((server_ecdsa, server_rsa), _) = self.load_or_renew_servers(&ca, server_names, now)?;
         let idv = self.load_or_create_idv(now)?;
@@ -99,7 +181,7 @@ impl DataDir {
                 .open(&db)
                 .map_err(|e| self.err(&db, format!("cannot create: {e}")))?;
         }
-        Ok(Loaded { ca, admin_token, server_ecdsa, server_rsa, idv })
+        Ok(Loaded { ca, ca_roots, admin_token, server_ecdsa, server_rsa, idv })
     }
 
     /// `idv-public-key.pem`: the RSA-4096 public key partners encrypt sessionKeys with.
@@ -270,8 +352,18 @@ impl DataDir {
                 names.push(n.clone());
             }
         }
-        let (ecdsa, a) = self.load_or_issue_server(ca, "server-ecdsa", KeyType::EcdsaP256, &names, now)?;
-        let (rsa, b) = self.load_or_issue_server(ca, "server-rsa", KeyType::Rsa2048, &names, now)?;
+        let (mut ecdsa, a) =
+            self.load_or_issue_server(ca, "server-ecdsa", KeyType::EcdsaP256, &names, now)?;
+        let (mut rsa, b) = self.load_or_issue_server(ca, "server-rsa", KeyType::Rsa2048, &names, now)?;
+        // During a root rotation the chain goes on with the new root cross-signed by the old:
+        // clients that trust only the old root verify the listeners through it.
+        let cross = self.ca_cross();
+        if cross.exists() {
+            let pem = self.read(&cross)?;
+            intoss_pki::cert_pem_to_der(&pem).map_err(|e| self.err(&cross, e.to_string()))?;
+            ecdsa.0.push_str(&pem);
+            rsa.0.push_str(&pem);
+        }
         Ok(((ecdsa, rsa), a || b))
     }
 

@@ -117,11 +117,12 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         (&loaded.server_rsa.0, loaded.server_rsa.1.expose()),
     )?);
     let ca = Arc::new(loaded.ca);
+    let ca_roots = loaded.ca_roots;
 
     // The gateway's view: empty (admitting nothing) until the first reload fills it.
     let snapshots = Arc::new(Snapshots::new(store.clone(), Clock::new()));
     let gateway_tls =
-        Arc::new(GatewayTls::new(config.session_cache, ca.cert_der(), &snapshots, resolver.clone())?);
+        Arc::new(GatewayTls::new(config.session_cache, ca_roots, &snapshots, resolver.clone())?);
     snapshots.observe(gateway_tls.clone());
     snapshots.reload().await?;
 

@@ -301,3 +301,124 @@ async fn the_sdk_renews_its_certificate_by_itself_and_reports_it() {
     let err = PartnerClient::builder().auto_renew(RenewSchedule::default(), Duration::from_secs(60)).build();
     assert!(err.is_err());
 }
+
+/// An RSA certificate (the seed's clients need RSA) of `app` into a new directory.
+fn issue_rsa(s: &Server, app: &str) -> Identity {
+    let out = tempfile::tempdir_in(s.dir.path()).unwrap().keep();
+    let json = s.cli_ok(&["cert", "issue", "--app", app, "--out", out.to_str().unwrap(), "--json"]);
+    let v: Value = serde_json::from_str(&json).unwrap();
+    Identity { dir: out, serial: v["serial"].as_str().unwrap().to_owned() }
+}
+
+/// A client trusting only the CA file `ca`, presenting `id`.
+fn client_trusting(ca: &Path, id: &Identity) -> HttpsClient {
+    let ca = std::fs::read(ca).unwrap();
+    HttpsClient::new(intoss_client::tls::client_config(&ca, Some((&id.cert(), &id.key()))).unwrap())
+}
+
+/// The seed's example clients (curl, Python requests, Node https, Java) trusting only `ca`.
+fn seed_clients_pass(s: &Server, ca: &Path, id: &Identity) {
+    let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop");
+    let url = s.gateway_url("/api-partner/v1/whoami");
+    let (cert, key) = (id.cert_path(), id.key_path());
+    let mut runs: Vec<(&str, Vec<std::ffi::OsString>)> = Vec::new();
+    if require("curl") {
+        let args = ["-sS", "--fail-with-body", "--cacert"].map(Into::into);
+        let mut a: Vec<std::ffi::OsString> = args.into();
+        a.extend([
+            ca.into(),
+            "--cert".into(),
+            cert.clone().into(),
+            "--key".into(),
+            key.clone().into(),
+            (&url).into(),
+        ]);
+        runs.push(("curl", a));
+    }
+    for (program, script) in [("python3", "client.py"), ("node", "client.js"), ("java", "Client.java")] {
+        if require(program) {
+            let a = vec![
+                interop.join(script).into(),
+                (&url).into(),
+                ca.into(),
+                cert.clone().into(),
+                key.clone().into(),
+            ];
+            runs.push((program, a));
+        }
+    }
+    for (program, args) in runs {
+        let out = Command::new(program).args(&args).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{program} trusting {}: {stdout}{}",
+            ca.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_str(stdout.trim()).unwrap();
+        assert_eq!(v["success"]["certSerial"], id.serial.as_str(), "{program}");
+    }
+}
+
+/// Root CA rotation: during the overlap a client trusting only the old root and one trusting
+/// only the new root both work (the listeners serve the new root cross-signed by the old), old
+/// leaves are still admitted, new ones come from the new root, and the seed's clients pass with
+/// either root. Finishing is refused while old leaves are active; afterwards only the new root is
+/// served and trusted.
+#[tokio::test]
+async fn the_root_ca_rotates_with_both_roots_working_during_the_overlap() {
+    let mut s = Server::start();
+    s.cli_ok(&["app", "create", "rot"]);
+    let old_id = issue_rsa(&s, "rot");
+    let old_root = s.dir.path().join("old-root.pem");
+    std::fs::write(&old_root, s.ca_pem()).unwrap();
+
+    let out = s.cli(&["ca", "rotate"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains("running"), "refused while serving: {stderr}");
+    s.terminate();
+    let out = s.cli_ok(&["ca", "rotate"]);
+    assert!(out.contains("new root"), "{out}");
+    let out = s.cli(&["ca", "rotate"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("in progress"));
+    assert_eq!(mode(&s.data_dir().join("ca-retired-key.pem")), 0o600);
+    assert_eq!(mode(&s.data_dir().join("ca-key.pem")), 0o600);
+    s.spawn();
+
+    let bundle = intoss_pki::cert_pems_to_ders(std::str::from_utf8(&s.ca_pem()).unwrap()).unwrap();
+    let old_der = intoss_pki::cert_pem_to_der(&std::fs::read_to_string(&old_root).unwrap()).unwrap();
+    assert_eq!(bundle.len(), 2, "ca.pem is the bundle of both roots");
+    assert_eq!(bundle[1], old_der, "the old root second");
+    let new_root = s.dir.path().join("new-root.pem");
+    std::fs::write(&new_root, intoss_pki::der_to_pem("CERTIFICATE", &bundle[0])).unwrap();
+    let new_id = issue_rsa(&s, "rot");
+    let new_leaf = intoss_pki::cert_pem_to_der(&String::from_utf8(new_id.cert()).unwrap()).unwrap();
+    assert!(intoss_pki::verify_issued_by(&new_leaf, &bundle[0]), "new leaves come from the new root");
+    assert!(!intoss_pki::verify_issued_by(&new_leaf, &old_der));
+
+    for (ca, id) in [(&old_root, &old_id), (&old_root, &new_id), (&new_root, &old_id), (&new_root, &new_id)] {
+        let got = whoami_serial(&s, &client_trusting(ca, id)).await;
+        assert_eq!(got, id.serial, "trusting {} with {}", ca.display(), id.serial);
+    }
+    seed_clients_pass(&s, &old_root, &old_id);
+    seed_clients_pass(&s, &new_root, &new_id);
+
+    // Finishing would cut the old leaf off: refused, naming it.
+    let out = s.cli(&["ca", "finish"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && stderr.contains(&old_id.serial), "{stderr}");
+    s.cli_ok(&["cert", "revoke", &old_id.serial, "--reason", "rotated"]);
+    s.cli_ok(&["ca", "finish"]);
+    s.terminate();
+    s.spawn();
+    assert_eq!(
+        intoss_pki::cert_pems_to_ders(std::str::from_utf8(&s.ca_pem()).unwrap()).unwrap(),
+        vec![bundle[0].clone()]
+    );
+    assert!(!s.data_dir().join("ca-retired-key.pem").exists() && !s.data_dir().join("ca-cross.pem").exists());
+    assert_eq!(whoami_serial(&s, &client_trusting(&new_root, &new_id)).await, new_id.serial);
+    let r = get(&client_trusting(&old_root, &new_id), &s.gateway_url("/api-partner/v1/whoami")).await;
+    assert!(format!("{r:?}").contains("UnknownIssuer"), "the old root no longer verifies: {r:?}");
+    assert!(s.log_problems().is_empty(), "{:?}", s.log_problems());
+}
