@@ -474,6 +474,26 @@ mod tests {
     }
 
     #[test]
+    fn a_successor_root_is_cross_signed_by_the_old_and_issues_alone() {
+        let (old, _) = CertificateAuthority::generate("intoss root CA", now()).unwrap();
+        assert!(old.allows_cross_signed_path(), "new roots allow the one cross-signed intermediate");
+        let (new, key, cross) = old.successor(now()).unwrap();
+        let cross = crate::cert_pem_to_der(&cross).unwrap();
+        assert!(crate::verify_issued_by(&cross, old.cert_der()), "cross-signed by the old root");
+        assert!(crate::verify_issued_by(new.cert_der(), new.cert_der()), "the new root is self-signed");
+        let (c, n) = (parse_cert_der(&cross).unwrap(), parse_cert_der(new.cert_der()).unwrap());
+        assert_eq!(c.common_name, n.common_name, "one subject, two issuers");
+        assert_ne!(n.common_name.as_deref(), Some("intoss root CA"), "roots never share a name");
+        assert_ne!(c.serial, n.serial);
+        let leaf = new.issue_client("app", &ClientKey::Generate(KeyType::EcdsaP256), now()).unwrap();
+        assert!(crate::verify_issued_by(&leaf.cert_der, new.cert_der()));
+        assert!(!crate::verify_issued_by(&leaf.cert_der, old.cert_der()));
+        // What was written can be loaded back.
+        let loaded = CertificateAuthority::from_pem(&format!("{}{}", new.cert_pem(), old.cert_pem()), key.expose());
+        assert_eq!(loaded.unwrap().cert_der(), new.cert_der(), "a bundle loads as its first root");
+    }
+
+    #[test]
     fn client_cert_is_390_days_client_auth_and_names_the_app() {
         let (ca, _) = CertificateAuthority::generate("test CA", now()).unwrap();
         for kind in [KeyType::Rsa2048, KeyType::EcdsaP256] {

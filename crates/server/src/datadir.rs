@@ -520,4 +520,40 @@ mod tests {
         let err = dd.load_or_init(&[], now()).unwrap_err().to_string();
         assert!(err.contains("orphan"), "{err}");
     }
+
+    #[test]
+    fn a_root_rotation_keeps_both_roots_until_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let dd = DataDir::new(dir.path());
+        let a = dd.load_or_init(&[], now()).unwrap();
+        assert!(dd.finish_ca_rotation().is_err(), "nothing to finish");
+        let (new, old, cross_path) = dd.rotate_ca(now()).unwrap();
+        assert_eq!(old, "intoss root CA");
+        assert_ne!(new, old);
+        assert!(cross_path);
+        let err = dd.rotate_ca(now()).unwrap_err().to_string();
+        assert!(err.contains("in progress"), "{err}");
+        let b = dd.load_or_init(&[], now()).unwrap();
+        assert_eq!(b.ca_roots.len(), 2);
+        assert_eq!(b.ca_roots[1], a.ca.cert_der(), "the old root is still trusted");
+        assert_eq!(b.ca_roots[0], b.ca.cert_der(), "the new root issues");
+        // The listeners were re-issued by the new root and serve the cross-signed one after.
+        let chain = intoss_pki::cert_pems_to_ders(&b.server_ecdsa.0).unwrap();
+        assert_eq!(chain.len(), 2);
+        assert!(intoss_pki::verify_issued_by(&chain[0], b.ca.cert_der()));
+        assert!(intoss_pki::verify_issued_by(&chain[1], a.ca.cert_der()));
+        assert_eq!(mode(&dd.ca_retired_key()), 0o600);
+
+        dd.finish_ca_rotation().unwrap();
+        let c = dd.load_or_init(&[], now()).unwrap();
+        assert_eq!(c.ca_roots, vec![b.ca.cert_der().to_vec()]);
+        assert_eq!(intoss_pki::cert_pems_to_ders(&c.server_ecdsa.0).unwrap().len(), 1, "no cross-signed root");
+        for p in [dd.ca_previous(), dd.ca_cross(), dd.ca_retired_key()] {
+            assert!(!p.exists(), "{}", p.display());
+        }
+    }
+
+    fn mode(p: &Path) -> u32 {
+        fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
 }
