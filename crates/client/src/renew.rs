@@ -221,8 +221,7 @@ impl Renewer {
                         }
                         Err(error) => {
                             failures += 1;
-                            let retry_in =
-                                retry_delay(failures).min(check_every.max(Duration::from_secs(1)) * 60);
+                            let retry_in = retry_delay(failures);
                             if !on(RenewEvent::Failed { error: &error, retry_in }) {
                                 return Err(error);
                             }

@@ -480,7 +480,7 @@ fn sample(t: EventType) -> serde_json::Value {
             json!({"serial": "5f00000000000000000000000000000000000001", "notBefore": 0, "notAfter": 0, "thresholdDays": 7})
         }
         EventType::CertificateIssued => {
-            json!({"serial": "5f00000000000000000000000000000000000001", "notBefore": 0, "notAfter": 0, "keySource": "csr"})
+            json!({"serial": "5f00000000000000000000000000000000000001", "notBefore": 0, "notAfter": 0, "keySource": "csr", "renewedFrom": null})
         }
         EventType::CertificateRevoked => {
             json!({"serial": "5f00000000000000000000000000000000000001", "notBefore": 0, "notAfter": 0, "reason": "keyCompromise"})

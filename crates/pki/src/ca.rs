@@ -489,7 +489,8 @@ mod tests {
         assert!(crate::verify_issued_by(&leaf.cert_der, new.cert_der()));
         assert!(!crate::verify_issued_by(&leaf.cert_der, old.cert_der()));
         // What was written can be loaded back.
-        let loaded = CertificateAuthority::from_pem(&format!("{}{}", new.cert_pem(), old.cert_pem()), key.expose());
+        let loaded =
+            CertificateAuthority::from_pem(&format!("{}{}", new.cert_pem(), old.cert_pem()), key.expose());
         assert_eq!(loaded.unwrap().cert_der(), new.cert_der(), "a bundle loads as its first root");
     }
 

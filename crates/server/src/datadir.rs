@@ -547,7 +547,11 @@ mod tests {
         dd.finish_ca_rotation().unwrap();
         let c = dd.load_or_init(&[], now()).unwrap();
         assert_eq!(c.ca_roots, vec![b.ca.cert_der().to_vec()]);
-        assert_eq!(intoss_pki::cert_pems_to_ders(&c.server_ecdsa.0).unwrap().len(), 1, "no cross-signed root");
+        assert_eq!(
+            intoss_pki::cert_pems_to_ders(&c.server_ecdsa.0).unwrap().len(),
+            1,
+            "no cross-signed root"
+        );
         for p in [dd.ca_previous(), dd.ca_cross(), dd.ca_retired_key()] {
             assert!(!p.exists(), "{}", p.display());
         }

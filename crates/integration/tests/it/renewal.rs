@@ -103,6 +103,12 @@ async fn certificates_renew_by_csr_and_by_platform_key_and_every_refusal_is_clea
         ("renew", "csr", Some(id.serial.as_str()))
     );
     assert!(!files.dir.join("client-key.pem.renew-tmp").exists(), "no file left aside");
+    let events = admin.events("renew", None).await.unwrap().events;
+    let issued = events.iter().find(|e| e.data["serial"] == new_serial.as_str()).expect("an event");
+    assert_eq!(
+        (issued.event_type.as_str(), &issued.data["renewedFrom"]),
+        ("CERTIFICATE_ISSUED", &Value::from(id.serial.as_str()))
+    );
 
     // A CSR naming another app still renews for the caller's app: the subject is the platform's.
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
