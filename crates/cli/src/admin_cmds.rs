@@ -190,7 +190,8 @@ pub(crate) async fn cert(g: &Global, cmd: CertCmd) -> anyhow::Result<ExitCode> {
                 table(&["SERIAL", "APP", "STATUS", "NOT AFTER", "DAYS LEFT", "WARNING"], &rows);
             }
         }
-        CertCmd::Renew(_) => unreachable!("answered above"),
+        // Answered above, before an admin client is made.
+        CertCmd::Renew(a) => return crate::renew_cmds::renew(a).await,
         CertCmd::Revoke { serial, reason, json } => {
             let cert = client.revoke_cert(&serial, reason.as_deref()).await?;
             if json {

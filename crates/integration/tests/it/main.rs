@@ -38,6 +38,7 @@ mod admin;
 mod browser;
 mod cluster;
 mod console;
+mod docs;
 mod doctor;
 mod events;
 mod faults;
