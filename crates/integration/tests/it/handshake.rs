@@ -374,9 +374,9 @@ async fn chains_through_an_intermediate_are_refused() {
 
     // Leaf (with a live serial) → intermediate → a foreign root with the platform's name.
     // Named like the platform's root, the foreign root makes webpki try the platform's key on
-    // the intermediate's signature (DecryptError); named otherwise, it finds no issuer at all.
-    for (n, root_name, alert) in
-        [(1, "intoss root CA", "DecryptError"), (2, "partner root CA", "CertificateUnknown")]
+    // the intermediate's signature (DecryptError); named otherwise, it finds no issuer at all
+    // (UnknownCA).
+    for (n, root_name, alert) in [(1, "intoss root CA", "DecryptError"), (2, "partner root CA", "UnknownCA")]
     {
         let (foreign, foreign_key) =
             intoss_pki::CertificateAuthority::generate(root_name, time::OffsetDateTime::now_utc()).unwrap();
