@@ -55,6 +55,10 @@ pub(crate) enum Command {
     /// Issue, list and revoke mTLS client certificates.
     #[command(subcommand)]
     Cert(CertCmd),
+    /// Sandbox: inject faults into an app's gateway answers (FAIL envelopes, resultTypes,
+    /// latency, dropped connections, invalid_grant, 429).
+    #[command(subcommand)]
+    Fault(crate::fault_cmds::FaultCmd),
     /// Rotate the platform's root CA (a new root cross-signed by the old).
     #[command(subcommand)]
     Ca(crate::renew_cmds::CaCmd),

@@ -12,6 +12,7 @@ mod args;
 mod call;
 mod doctor;
 mod event_cmds;
+mod fault_cmds;
 mod firewall;
 mod login_cmds;
 mod message_cmds;
@@ -57,6 +58,7 @@ async fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Migrate { config } => migrate(&cli.global, config.as_deref()).await,
         args::Command::App(cmd) => admin_cmds::app(&cli.global, cmd).await,
         args::Command::Cert(cmd) => admin_cmds::cert(&cli.global, cmd).await,
+        args::Command::Fault(cmd) => fault_cmds::fault(&cli.global, cmd).await,
         args::Command::Ca(cmd) => renew_cmds::ca(&cli.global, cmd).await,
         args::Command::Idv(cmd) => admin_cmds::idv(&cli.global, cmd).await,
         args::Command::User(cmd) => login_cmds::user(&cli.global, cmd).await,

@@ -28,6 +28,7 @@ use intoss_proto::api::promotions::{
     CreatePromotion, PatchPromotion, PointsLedger, PromoExecution, PromoExecutionList, Promotion,
     PromotionList, SimPromoFail,
 };
+use intoss_proto::api::sandbox::{Fault, FaultList, FaultsRemoved, NewFault};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -99,6 +100,25 @@ impl AdminClient {
     /// `PATCH /admin/v1/apps/{name}`.
     pub async fn update_app(&self, name: &str, patch: &PatchApp) -> Result<App, ClientError> {
         self.send(Method::PATCH, &format!("/admin/v1/apps/{}", percent_encode(name)), Some(patch)).await
+    }
+
+    /// `POST /admin/v1/apps/{name}/faults`.
+    pub async fn add_fault(&self, app: &str, fault: &NewFault) -> Result<Fault, ClientError> {
+        self.send(Method::POST, &format!("/admin/v1/apps/{}/faults", percent_encode(app)), Some(fault)).await
+    }
+
+    /// `GET /admin/v1/apps/{name}/faults`.
+    pub async fn faults(&self, app: &str) -> Result<FaultList, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}/faults", percent_encode(app))).await
+    }
+
+    /// `DELETE /admin/v1/apps/{name}/faults` (every fault) or `.../faults/{id}` (one).
+    pub async fn clear_faults(&self, app: &str, id: Option<&str>) -> Result<FaultsRemoved, ClientError> {
+        let path = match id {
+            Some(id) => format!("/admin/v1/apps/{}/faults/{}", percent_encode(app), percent_encode(id)),
+            None => format!("/admin/v1/apps/{}/faults", percent_encode(app)),
+        };
+        self.send(Method::DELETE, &path, None::<&()>).await
     }
 
     /// `GET /admin/v1/apps/{name}/renewal`.

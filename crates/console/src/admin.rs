@@ -48,6 +48,7 @@ pub fn router(state: Arc<Console>) -> Router {
         .merge(crate::admin_messages::routes())
         .merge(crate::admin_promotions::routes())
         .merge(crate::admin_events::routes())
+        .merge(crate::admin_sandbox::routes())
         .layer(middleware::from_fn_with_state(state.clone(), require_admin));
     Router::new()
         .route("/admin/v1/openapi.json", get(openapi))

@@ -12,6 +12,7 @@
 //!   in-app purchase's products, orders and the simulator's purchases.
 //! - [`admin_promotions`]: promotions, their executions, each user's points, the simulator's
 //!   failed settlement.
+//! - [`admin_sandbox`]: sandbox controls: faults injected into an app's gateway answers.
 //! - [`web`]: the page, sign-in into an HttpOnly session cookie, CSRF protection.
 //! - [`openapi`]: the admin API's OpenAPI document, generated from the handlers and the types.
 //!
@@ -25,6 +26,7 @@ pub mod admin_login;
 pub mod admin_messages;
 pub mod admin_pay;
 pub mod admin_promotions;
+pub mod admin_sandbox;
 pub mod openapi;
 pub mod web;
 

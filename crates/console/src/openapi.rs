@@ -19,7 +19,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{RefOr, Required};
 use utoipa::{IntoResponses, Modify, OpenApi, ToSchema};
 
-use crate::{admin, admin_events, admin_idv, admin_login, admin_messages, admin_pay, admin_promotions};
+use crate::{
+    admin, admin_events, admin_idv, admin_login, admin_messages, admin_pay, admin_promotions, admin_sandbox,
+};
 
 /// The document as served: pretty-printed JSON, built on first use.
 pub static DOCUMENT: LazyLock<String> = LazyLock::new(|| {
@@ -110,6 +112,10 @@ have 405 `METHOD_NOT_ALLOWED`.";
         admin_promotions::list_executions,
         admin_promotions::points,
         admin_promotions::sim_fail,
+        admin_sandbox::list_faults,
+        admin_sandbox::add_fault,
+        admin_sandbox::clear_faults,
+        admin_sandbox::delete_fault,
         admin_events::list_endpoints,
         admin_events::create_endpoint,
         admin_events::get_endpoint,
@@ -147,6 +153,7 @@ have 405 `METHOD_NOT_ALLOWED`.";
         (name = "events", description = "Webhook endpoints, the events and every delivery attempt, replay, sample events, listen (Standard Webhooks, Toss-compatible)"),
         (name = "promotions", description = "Each app's promotions (budget, per-grant limit, state) and their executions (프로모션, 토스 포인트)"),
         (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks, payment approvals, purchases, the inbox, points"),
+        (name = "sandbox", description = "Sandbox controls: faults injected into an app's gateway answers"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -331,6 +338,8 @@ mod tests {
         ("/admin/v1/apps/{name}", &["get", "patch"]),
         ("/admin/v1/apps/{name}/certs", &["get", "post"]),
         ("/admin/v1/apps/{name}/renewal", &["get", "patch"]),
+        ("/admin/v1/apps/{name}/faults", &["get", "post", "delete"]),
+        ("/admin/v1/apps/{name}/faults/{id}", &["delete"]),
         ("/admin/v1/certs", &["get"]),
         ("/admin/v1/certs/{serial}", &["get"]),
         ("/admin/v1/certs/{serial}/revoke", &["post"]),

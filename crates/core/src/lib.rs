@@ -24,5 +24,5 @@ pub use clock::{Clock, rfc3339, unix_now};
 pub use error::{CoreError, RenewalRefusal};
 pub use idv_admin::IdvAdmin;
 pub use registry::{EXPIRY_THRESHOLDS_DAYS, MAX_QPM, Registry, normalize_serial};
-pub use snapshot::{AppEntry, CertEntry, Snapshot, SnapshotObserver, Snapshots};
+pub use snapshot::{AppEntry, CertEntry, FaultRule, Snapshot, SnapshotObserver, Snapshots};
 pub use stats::RequestStats;

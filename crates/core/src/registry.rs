@@ -12,6 +12,7 @@ use intoss_proto::api::admin::{
     App, AppList, Cert, CertList, CertStatus, CreateApp, ExpiryNotice, IssueCert, IssuedCert, NoticeList,
     PatchApp, PatchRenewalPolicy, RenewalPolicy, RevokeCert,
 };
+use intoss_proto::api::sandbox::{Fault, FaultAction, FaultList, NewFault};
 use intoss_store::{AppPatch, CertRecord, NewApp, RenewOutcome, Store};
 
 use crate::{CoreError, RenewalRefusal, Snapshots, rfc3339, unix_now};
@@ -255,6 +256,46 @@ impl Registry {
         }
     }
 
+    // === sandbox: faults ===
+
+    /// Adds a fault to an existing app's gateway answers; the gateway applies it at once.
+    pub async fn add_fault(&self, app: &str, req: NewFault) -> Result<Fault, CoreError> {
+        validate_fault(&req)?;
+        self.existing_app(app).await?;
+        let record = intoss_store::FaultRecord {
+            id: intoss_store::random_id("flt_")?,
+            app_name: app.to_owned(),
+            path_prefix: req.path_prefix,
+            probability: req.probability,
+            action: serde_json::to_string(&req.action).map_err(CoreError::internal)?,
+            created_at: unix_now(),
+        };
+        self.store.insert_fault(&record).await?;
+        self.apply().await?;
+        tracing::info!(app, fault = %record.id, path_prefix = %record.path_prefix, p = record.probability, "fault added");
+        fault_view(record)
+    }
+
+    /// An existing app's faults, oldest first.
+    pub async fn faults(&self, app: &str) -> Result<FaultList, CoreError> {
+        self.existing_app(app).await?;
+        let faults =
+            self.store.list_faults(Some(app)).await?.into_iter().map(fault_view).collect::<Result<_, _>>()?;
+        Ok(FaultList { faults })
+    }
+
+    /// Removes one fault of an app (`Some(id)`) or all of them; answers how many went.
+    pub async fn clear_faults(&self, app: &str, id: Option<&str>) -> Result<u64, CoreError> {
+        self.existing_app(app).await?;
+        let n = self.store.delete_faults(app, id).await?;
+        if let (Some(id), 0) = (id, n) {
+            return Err(CoreError::NotFound(format!("fault {id} of app {app} not found")));
+        }
+        self.apply().await?;
+        tracing::info!(app, removed = n, "faults removed");
+        Ok(n)
+    }
+
     /// An existing app's renewal policy.
     pub async fn renewal_policy(&self, app: &str) -> Result<RenewalPolicy, CoreError> {
         self.existing_app(app).await?;
@@ -369,6 +410,64 @@ impl Registry {
                 .collect(),
         })
     }
+}
+
+fn validate_fault(f: &NewFault) -> Result<(), CoreError> {
+    if !f.path_prefix.starts_with('/') || f.path_prefix.len() > 200 {
+        return Err(CoreError::invalid("path_prefix", "a path starting with `/`, at most 200 characters"));
+    }
+    if !(f.probability > 0.0 && f.probability <= 1.0) {
+        return Err(CoreError::invalid("probability", "greater than 0 and at most 1"));
+    }
+    match &f.action {
+        FaultAction::Fail { error_code, reason } => {
+            let ok = (1..=64).contains(&error_code.len())
+                && error_code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+            if !ok {
+                return Err(CoreError::invalid(
+                    "action.error_code",
+                    "1-64 characters of A-Z, a-z, 0-9, `_`, `.`",
+                ));
+            }
+            if reason.as_ref().is_some_and(|r| r.len() > 200) {
+                return Err(CoreError::invalid("action.reason", "at most 200 characters"));
+            }
+        }
+        FaultAction::ResultType { result_type } => {
+            if !matches!(result_type.as_str(), "HTTP_TIMEOUT" | "NETWORK_ERROR" | "INTERRUPTED") {
+                return Err(CoreError::invalid(
+                    "action.result_type",
+                    "HTTP_TIMEOUT, NETWORK_ERROR or INTERRUPTED",
+                ));
+            }
+        }
+        FaultAction::Latency { ms, sigma } => {
+            if *ms > 60_000 {
+                return Err(CoreError::invalid("action.ms", "at most 60000"));
+            }
+            if sigma.is_some_and(|s| !(s > 0.0 && s <= 3.0)) {
+                return Err(CoreError::invalid("action.sigma", "greater than 0 and at most 3"));
+            }
+        }
+        FaultAction::RateLimit { retry_after_secs } => {
+            if !(1..=3600).contains(retry_after_secs) {
+                return Err(CoreError::invalid("action.retry_after_secs", "1 to 3600"));
+            }
+        }
+        FaultAction::Reset | FaultAction::InvalidGrant => {}
+    }
+    Ok(())
+}
+
+fn fault_view(f: intoss_store::FaultRecord) -> Result<Fault, CoreError> {
+    Ok(Fault {
+        action: serde_json::from_str(&f.action).map_err(CoreError::internal)?,
+        id: f.id,
+        app: f.app_name,
+        path_prefix: f.path_prefix,
+        probability: f.probability,
+        created_at: rfc3339(f.created_at),
+    })
 }
 
 /// The key of a new certificate: a CSR, or one generated here of the asked type.

@@ -28,6 +28,21 @@ pub struct AppEntry {
     pub qpm: u32,
     /// Source-IP allowlist.
     pub allowlist: IpAllowlist,
+    /// Faults injected into its gateway answers, oldest first (empty: none, the usual case).
+    pub faults: Arc<[FaultRule]>,
+}
+
+/// A fault injected into an app's gateway answers (`intoss fault add`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaultRule {
+    /// `flt_…`.
+    pub id: String,
+    /// Requests whose path starts with this are candidates.
+    pub path_prefix: String,
+    /// The share of candidates hit, in (0, 1].
+    pub probability: f64,
+    /// What a hit does.
+    pub action: intoss_proto::api::sandbox::FaultAction,
 }
 
 /// A certificate as the gateway sees it.
@@ -65,11 +80,29 @@ impl Snapshot {
     pub async fn load(store: &dyn Store) -> Result<Self, StoreError> {
         let apps = store.list_apps().await?;
         let certs = store.list_certs(None).await?;
+        let mut faults: foldhash::HashMap<String, Vec<FaultRule>> = foldhash::HashMap::default();
+        for f in store.list_faults(None).await? {
+            match serde_json::from_str(&f.action) {
+                Ok(action) => faults.entry(f.app_name).or_default().push(FaultRule {
+                    id: f.id,
+                    path_prefix: f.path_prefix,
+                    probability: f.probability,
+                    action,
+                }),
+                // A fault is a test's wish, not a security rule: one this version cannot read
+                // is left out (and said), the app's requests are served.
+                Err(e) => {
+                    tracing::error!(fault = %f.id, error = %e, "stored fault does not decode; it is not applied")
+                }
+            }
+        }
         let mut snap = Self::default();
         for a in apps {
             let allowlist = IpAllowlist::parse(&a.allow_ips)
                 .map_err(|e| StoreError::Corrupt(format!("app {} allowlist: {e}", a.name)))?;
-            snap.apps.insert(a.name.clone(), Arc::new(AppEntry { name: a.name, qpm: a.qpm, allowlist }));
+            let faults = faults.remove(&a.name).unwrap_or_default().into();
+            snap.apps
+                .insert(a.name.clone(), Arc::new(AppEntry { name: a.name, qpm: a.qpm, allowlist, faults }));
         }
         for c in certs {
             let fingerprint = match intoss_pki::cert_pem_to_der(&c.cert_pem) {

@@ -10,6 +10,7 @@
 //! the limiter, the request statistics it records, and the routes. [`tls`] builds the
 //! listener's mTLS config, rebuilt whole when the certificates change.
 
+mod faults;
 mod login;
 mod messages;
 mod pay;
@@ -178,7 +179,7 @@ pub const ECHO: &str = "/api-partner/v1/echo";
 pub const RENEW: &str = "/api-partner/v1/certificates/renew";
 
 /// Serves one gateway request: admission first (identity, revocation, expiry, allowlist, rate
-/// limit, in that order), then whoami, echo, Toss Login, Toss Pay, in-app purchase, messages, certificate renewal, promotions, a
+/// limit, in that order), then the app's injected faults if it has any, then whoami, echo, Toss Login, Toss Pay, in-app purchase, messages, certificate renewal, promotions, a
 /// proxy route, or 404 — every
 /// answer of the gateway's own an envelope.
 ///
@@ -197,6 +198,12 @@ pub async fn handle(p: &Arc<Gateway>, conn: &Conn, req: Request) -> Response {
             return err.into_response();
         }
     };
+    // Sandbox faults (`intoss fault add`): one emptiness test when there are none.
+    if !caller.app.faults.is_empty()
+        && let Some(resp) = Box::pin(faults::inject(&caller.app.faults, req.uri().path(), conn)).await
+    {
+        return resp;
+    }
     match req.uri().path() {
         WHOAMI => match *req.method() {
             Method::GET => whoami(&caller, &conn.info),

@@ -40,14 +40,23 @@ use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 use tower::ServiceExt;
 
-/// Lets a handler close its connection once the current response is sent.
+/// Lets a handler close its connection once the current response is sent, or drop it at once.
 #[derive(Debug, Clone, Default)]
-pub struct ConnControl(Arc<Notify>);
+pub struct ConnControl {
+    close: Arc<Notify>,
+    abort: Arc<std::sync::atomic::AtomicBool>,
+}
 
 impl ConnControl {
     /// Closes the connection after the in-flight response(s).
     pub fn close(&self) {
-        self.0.notify_one();
+        self.close.notify_one();
+    }
+
+    /// Drops the connection now, in-flight requests unanswered (an injected "connection reset").
+    pub fn abort(&self) {
+        self.abort.store(true, Ordering::Release);
+        self.close.notify_one();
     }
 }
 
@@ -216,8 +225,8 @@ impl<S: Service> Connection<S> {
                 .and_then(|s| s.suite().as_str())
                 .unwrap_or("unknown"),
         };
-        let close = Arc::new(Notify::new());
-        let control = ConnControl(close.clone());
+        let control = ConnControl::default();
+        let close = control.clone();
         // When the last request started, in milliseconds since `opened`: the idle timer reads it.
         let opened = Instant::now();
         let last_request = Arc::new(AtomicU64::new(0));
@@ -244,7 +253,7 @@ impl<S: Service> Connection<S> {
         io: TokioIo<TlsStream<TcpStream>>,
         h2: bool,
         service: H,
-        close: Arc<Notify>,
+        close: ConnControl,
         idle: Idle,
         peer: SocketAddr,
     ) -> Pin<Box<dyn Future<Output = ()> + Send>>
@@ -278,7 +287,7 @@ impl<S: Service> Connection<S> {
         mut self,
         mut conn: Pin<Box<C>>,
         graceful: impl Fn(Pin<&mut C>),
-        close: &Notify,
+        control: &ConnControl,
         idle: Idle,
         peer: SocketAddr,
     ) where
@@ -301,7 +310,12 @@ impl<S: Service> Connection<S> {
                     }
                     break;
                 }
-                () = close.notified(), if !closing => {
+                // An abort (asked by a handler) drops the connection even while it closes.
+                () = control.close.notified(), if !closing || control.abort.load(Ordering::Acquire) => {
+                    if control.abort.load(Ordering::Acquire) {
+                        tracing::debug!(listener = self.name, %peer, "connection aborted by its handler");
+                        break;
+                    }
                     closing = true;
                     graceful(conn.as_mut());
                 }

@@ -31,7 +31,9 @@ pub use login::{
     LoginCode, LoginLink, LoginSettings, LoginStore, LoginToken, NotLive, SandboxUser, TokenKind, live_user,
 };
 pub use messages::{MessageRecord, MessageStore, TemplateRecord};
-pub use model::{App, AppPatch, CertRecord, CertStatus, ExpiryNotice, NewApp, RenewOutcome, RenewalPolicy};
+pub use model::{
+    App, AppPatch, CertRecord, CertStatus, ExpiryNotice, FaultRecord, NewApp, RenewOutcome, RenewalPolicy,
+};
 pub use pay::{PaySettingsRecord, PayStore, PayTxRecord, PaymentRecord, RefundOutcome};
 pub use postgres::PgStore;
 pub use promotions::{ExecuteOutcome, PromoExecutionRecord, PromoKeyRecord, PromotionRecord, PromotionStore};
@@ -96,6 +98,12 @@ pub trait Store:
     async fn renewal_policy(&self, app: &str) -> Result<RenewalPolicy>;
     /// Sets an app's renewal policy. [`StoreError::NotFound`] if the app does not exist.
     async fn set_renewal_policy(&self, app: &str, policy: &RenewalPolicy) -> Result<()>;
+    /// Adds a fault. [`StoreError::NotFound`] if the app does not exist.
+    async fn insert_fault(&self, fault: &FaultRecord) -> Result<()>;
+    /// Faults, oldest first, of every app or of one.
+    async fn list_faults(&self, app: Option<&str>) -> Result<Vec<FaultRecord>>;
+    /// Removes one fault of `app` (`Some`) or every fault of `app` (`None`); answers how many.
+    async fn delete_faults(&self, app: &str, id: Option<&str>) -> Result<u64>;
     /// Revokes a certificate; revoking twice keeps the first time and reason.
     async fn revoke_cert(&self, serial: &str, at: i64, reason: &str) -> Result<CertRecord>;
 

@@ -90,6 +90,23 @@ impl Default for RenewalPolicy {
     }
 }
 
+/// A fault injected into the gateway's answers for one app.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FaultRecord {
+    /// `flt_…`.
+    pub id: String,
+    /// Its app.
+    pub app_name: String,
+    /// Requests whose path starts with this are candidates.
+    pub path_prefix: String,
+    /// The share of candidates hit, in (0, 1].
+    pub probability: f64,
+    /// What a hit does, as JSON (`intoss_proto::api::sandbox::FaultAction`).
+    pub action: String,
+    /// Creation time, Unix seconds.
+    pub created_at: i64,
+}
+
 /// What [`crate::Store::insert_renewed_cert`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RenewOutcome {

@@ -355,6 +355,53 @@ macro_rules! impl_store {
                 done
             }
 
+            async fn insert_fault(&self, f: &$crate::FaultRecord) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO faults (id, app_name, path_prefix, probability, action, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&f.id)
+                .bind(&f.app_name)
+                .bind(&f.path_prefix)
+                .bind(f.probability)
+                .bind(&f.action)
+                .bind(f.created_at)
+                .execute(&self.pool)
+                .await
+                .map_err(|e| insert_error(e, format!("fault {}", f.id), &f.app_name))?;
+                Ok(())
+            }
+
+            async fn list_faults(&self, app: Option<&str>) -> Result<Vec<$crate::FaultRecord>> {
+                let rows: Vec<(String, String, String, f64, String, i64)> = sqlx::query_as(
+                    "SELECT id, app_name, path_prefix, probability, action, created_at FROM faults
+                      WHERE ($1 IS NULL OR app_name = $1) ORDER BY created_at, id",
+                )
+                .bind(app)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, app_name, path_prefix, probability, action, created_at)| $crate::FaultRecord {
+                        id,
+                        app_name,
+                        path_prefix,
+                        probability,
+                        action,
+                        created_at,
+                    })
+                    .collect())
+            }
+
+            async fn delete_faults(&self, app: &str, id: Option<&str>) -> Result<u64> {
+                Ok(sqlx::query("DELETE FROM faults WHERE app_name = $1 AND ($2 IS NULL OR id = $2)")
+                    .bind(app)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await?
+                    .rows_affected())
+            }
+
             async fn renewal_policy(&self, app: &str) -> Result<$crate::RenewalPolicy> {
                 let row: Option<(bool, i64, bool, i64)> = sqlx::query_as(
                     "SELECT allowed, window_days, server_keys, max_active FROM renewal_policies WHERE app_name = $1",

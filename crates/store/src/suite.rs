@@ -1055,3 +1055,30 @@ pub async fn concurrent_renewals_respect_the_maximum_exactly(s: Arc<dyn Store>) 
     assert_eq!(inserted, 5);
     assert_eq!(s.list_certs(Some("a")).await.unwrap().len(), 6);
 }
+
+pub async fn faults_belong_to_an_app_and_are_listed_oldest_first(s: &dyn Store) {
+    use crate::FaultRecord;
+    let f = |id: &str, app: &str, at: i64| FaultRecord {
+        id: id.into(),
+        app_name: app.into(),
+        path_prefix: "/api-partner/".into(),
+        probability: 0.25,
+        action: r#"{"kind":"RESET"}"#.into(),
+        created_at: at,
+    };
+    assert!(matches!(s.insert_fault(&f("flt_1", "ghost", 1)).await, Err(StoreError::NotFound(_))));
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_app(&new_app("b")).await.unwrap();
+    s.insert_fault(&f("flt_2", "a", 2)).await.unwrap();
+    s.insert_fault(&f("flt_1", "a", 1)).await.unwrap();
+    s.insert_fault(&f("flt_3", "b", 3)).await.unwrap();
+    assert!(matches!(s.insert_fault(&f("flt_3", "b", 3)).await, Err(StoreError::Conflict(_))));
+    let ids = |v: Vec<FaultRecord>| v.into_iter().map(|f| f.id).collect::<Vec<_>>();
+    assert_eq!(ids(s.list_faults(Some("a")).await.unwrap()), ["flt_1", "flt_2"]);
+    assert_eq!(ids(s.list_faults(None).await.unwrap()), ["flt_1", "flt_2", "flt_3"]);
+    assert_eq!(s.list_faults(Some("a")).await.unwrap()[0], f("flt_1", "a", 1), "stored as given");
+    assert_eq!(s.delete_faults("a", Some("flt_3")).await.unwrap(), 0, "b's fault is not a's");
+    assert_eq!(s.delete_faults("a", Some("flt_1")).await.unwrap(), 1);
+    assert_eq!(s.delete_faults("a", None).await.unwrap(), 1);
+    assert_eq!(ids(s.list_faults(None).await.unwrap()), ["flt_3"]);
+}

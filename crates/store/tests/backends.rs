@@ -47,6 +47,7 @@ both!(apps, suite::apps_are_unique_and_patchable);
 both!(certs, suite::certs_need_an_app_and_revocation_keeps_the_first);
 both!(housekeeping, suite::housekeeping_removes_only_old_revoked_or_expired_certificates);
 both!(renewals, suite::renewals_check_the_presented_certificate_and_the_active_count);
+both!(faults, suite::faults_belong_to_an_app_and_are_listed_oldest_first);
 both!(expiry_notices, suite::expiry_notices_are_recorded_once);
 both!(idv_transitions, suite::idv_transitions_are_compare_and_set);
 both!(idv_result_window, suite::idv_result_window_and_not_completed);

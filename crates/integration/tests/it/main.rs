@@ -28,6 +28,7 @@
 //!   Python `standardwebhooks`, rotation, the SSRF guard, the log, `listen`/`trigger`, SIGKILL;
 //! - `renewal`: certificates renewing themselves over mTLS (CSR, platform key, refusals), the
 //!   renew daemon under libfaketime, the SDK's automatic renewal;
+//! - `sandbox`: faults injected into the gateway (each action, p = 0.5 over 1,000 calls);
 //! - `webhook`: expiry warnings delivered to an app's webhook.
 
 #![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
@@ -57,6 +58,7 @@ mod promotions;
 mod proxy;
 mod renewal;
 mod robustness;
+mod sandbox;
 mod scanners;
 mod sdk;
 mod tls_policy;

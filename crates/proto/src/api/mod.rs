@@ -19,6 +19,7 @@
 //!   and their review, the messages sent, each user's inbox).
 //! - [`promotions`]: promotions (토스 포인트) on the gateway, and its admin side (budgets,
 //!   executions, each user's points).
+//! - [`sandbox`]: sandbox controls on the admin API (faults injected into the gateway).
 //! - [`pay`]: Toss Pay (토스페이) on the gateway, and its admin side (payments, settings, the
 //!   simulator's approve and decline).
 //!
@@ -35,6 +36,7 @@ pub mod login;
 pub mod messages;
 pub mod pay;
 pub mod promotions;
+pub mod sandbox;
 
 use std::net::SocketAddr;
 

@@ -1,0 +1,172 @@
+//! Sandbox controls (issue 20): faults injected into an app's gateway answers, by path prefix
+//! and probability, through `intoss fault` and the admin API, seen by a real mTLS client.
+
+use std::time::{Duration, Instant};
+
+use hyper::Method;
+use intoss_proto::api::sandbox::{FaultAction, NewFault};
+use serde_json::Value;
+
+use crate::common::*;
+
+#[tokio::test]
+async fn a_fault_at_probability_one_half_hits_about_half_of_a_thousand_calls() {
+    let s = Server::start();
+    let id = s.app_with_cert("flaky", &[]);
+    let gw = s.client(Some(&id));
+    let whoami = s.gateway_url("/api-partner/v1/whoami");
+    let out = s.cli_ok(&[
+        "fault",
+        "add",
+        "--app",
+        "flaky",
+        "--path",
+        "/api-partner/v1/whoami",
+        "--p",
+        "0.5",
+        "--fail",
+        "INTERNAL_ERROR",
+        "--reason",
+        "chaos",
+        "--json",
+    ]);
+    let fault: Value = serde_json::from_str(&out).unwrap();
+    assert!(fault["id"].as_str().unwrap().starts_with("flt_"));
+    let mut failed = 0;
+    for _ in 0..1000 {
+        let r = get(&gw, &whoami).await.unwrap();
+        assert_eq!(r.status, 200, "an injected FAIL is an HTTP 200, as the real API answers");
+        let v = json(&r);
+        match v["resultType"].as_str().unwrap() {
+            "FAIL" => {
+                assert_eq!(
+                    (&v["error"]["errorCode"], &v["error"]["reason"]),
+                    (&"INTERNAL_ERROR".into(), &"chaos".into())
+                );
+                failed += 1;
+            }
+            "SUCCESS" => assert_eq!(v["success"]["app"], "flaky"),
+            other => panic!("{other}"),
+        }
+    }
+    // Within 5 % of the calls of half (a binomial's sd is 15.8 here: ±50 is over 3 sd).
+    assert!((450..=550).contains(&failed), "{failed} of 1000 hit at p = 0.5");
+    // Another path is not a candidate.
+    let r = gw
+        .send(
+            Method::POST,
+            &s.gateway_url("/api-partner/v1/echo"),
+            &[("content-type", "application/json")],
+            Some(b"{}".to_vec()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(json(&r)["resultType"], "SUCCESS");
+}
+
+#[tokio::test]
+async fn each_fault_action_reaches_the_client_and_faults_are_listed_and_cleared() {
+    let s = Server::start();
+    let id = s.app_with_cert("chaos", &[]);
+    s.cli_ok(&["app", "create", "calm"]);
+    let admin = s.admin();
+    let whoami = s.gateway_url("/api-partner/v1/whoami");
+    let add = |action: FaultAction| NewFault {
+        path_prefix: "/api-partner/v1/whoami".into(),
+        probability: 1.0,
+        action,
+    };
+
+    let f = admin
+        .add_fault("chaos", &add(FaultAction::ResultType { result_type: "HTTP_TIMEOUT".into() }))
+        .await
+        .unwrap();
+    let r = get(&s.client(Some(&id)), &whoami).await.unwrap();
+    assert_eq!((r.status.as_u16(), json(&r)["resultType"].as_str()), (200, Some("HTTP_TIMEOUT")));
+    admin.clear_faults("chaos", Some(&f.id)).await.unwrap();
+
+    let f = admin.add_fault("chaos", &add(FaultAction::Latency { ms: 400, sigma: None })).await.unwrap();
+    let t = Instant::now();
+    let r = get(&s.client(Some(&id)), &whoami).await.unwrap();
+    assert!(t.elapsed() >= Duration::from_millis(400), "{:?}", t.elapsed());
+    assert_eq!(json(&r)["resultType"], "SUCCESS", "a latency fault delays, then serves");
+    admin.clear_faults("chaos", Some(&f.id)).await.unwrap();
+
+    let f = admin.add_fault("chaos", &add(FaultAction::InvalidGrant)).await.unwrap();
+    let r = get(&s.client(Some(&id)), &whoami).await.unwrap();
+    assert_eq!((r.status.as_u16(), json(&r)), (400, serde_json::json!({"error": "invalid_grant"})));
+    admin.clear_faults("chaos", Some(&f.id)).await.unwrap();
+
+    let f = admin.add_fault("chaos", &add(FaultAction::RateLimit { retry_after_secs: 7 })).await.unwrap();
+    let r = get(&s.client(Some(&id)), &whoami).await.unwrap();
+    assert_fail(&r, 429, "TOO_MANY_REQUESTS");
+    assert_eq!(r.headers.get("retry-after").unwrap(), "7");
+    admin.clear_faults("chaos", Some(&f.id)).await.unwrap();
+
+    // A dropped connection: no answer at all; curl says so too.
+    s.cli_ok(&["fault", "add", "--app", "chaos", "--path", "/api-partner/v1/whoami", "--reset"]);
+    let r = get(&s.client(Some(&id)), &whoami).await;
+    assert!(matches!(r, Err(intoss_client::ClientError::Transport(_))), "{r:?}");
+    if require("curl") {
+        let out = std::process::Command::new("curl")
+            .args(["-sS", "--cacert"])
+            .arg(s.data_dir().join("ca.pem"))
+            .arg("--cert")
+            .arg(id.cert_path())
+            .arg("--key")
+            .arg(id.key_path())
+            .arg(&whoami)
+            .output()
+            .unwrap();
+        assert!(!out.status.success() && out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+
+    // Listed oldest first; the other app has none; clearing all, then nothing is injected.
+    s.cli_ok(&["fault", "add", "--app", "chaos", "--fail", "4100", "--p", "0.25"]);
+    let listed: Vec<Value> =
+        serde_json::from_str(&s.cli_ok(&["fault", "list", "--app", "chaos", "--json"])).unwrap();
+    assert_eq!(listed.len(), 2);
+    assert_eq!(listed[0]["action"]["kind"], "RESET");
+    assert_eq!((&listed[1]["action"]["kind"], &listed[1]["probability"]), (&"FAIL".into(), &0.25.into()));
+    assert!(admin.faults("calm").await.unwrap().faults.is_empty());
+    let out = s.cli_ok(&["fault", "clear", "--app", "chaos"]);
+    assert!(out.contains("removed 2"), "{out}");
+    assert_eq!(json(&get(&s.client(Some(&id)), &whoami).await.unwrap())["resultType"], "SUCCESS");
+
+    // Refusals, each naming its field.
+    let bad = |p: f64, action: FaultAction| NewFault {
+        path_prefix: "/api-partner/".into(),
+        probability: p,
+        action,
+    };
+    for (body, field) in [
+        (bad(0.0, FaultAction::Reset), "probability"),
+        (bad(1.5, FaultAction::Reset), "probability"),
+        (NewFault { path_prefix: "api".into(), ..bad(1.0, FaultAction::Reset) }, "path_prefix"),
+        (bad(1.0, FaultAction::ResultType { result_type: "SUCCESS".into() }), "action.result_type"),
+        (bad(1.0, FaultAction::Fail { error_code: "no spaces".into(), reason: None }), "action.error_code"),
+        (bad(1.0, FaultAction::Latency { ms: 60_001, sigma: None }), "action.ms"),
+        (bad(1.0, FaultAction::Latency { ms: 10, sigma: Some(0.0) }), "action.sigma"),
+        (bad(1.0, FaultAction::RateLimit { retry_after_secs: 0 }), "action.retry_after_secs"),
+    ] {
+        match admin.add_fault("chaos", &body).await {
+            Err(intoss_client::ClientError::Api(f)) => {
+                assert_eq!((f.status, f.code.as_str()), (400, "INVALID_PARAMETER"), "{field}");
+                assert!(f.reason.starts_with(field), "{field}: {}", f.reason);
+            }
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    let unknown_kind =
+        serde_json::json!({"path_prefix": "/", "probability": 1, "action": {"kind": "EXPLODE"}});
+    let r: Result<Value, _> =
+        admin.send(Method::POST, "/admin/v1/apps/chaos/faults", Some(&unknown_kind)).await;
+    assert!(matches!(r, Err(intoss_client::ClientError::Api(f)) if f.code == "INVALID_PARAMETER"));
+    assert!(
+        matches!(admin.add_fault("ghost", &add(FaultAction::Reset)).await, Err(intoss_client::ClientError::Api(f)) if f.status == 404)
+    );
+    assert!(
+        matches!(admin.clear_faults("chaos", Some("flt_nope")).await, Err(intoss_client::ClientError::Api(f)) if f.status == 404)
+    );
+    assert!(s.log_problems().is_empty(), "{:?}", s.log_problems());
+}

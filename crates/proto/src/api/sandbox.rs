@@ -1,0 +1,107 @@
+//! Sandbox controls on the admin API: fault injection on the gateway.
+
+use serde::{Deserialize, Serialize};
+
+/// What an injected fault does to a request it hits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "kind", rename_all = "SCREAMING_SNAKE_CASE", deny_unknown_fields)]
+pub enum FaultAction {
+    /// HTTP 200 with a FAIL envelope carrying `error_code` (the real API answers most
+    /// failures this way) and `reason`.
+    Fail {
+        /// The `errorCode`, e.g. `INTERNAL_ERROR` or a service's own code.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(pattern = "^[A-Za-z0-9_.]{1,64}$", example = "INTERNAL_ERROR")
+        )]
+        error_code: String,
+        /// The `reason` (default: "injected fault").
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(max_length = 200))]
+        reason: Option<String>,
+    },
+    /// HTTP 200 with `resultType` `HTTP_TIMEOUT`, `NETWORK_ERROR` or `INTERRUPTED` (the API
+    /// reference's transport outcomes) and no `success`.
+    ResultType {
+        /// `HTTP_TIMEOUT`, `NETWORK_ERROR` or `INTERRUPTED`.
+        #[cfg_attr(
+            feature = "openapi",
+            schema(pattern = "^(HTTP_TIMEOUT|NETWORK_ERROR|INTERRUPTED)$", example = "HTTP_TIMEOUT")
+        )]
+        result_type: String,
+    },
+    /// The request is served normally after a delay: `ms`, or with `sigma` a lognormal delay
+    /// of median `ms` (the shape of real latency: mostly near the median, a long tail).
+    Latency {
+        /// Milliseconds (the median with `sigma`), at most 60,000.
+        #[cfg_attr(feature = "openapi", schema(maximum = 60000, example = 300))]
+        ms: u64,
+        /// Lognormal spread (0 < sigma ≤ 3); absent: a fixed delay.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0, maximum = 3))]
+        sigma: Option<f64>,
+    },
+    /// The connection is closed without an answer (clients see a reset or an empty reply).
+    Reset,
+    /// HTTP 400 `{"error":"invalid_grant"}`, as Toss Login answers a spent code or token.
+    InvalidGrant,
+    /// HTTP 429 `TOO_MANY_REQUESTS` with `Retry-After`.
+    RateLimit {
+        /// Seconds for `Retry-After` (1 to 3,600).
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 3600, example = 5))]
+        retry_after_secs: u64,
+    },
+}
+
+/// `POST /admin/v1/apps/{name}/faults`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewFault {
+    /// Requests whose path starts with this (`/api-partner/` …) are candidates.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^/", max_length = 200, example = "/api-partner/v1/apps-in-toss/pay/")
+    )]
+    pub path_prefix: String,
+    /// The share of candidates hit, in (0, 1].
+    #[cfg_attr(feature = "openapi", schema(exclusive_minimum = 0, maximum = 1, example = 0.5))]
+    pub probability: f64,
+    /// What a hit does.
+    pub action: FaultAction,
+}
+
+/// An injected fault.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Fault {
+    /// `flt_…`.
+    pub id: String,
+    /// Its app.
+    pub app: String,
+    /// Path prefix.
+    pub path_prefix: String,
+    /// Probability.
+    pub probability: f64,
+    /// What a hit does.
+    pub action: FaultAction,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// `GET /admin/v1/apps/{name}/faults`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FaultList {
+    /// Oldest first: the order they are tried in.
+    pub faults: Vec<Fault>,
+}
+
+/// `DELETE /admin/v1/apps/{name}/faults[/{id}]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FaultsRemoved {
+    /// How many faults were removed.
+    pub removed: u64,
+}
