@@ -39,6 +39,9 @@
  *   with hook-rotate/hook-retire/hook-enable/hook-disable/hook-delete[data-id]; hook-empty; event-sample-type
  *   event-trigger, event-row[data-id][data-type] (a <details>) with event-replay[data-id],
  *   delivery-row[data-endpoint][data-state] delivery-state, attempt-row[data-n]; event-empty
+ *   장애 주입 (#/apps/NAME/faults): tab-faults fault-path fault-p fault-kind (FAIL|RESULT_TYPE|LATENCY|RESET|
+ *   INVALID_GRANT|RATE_LIMIT) fault-value fault-add fault-add-error fault-error-probability fault-error-path_prefix
+ *   fault-error-value, fault-row[data-id][data-kind] with fault-delete[data-id]; fault-clear; fault-empty
  * 토스 인증 (#/idv)
  *   idv-client-app idv-client-env idv-client-submit idv-client-error
  *   idv-secret-panel idv-client-id idv-client-secret      (shown once after creating a client)
@@ -612,10 +615,11 @@ async function viewApp(main, alive, r) {
   const tabMsg = h('a', T('tab-messages', { href: `#/apps/${enc(appName)}/messages`, class: 'tab' }), '메시지');
   const tabPromo = h('a', T('tab-promotions', { href: `#/apps/${enc(appName)}/promotions`, class: 'tab' }), '프로모션');
   const tabEvents = h('a', T('tab-events', { href: `#/apps/${enc(appName)}/events`, class: 'tab' }), '이벤트');
+  const tabFaults = h('a', T('tab-faults', { href: `#/apps/${enc(appName)}/faults`, class: 'tab' }), '장애 주입');
   main.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/apps' }, '앱'), ' › ', appName),
     h('h1', null, appName),
-    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay, tabIap, tabMsg, tabPromo, tabEvents));
+    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay, tabIap, tabMsg, tabPromo, tabEvents, tabFaults));
 
   let app;
   try {
@@ -830,13 +834,14 @@ async function viewApp(main, alive, r) {
   const msgs = messageSection(appName, alive);
   const promos = promotionSection(appName, alive);
   const evs = eventSection(appName, alive);
-  main.append(settings, certs, login, pay, iap, msgs, promos, evs, usage);
+  const faults = faultSection(appName, alive);
+  main.append(settings, certs, login, pay, iap, msgs, promos, evs, faults, usage);
   renderNotice();
   renderUsage();
   await refreshCerts();
   if (!alive()) return;
-  const target = { certs, settings, login, pay, iap, messages: msgs, promotions: promos, events: evs }[r.section] || null;
-  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay, [iap.id]: tabIap, [msgs.id]: tabMsg, [promos.id]: tabPromo, [evs.id]: tabEvents }[target && target.id] || tabSettings).classList.add('active');
+  const target = { certs, settings, login, pay, iap, messages: msgs, promotions: promos, events: evs, faults }[r.section] || null;
+  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay, [iap.id]: tabIap, [msgs.id]: tabMsg, [promos.id]: tabPromo, [evs.id]: tabEvents, [faults.id]: tabFaults }[target && target.id] || tabSettings).classList.add('active');
   if (target && typeof target.scrollIntoView === 'function') target.scrollIntoView({ block: 'start' });
 }
 
@@ -1514,6 +1519,109 @@ function promotionSection(appName, alive) {
   });
   return form;
 }
+// ---------- 장애 주입 (app page section) ----------
+const FAULT_KINDS = [
+  ['FAIL', 'FAIL 응답 (HTTP 200)', 'errorCode (예: INTERNAL_ERROR)'],
+  ['RESULT_TYPE', 'resultType', 'HTTP_TIMEOUT · NETWORK_ERROR · INTERRUPTED'],
+  ['LATENCY', '지연', '밀리초 (예: 300)'],
+  ['RESET', '연결 끊기', ''],
+  ['INVALID_GRANT', 'invalid_grant (HTTP 400)', ''],
+  ['RATE_LIMIT', '429 (Retry-After)', '초 (예: 5)'],
+];
+function faultText(a) {
+  switch (a.kind) {
+    case 'FAIL': return `FAIL ${a.error_code}`;
+    case 'RESULT_TYPE': return `resultType ${a.result_type}`;
+    case 'LATENCY': return a.sigma ? `+${a.ms} ms (중앙값, sigma ${a.sigma})` : `+${a.ms} ms`;
+    case 'RESET': return '연결 끊기';
+    case 'INVALID_GRANT': return '400 invalid_grant';
+    case 'RATE_LIMIT': return `429, Retry-After ${a.retry_after_secs}`;
+    default: return a.kind;
+  }
+}
+function faultSection(appName, alive) {
+  const base = `/admin/v1/apps/${enc(appName)}/faults`;
+  const prefix = h('input', T('fault-path', { type: 'text', autocomplete: 'off', value: '/api-partner/' }));
+  const prob = h('input', T('fault-p', { type: 'number', step: 'any', value: '1' }));
+  const kind = h('select', T('fault-kind'), FAULT_KINDS.map(([k, label]) => h('option', { value: k }, label)));
+  const value = h('input', T('fault-value', { type: 'text', autocomplete: 'off', placeholder: FAULT_KINDS[0][2] }));
+  const valueField = field('값', value, null, 'fault-error-value');
+  const fields = {
+    path_prefix: field('경로 접두사', prefix, '이 경로로 시작하는 요청에만 적용해요.', 'fault-error-path_prefix'),
+    probability: field('확률', prob, '0보다 크고 1 이하', 'fault-error-probability'),
+    kind: field('동작', kind, null, 'fault-error-kind'),
+    value: valueField,
+    'action.error_code': valueField, 'action.result_type': valueField, 'action.ms': valueField,
+    'action.retry_after_secs': valueField,
+  };
+  kind.addEventListener('change', () => {
+    const k = FAULT_KINDS.find(([x]) => x === kind.value);
+    value.placeholder = k[2];
+    value.disabled = !k[2];
+  });
+  const formErr = h('p', T('fault-add-error', { class: 'field-error', role: 'alert' }));
+  const add = h('button', T('fault-add', { type: 'submit', class: 'primary' }), '장애 추가');
+  const clear = h('button', T('fault-clear', { type: 'button', class: 'small' }), '모두 지우기');
+  const list = h('div', T('fault-list'), h('p', { class: 'muted' }, '불러오는 중…'));
+  const load = async () => {
+    const r = await api('GET', base);
+    if (!alive()) return;
+    const fs = r.faults || [];
+    list.replaceChildren(fs.length
+      ? table(['ID', '경로', '확률#', '동작', ''], fs.map((f) => h('tr', T('fault-row', { id: 'fault-row-' + f.id, data: { id: f.id, kind: f.action.kind } }),
+        h('td', { class: 'mono' }, f.id), h('td', { class: 'mono' }, f.path_prefix), h('td', { class: 'num' }, String(f.probability)),
+        h('td', null, faultText(f.action)),
+        h('td', null, h('button', T('fault-delete-' + f.id, { type: 'button', class: 'small', testid: 'fault-delete', data: { id: f.id }, on: { click: async (ev) => {
+          ev.target.disabled = true;
+          try {
+            await api('DELETE', `${base}/${enc(f.id)}`);
+            if (alive()) { await load(); setStatus(`장애 ${f.id}을(를) 지웠어요.`, 'ok'); }
+          } catch (e) { if (alive()) showErr(e); }
+        } } }), '지우기')))))
+      : h('p', T('fault-empty', { class: 'empty' }), '주입된 장애가 없어요.'));
+  };
+  const form = h('form', { class: 'card', id: 'section-faults', method: 'post', action: '/' },
+    h('div', { class: 'card-head' }, h('h2', null, '장애 주입'), clear),
+    h('p', { class: 'hint' }, '이 앱의 게이트웨이 응답 일부를 실패·지연·연결 끊김으로 바꿔요. 재시도와 오류 처리를 시험할 때 쓰세요. CLI: intoss fault add --app ' + appName),
+    h('div', { class: 'inline-form' }, fields.path_prefix.row, fields.probability.row, fields.kind.row, valueField.row),
+    formErr, h('div', { class: 'actions' }, add), list);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(fields, formErr);
+    const p = Number(prob.value);
+    const v = value.value.trim();
+    const action = { kind: kind.value };
+    if (kind.value === 'FAIL') action.error_code = v;
+    if (kind.value === 'RESULT_TYPE') action.result_type = v;
+    if (kind.value === 'LATENCY') action.ms = Number(v);
+    if (kind.value === 'RATE_LIMIT') action.retry_after_secs = Number(v);
+    if ((kind.value === 'LATENCY' || kind.value === 'RATE_LIMIT') && !/^\d+$/.test(v)) {
+      applyFieldError({ field: 'value', reason: '숫자를 입력해 주세요' }, fields, formErr);
+      return;
+    }
+    add.disabled = true;
+    try {
+      const f = await api('POST', base, { path_prefix: prefix.value.trim(), probability: p, action });
+      if (!alive()) return;
+      await load();
+      setStatus(`장애 ${f.id}을(를) 추가했어요.`, 'ok');
+    } catch (e) {
+      if (alive()) applyFieldError(e, fields, formErr);
+    } finally {
+      add.disabled = false;
+    }
+  });
+  clear.addEventListener('click', async () => {
+    clear.disabled = true;
+    try {
+      const r = await api('DELETE', base);
+      if (alive()) { await load(); setStatus(`장애 ${r.removed}개를 지웠어요.`, 'ok'); }
+    } catch (e) { if (alive()) showErr(e); } finally { clear.disabled = false; }
+  });
+  load().catch((e) => { if (alive()) showErr(e, '장애 주입'); });
+  return form;
+}
+
 // ---------- 이벤트 · 웹훅 (app page section) ----------
 const EVENT_TYPES = ['PAYMENT_STATUS_CHANGED', 'ORDER_STATUS_CHANGED', 'PROMOTION_RESULT', 'LOGIN_UNLINKED',
   'CERTIFICATE_ISSUED', 'CERTIFICATE_REVOKED', 'CERTIFICATE_EXPIRING', 'IDENTITY_VERIFICATION_COMPLETED'];

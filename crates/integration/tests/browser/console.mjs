@@ -799,6 +799,32 @@ async function main() {
   receiverServer.close();
   if (refusedHook.seen === 0) log(`  (Chromium logged no line for the expected ${refusedHook.status} on ${refusedHook.path})`);
 
+  // 7b. Fault injection: a refusal shown on its field, a fault added and listed, then removed.
+  begin('the app page: fault injection');
+  await page.goto(`${CONSOLE_URL}/#/apps/${APP}/faults`);
+  await page.locator(tid('fault-empty')).waitFor({ timeout: WAIT });
+  check(await page.locator(tid('tab-faults')).evaluate((el) => el.classList.contains('active')), 'the 장애 주입 tab is active');
+  await page.locator(tid('fault-p')).fill('1.5');
+  await page.locator(tid('fault-value')).fill('INTERNAL_ERROR');
+  const refusedFault = expectRefusal(400, `/admin/v1/apps/${APP}/faults`);
+  await page.locator(tid('fault-add')).click();
+  await page.locator(tid('fault-error-probability'), { hasText: 'probability' }).waitFor();
+  await page.locator(tid('fault-p')).fill('0.5');
+  await page.locator(tid('fault-add')).click();
+  const faultRow = page.locator(tid('fault-row', '[data-kind="FAIL"]'));
+  await faultRow.waitFor();
+  check((await faultRow.textContent()).includes('FAIL INTERNAL_ERROR'), 'the fault is listed with its action');
+  await page.locator(tid('fault-kind')).selectOption('LATENCY');
+  await page.locator(tid('fault-value')).fill('250');
+  await page.locator(tid('fault-add')).click();
+  await page.locator(tid('fault-row', '[data-kind="LATENCY"]')).waitFor();
+  await shot(page, 'app-faults.png');
+  await faultRow.locator(tid('fault-delete')).click();
+  await faultRow.waitFor({ state: 'detached' });
+  await page.locator(tid('fault-clear')).click();
+  await page.locator(tid('fault-empty')).waitFor();
+  if (refusedFault.seen === 0) log(`  (Chromium logged no line for the expected ${refusedFault.status} on ${refusedFault.path})`);
+
   // 8. Sign out (from a page without a refresh timer).
   begin('sign out');
   await page.locator(tid('nav-apps')).click();

@@ -3,7 +3,7 @@
 //! (checked with curl against the gateway), changes the QPM, creates an identity-verification
 //! client and completes a request in the simulator page, reads an app's Toss Login key, logs a
 //! new sandbox user in to the app in the Toss-app simulator (the code exchanged and login-me
-//! decrypted with curl and node), unlinks it, then signs out. Screenshots of every
+//! decrypted with curl and node), unlinks it, adds and removes injected faults, then signs out. Screenshots of every
 //! page go to `<target>/browser-artifacts/`.
 //!
 //! Needs node, `/usr/bin/chromium` (Debian's `chromium`) and `npm ci` in `tests/browser`;
