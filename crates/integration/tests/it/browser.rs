@@ -3,8 +3,8 @@
 //! (checked with curl against the gateway), changes the QPM, creates an identity-verification
 //! client and completes a request in the simulator page, reads an app's Toss Login key, logs a
 //! new sandbox user in to the app in the Toss-app simulator (the code exchanged and login-me
-//! decrypted with curl and node), unlinks it, adds and removes injected faults, then signs out. Screenshots of every
-//! page go to `<target>/browser-artifacts/`.
+//! decrypted with curl and node), unlinks it, adds and removes injected faults, then signs out.
+//! Screenshots of every page go to `<target>/browser-artifacts/`.
 //!
 //! Needs node, `/usr/bin/chromium` (Debian's `chromium`) and `npm ci` in `tests/browser`;
 //! skipped when one is missing unless INTOSS_REQUIRE_BROWSER=1 (scripts/test sets it).
