@@ -272,7 +272,7 @@ impl Registry {
         };
         self.store.insert_fault(&record).await?;
         self.apply().await?;
-        tracing::info!(app, fault = %record.id, path_prefix = %record.path_prefix, p = record.probability, "fault added");
+        tracing::info!(app, fault = %record.id, p = record.probability, "fault added");
         fault_view(record)
     }
 
@@ -376,7 +376,11 @@ impl Registry {
         }
         let record = self.store.revoke_cert(&serial, unix_now(), &reason).await?;
         self.apply().await?;
-        tracing::warn!(serial = %serial, app = %record.app_name, reason = %reason, "certificate revoked");
+        // The reason is free text of up to 200 characters: the log gets its start only, so that
+        // whatever an operator pasted there (a key, a token) is not copied whole.
+        let shown: String = reason.chars().take(40).collect();
+        let more = if shown.len() < reason.len() { "…" } else { "" };
+        tracing::warn!(serial = %serial, app = %record.app_name, reason = %format_args!("{shown}{more}"), "certificate revoked");
         Ok(cert_view(record, unix_now()))
     }
 
