@@ -59,6 +59,9 @@ pub(crate) enum Command {
     /// latency, dropped connections, invalid_grant, 429).
     #[command(subcommand)]
     Fault(crate::fault_cmds::FaultCmd),
+    /// Sandbox: an app's request journal (its last gateway requests).
+    #[command(subcommand)]
+    Logs(crate::fault_cmds::LogsCmd),
     /// Rotate the platform's root CA (a new root cross-signed by the old).
     #[command(subcommand)]
     Ca(crate::renew_cmds::CaCmd),

@@ -1,5 +1,5 @@
-//! `intoss fault add|list|clear`: faults injected into an app's gateway answers (sandbox
-//! controls), through the admin API.
+//! Sandbox controls through the admin API: `intoss fault add|list|clear` (faults injected into
+//! an app's gateway answers) and `intoss logs tail` (its request journal).
 
 use std::process::ExitCode;
 
@@ -147,5 +147,60 @@ fn action(a: &FaultAction) -> String {
         FaultAction::Reset => "connection dropped".into(),
         FaultAction::InvalidGrant => "400 invalid_grant".into(),
         FaultAction::RateLimit { retry_after_secs } => format!("429, Retry-After {retry_after_secs}"),
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum LogsCmd {
+    /// An app's last gateway requests (this node's journal), oldest first; --follow keeps
+    /// printing new ones.
+    Tail {
+        #[arg(long)]
+        app: String,
+        /// How many of the last ones to show first (at most 200).
+        #[arg(short = 'n', long, default_value_t = 20)]
+        lines: usize,
+        /// Keep polling for new requests (every second) until interrupted.
+        #[arg(long, short = 'f')]
+        follow: bool,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub(crate) async fn logs(g: &Global, cmd: LogsCmd) -> anyhow::Result<ExitCode> {
+    let client = connect(g)?;
+    let LogsCmd::Tail { app, lines, follow, json } = cmd;
+    let log = client.requests(&app, 0, None).await?;
+    let skip = log.requests.len().saturating_sub(lines);
+    let mut next = log.next;
+    let print = |r: &intoss_proto::api::sandbox::RequestRecord| {
+        if json {
+            println!("{}", serde_json::to_string(r).unwrap_or_default());
+        } else {
+            println!(
+                "{} {:>6} {} {} {}{} serial {} remaining {} {:.1} ms",
+                r.at,
+                r.seq,
+                r.method,
+                r.path,
+                r.status,
+                r.error_code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(),
+                r.cert_serial,
+                r.remaining,
+                r.latency_ms
+            );
+        }
+    };
+    log.requests.iter().skip(skip).for_each(print);
+    if !follow {
+        return Ok(ExitCode::SUCCESS);
+    }
+    loop {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        let more = client.requests(&app, next, None).await?;
+        more.requests.iter().for_each(print);
+        next = more.next;
     }
 }

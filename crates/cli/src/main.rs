@@ -59,6 +59,7 @@ async fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::App(cmd) => admin_cmds::app(&cli.global, cmd).await,
         args::Command::Cert(cmd) => admin_cmds::cert(&cli.global, cmd).await,
         args::Command::Fault(cmd) => fault_cmds::fault(&cli.global, cmd).await,
+        args::Command::Logs(cmd) => fault_cmds::logs(&cli.global, cmd).await,
         args::Command::Ca(cmd) => renew_cmds::ca(&cli.global, cmd).await,
         args::Command::Idv(cmd) => admin_cmds::idv(&cli.global, cmd).await,
         args::Command::User(cmd) => login_cmds::user(&cli.global, cmd).await,

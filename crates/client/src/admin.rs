@@ -28,7 +28,7 @@ use intoss_proto::api::promotions::{
     CreatePromotion, PatchPromotion, PointsLedger, PromoExecution, PromoExecutionList, Promotion,
     PromotionList, SimPromoFail,
 };
-use intoss_proto::api::sandbox::{Fault, FaultList, FaultsRemoved, NewFault};
+use intoss_proto::api::sandbox::{Fault, FaultList, FaultsRemoved, NewFault, RequestLog};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -119,6 +119,17 @@ impl AdminClient {
             None => format!("/admin/v1/apps/{}/faults", percent_encode(app)),
         };
         self.send(Method::DELETE, &path, None::<&()>).await
+    }
+
+    /// `GET /admin/v1/apps/{name}/requests`: the request journal after `after`.
+    pub async fn requests(
+        &self,
+        app: &str,
+        after: u64,
+        limit: Option<u32>,
+    ) -> Result<RequestLog, ClientError> {
+        let limit = limit.map(|l| format!("&limit={l}")).unwrap_or_default();
+        self.get(&format!("/admin/v1/apps/{}/requests?after={after}{limit}", percent_encode(app))).await
     }
 
     /// `GET /admin/v1/apps/{name}/renewal`.

@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{delete, get};
-use intoss_http::{ApiError, ApiObject, success};
-use intoss_proto::api::sandbox::{Fault, FaultList, FaultsRemoved, NewFault};
+use intoss_http::{ApiError, ApiObject, ApiQuery, success};
+use intoss_proto::api::sandbox::{Fault, FaultList, FaultsRemoved, NewFault, RequestLog, RequestQuery};
 use intoss_proto::envelope::schema::{Fail, Success};
 
 use crate::Console;
@@ -19,6 +19,37 @@ pub fn routes() -> Router<Arc<Console>> {
     Router::new()
         .route("/admin/v1/apps/{name}/faults", get(list_faults).post(add_fault).delete(clear_faults))
         .route("/admin/v1/apps/{name}/faults/{id}", delete(delete_fault))
+        .route("/admin/v1/apps/{name}/requests", get(requests))
+}
+
+/// The request journal: an app's last gateway requests on this node.
+///
+/// Method, path without its query string, status, the `errorCode` the platform made, the
+/// certificate serial, the requests left in the window and the latency; never a body, a
+/// header or a query string, so no personal field. Kept in memory per node, the last 200 per
+/// app. Poll with `after` = the last `next` for new ones.
+#[utoipa::path(
+    get,
+    path = "/admin/v1/apps/{name}/requests",
+    tag = "sandbox",
+    operation_id = "listRequests",
+    params(("name" = String, Path, description = "The app's name", example = "my-app"), RequestQuery),
+    responses(
+        (status = 200, description = "Oldest first", body = Success<RequestLog>),
+        (status = 404, description = "No such app (NOT_FOUND)", body = Fail<NotFound>),
+        (status = 400, description = "A bad query (INVALID_PARAMETER)", body = Fail<crate::openapi::InvalidParameter>),
+        Authenticated,
+    )
+)]
+pub(crate) async fn requests(
+    State(c): State<Arc<Console>>,
+    Path(name): Path<String>,
+    ApiQuery(q): ApiQuery<RequestQuery>,
+) -> Result<Response, ApiError> {
+    c.registry.app(&name).await?;
+    let limit = q.limit.map_or(intoss_core::JOURNAL_SIZE, |l| usize::try_from(l).unwrap_or(usize::MAX));
+    let log = c.stats.journal_tail(&name, q.after.unwrap_or(0), limit.min(intoss_core::JOURNAL_SIZE));
+    Ok(success(StatusCode::OK, log))
 }
 
 /// An app's injected faults, oldest first (the order they are tried in).

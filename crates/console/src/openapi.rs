@@ -116,6 +116,7 @@ have 405 `METHOD_NOT_ALLOWED`.";
         admin_sandbox::add_fault,
         admin_sandbox::clear_faults,
         admin_sandbox::delete_fault,
+        admin_sandbox::requests,
         admin_events::list_endpoints,
         admin_events::create_endpoint,
         admin_events::get_endpoint,
@@ -153,7 +154,7 @@ have 405 `METHOD_NOT_ALLOWED`.";
         (name = "events", description = "Webhook endpoints, the events and every delivery attempt, replay, sample events, listen (Standard Webhooks, Toss-compatible)"),
         (name = "promotions", description = "Each app's promotions (budget, per-grant limit, state) and their executions (프로모션, 토스 포인트)"),
         (name = "simulator", description = "The user's side, in place of the Toss app: verifications, logins, unlinks, payment approvals, purchases, the inbox, points"),
-        (name = "sandbox", description = "Sandbox controls: faults injected into an app's gateway answers"),
+        (name = "sandbox", description = "Sandbox controls: faults injected into an app's gateway answers, the request journal"),
         (name = "meta", description = "This document"),
     )
 )]
@@ -340,6 +341,7 @@ mod tests {
         ("/admin/v1/apps/{name}/renewal", &["get", "patch"]),
         ("/admin/v1/apps/{name}/faults", &["get", "post", "delete"]),
         ("/admin/v1/apps/{name}/faults/{id}", &["delete"]),
+        ("/admin/v1/apps/{name}/requests", &["get"]),
         ("/admin/v1/certs", &["get"]),
         ("/admin/v1/certs/{serial}", &["get"]),
         ("/admin/v1/certs/{serial}/revoke", &["post"]),

@@ -25,4 +25,4 @@ pub use error::{CoreError, RenewalRefusal};
 pub use idv_admin::IdvAdmin;
 pub use registry::{EXPIRY_THRESHOLDS_DAYS, MAX_QPM, Registry, normalize_serial};
 pub use snapshot::{AppEntry, CertEntry, FaultRule, Snapshot, SnapshotObserver, Snapshots};
-pub use stats::RequestStats;
+pub use stats::{Answered, JOURNAL_SIZE, RequestStats};

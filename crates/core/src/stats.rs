@@ -1,14 +1,63 @@
-//! Requests and refusals per app per minute, for the last hour (the console's overview chart).
-//! The gateway records; the console reads.
+//! Requests and refusals per app per minute, for the last hour (the console's overview chart),
+//! and the request journal: the last [`JOURNAL_SIZE`] admitted gateway requests of each app.
+//! The gateway records; the console reads. Both are this node's, in memory.
 
+use std::borrow::Cow;
+use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use intoss_proto::api::admin::AppTraffic;
+use intoss_proto::api::sandbox::{RequestLog, RequestRecord};
 
-/// Per-app rings of 60 one-minute counters.
+/// Requests kept per app in the journal.
+pub const JOURNAL_SIZE: usize = 200;
+
+/// Per-app rings of 60 one-minute counters, and per-app journals.
 #[derive(Debug, Default)]
 pub struct RequestStats {
     apps: Mutex<foldhash::HashMap<String, Ring>>,
+    journal: Mutex<Journal>,
+}
+
+#[derive(Debug, Default)]
+struct Journal {
+    seq: u64,
+    apps: foldhash::HashMap<String, VecDeque<Entry>>,
+}
+
+/// A journal entry; its strings are reused when the ring is full (no allocation then).
+#[derive(Debug, Clone)]
+struct Entry {
+    seq: u64,
+    at_ms: i64,
+    method: http::Method,
+    path: String,
+    status: u16,
+    error_code: Option<Cow<'static, str>>,
+    serial: String,
+    remaining: u32,
+    latency_us: u64,
+}
+
+/// What the gateway tells the journal about one answered request.
+#[derive(Debug)]
+pub struct Answered<'a> {
+    /// Unix milliseconds.
+    pub at_ms: i64,
+    /// The method.
+    pub method: &'a http::Method,
+    /// The path, without its query string.
+    pub path: &'a str,
+    /// HTTP status.
+    pub status: u16,
+    /// The FAIL envelope's code, when the platform made one.
+    pub error_code: Option<Cow<'static, str>>,
+    /// The certificate serial.
+    pub serial: &'a str,
+    /// Requests left in the window.
+    pub remaining: u32,
+    /// Microseconds to the response's head.
+    pub latency_us: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -37,6 +86,22 @@ impl Ring {
     }
 }
 
+impl Entry {
+    fn empty(method: &http::Method) -> Self {
+        Self {
+            seq: 0,
+            at_ms: 0,
+            method: method.clone(),
+            path: String::with_capacity(64),
+            status: 0,
+            error_code: None,
+            serial: String::with_capacity(32),
+            remaining: 0,
+            latency_us: 0,
+        }
+    }
+}
+
 fn slot(minute: i64) -> usize {
     usize::try_from(minute.rem_euclid(60)).unwrap_or(0)
 }
@@ -58,6 +123,60 @@ impl RequestStats {
         } else {
             ring.requests[i] += 1;
         }
+    }
+
+    /// Adds an answered request to `app`'s journal, dropping its oldest beyond [`JOURNAL_SIZE`].
+    pub fn journal(&self, app: &str, a: Answered<'_>) {
+        let mut j = self.journal.lock().unwrap_or_else(|p| p.into_inner());
+        j.seq += 1;
+        let seq = j.seq;
+        if !j.apps.contains_key(app) {
+            j.apps.insert(app.to_owned(), VecDeque::with_capacity(JOURNAL_SIZE));
+        }
+        let Some(ring) = j.apps.get_mut(app) else { return };
+        let mut e = if ring.len() >= JOURNAL_SIZE {
+            ring.pop_front().unwrap_or_else(|| Entry::empty(a.method))
+        } else {
+            Entry::empty(a.method)
+        };
+        e.path.clear();
+        e.path.push_str(a.path);
+        e.serial.clear();
+        e.serial.push_str(a.serial);
+        e.seq = seq;
+        e.at_ms = a.at_ms;
+        a.method.clone_into(&mut e.method);
+        e.status = a.status;
+        e.error_code = a.error_code;
+        e.remaining = a.remaining;
+        e.latency_us = a.latency_us;
+        ring.push_back(e);
+    }
+
+    /// `app`'s journal after `after`, oldest first, at most `limit`.
+    pub fn journal_tail(&self, app: &str, after: u64, limit: usize) -> RequestLog {
+        let j = self.journal.lock().unwrap_or_else(|p| p.into_inner());
+        let requests: Vec<RequestRecord> = j
+            .apps
+            .get(app)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.seq > after)
+            .take(limit)
+            .map(|e| RequestRecord {
+                seq: e.seq,
+                at: intoss_proto::times::rfc3339_ms(e.at_ms),
+                method: e.method.as_str().to_owned(),
+                path: e.path.clone(),
+                status: e.status,
+                error_code: e.error_code.as_deref().map(str::to_owned),
+                cert_serial: e.serial.clone(),
+                remaining: e.remaining,
+                latency_ms: e.latency_us as f64 / 1000.0,
+            })
+            .collect();
+        let next = requests.last().map_or(after, |r| r.seq);
+        RequestLog { requests, next }
     }
 
     /// The last hour per app, by name: 60 values each, oldest minute first.
@@ -83,6 +202,35 @@ impl RequestStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_journal_keeps_the_last_requests_of_each_app() {
+        let s = RequestStats::default();
+        let get = http::Method::GET;
+        let answer = |path: &'static str| Answered {
+            at_ms: 1_700_000_000_000,
+            method: &get,
+            path,
+            status: 200,
+            error_code: None,
+            serial: "ab",
+            remaining: 7,
+            latency_us: 1500,
+        };
+        for _ in 0..(JOURNAL_SIZE + 5) {
+            s.journal("a", answer("/a"));
+        }
+        s.journal("b", answer("/b"));
+        let a = s.journal_tail("a", 0, 1000);
+        assert_eq!(a.requests.len(), JOURNAL_SIZE, "the oldest are dropped");
+        assert_eq!(a.requests[0].seq, 6);
+        assert_eq!((a.requests[0].latency_ms, a.requests[0].remaining), (1.5, 7));
+        let b = s.journal_tail("b", 0, 10);
+        assert_eq!((b.requests.len(), b.requests[0].path.as_str()), (1, "/b"));
+        assert!(s.journal_tail("a", a.next, 10).requests.is_empty(), "nothing after the last");
+        assert_eq!(s.journal_tail("a", 0, 3).next, 8, "limit, then next");
+        assert!(s.journal_tail("nobody", 0, 10).requests.is_empty());
+    }
 
     #[test]
     fn stats_keep_one_hour_per_app() {

@@ -25,10 +25,12 @@ pub(crate) async fn inject(rules: &[FaultRule], path: &str, conn: &Conn) -> Opti
             }
             FaultAction::Fail { error_code, reason } => {
                 let reason = reason.as_deref().unwrap_or("injected fault");
-                return Some(json(
+                let mut resp = json(
                     StatusCode::OK,
                     &serde_json::json!({"resultType": "FAIL", "error": {"errorCode": error_code, "reason": reason}}),
-                ));
+                );
+                resp.extensions_mut().insert(intoss_http::ErrorTag(error_code.clone().into()));
+                return Some(resp);
             }
             FaultAction::ResultType { result_type } => {
                 return Some(json(

@@ -63,6 +63,11 @@ impl ApiError {
     }
 }
 
+/// The `errorCode` of a FAIL envelope the platform made, attached to its response for the
+/// request journal (no body is parsed for it).
+#[derive(Debug, Clone)]
+pub struct ErrorTag(pub std::borrow::Cow<'static, str>);
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status =
@@ -72,6 +77,7 @@ impl IntoResponse for ApiError {
             error.field = self.field;
         }
         let mut resp = json_response(status, &body);
+        resp.extensions_mut().insert(ErrorTag(std::borrow::Cow::Borrowed(self.code.as_str())));
         if let Some(secs) = self.retry_after_secs
             && let Ok(v) = HeaderValue::from_str(&secs.to_string())
         {

@@ -12,6 +12,6 @@ pub mod error;
 pub mod extract;
 pub mod listener;
 
-pub use error::{ApiError, json_response, success};
+pub use error::{ApiError, ErrorTag, json_response, success};
 pub use extract::{ApiJson, ApiObject, ApiQuery, BodyLimit};
 pub use listener::{Conn, ConnControl, Listener, RouterService, Service};

@@ -4,6 +4,7 @@
 //! | form | example | used by |
 //! |---|---|---|
 //! | [`rfc3339`] | `2026-12-07T02:10:54Z` | the admin API |
+//! | [`rfc3339_ms`] | `2026-12-07T02:10:54.123Z` | the request journal (from milliseconds) |
 //! | [`kst_iso`] | `2026-12-07T11:10:54+09:00` | identity verification |
 //! | [`kst_plain`] | `2026-12-07 11:10:54` | Toss Pay (`approvalTime`, `regTs`, …) |
 //! | [`kst_basic`] | `2026-12-07T11:10:54+0900` | in-app purchase (`statusDeterminedAt`) |
@@ -25,6 +26,19 @@ fn at(t: i64) -> Option<OffsetDateTime> {
 /// RFC 3339 in UTC, with `Z`.
 pub fn rfc3339(t: i64) -> String {
     at(t).and_then(|d| d.format(&Rfc3339).ok()).unwrap_or_default()
+}
+
+/// RFC 3339 in UTC with milliseconds, from Unix milliseconds (`2026-12-07T02:10:54.123Z`).
+pub fn rfc3339_ms(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|d| {
+            let fmt = time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            );
+            d.format(&fmt).ok()
+        })
+        .unwrap_or_default()
 }
 
 /// `yyyy-MM-dd'T'HH:mm:ss+09:00`, Korea time.

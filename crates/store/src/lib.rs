@@ -100,7 +100,7 @@ pub trait Store:
     async fn set_renewal_policy(&self, app: &str, policy: &RenewalPolicy) -> Result<()>;
     /// Adds a fault. [`StoreError::NotFound`] if the app does not exist.
     async fn insert_fault(&self, fault: &FaultRecord) -> Result<()>;
-    /// Faults, oldest first, of every app or of one.
+    /// Faults in the order they were added, of every app or of one.
     async fn list_faults(&self, app: Option<&str>) -> Result<Vec<FaultRecord>>;
     /// Removes one fault of `app` (`Some`) or every fault of `app` (`None`); answers how many.
     async fn delete_faults(&self, app: &str, id: Option<&str>) -> Result<u64>;

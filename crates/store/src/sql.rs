@@ -357,8 +357,8 @@ macro_rules! impl_store {
 
             async fn insert_fault(&self, f: &$crate::FaultRecord) -> Result<()> {
                 sqlx::query(
-                    "INSERT INTO faults (id, app_name, path_prefix, probability, action, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    "INSERT INTO faults (id, app_name, path_prefix, probability, action, created_at, seq)
+                     VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(seq), 0) + 1 FROM faults))",
                 )
                 .bind(&f.id)
                 .bind(&f.app_name)
@@ -375,7 +375,7 @@ macro_rules! impl_store {
             async fn list_faults(&self, app: Option<&str>) -> Result<Vec<$crate::FaultRecord>> {
                 let rows: Vec<(String, String, String, f64, String, i64)> = sqlx::query_as(
                     "SELECT id, app_name, path_prefix, probability, action, created_at FROM faults
-                      WHERE ($1 IS NULL OR app_name = $1) ORDER BY created_at, id",
+                      WHERE ($1 IS NULL OR app_name = $1) ORDER BY seq, id",
                 )
                 .bind(app)
                 .fetch_all(&self.pool)

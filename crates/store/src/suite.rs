@@ -1069,16 +1069,17 @@ pub async fn faults_belong_to_an_app_and_are_listed_oldest_first(s: &dyn Store) 
     assert!(matches!(s.insert_fault(&f("flt_1", "ghost", 1)).await, Err(StoreError::NotFound(_))));
     s.create_app(&new_app("a")).await.unwrap();
     s.create_app(&new_app("b")).await.unwrap();
-    s.insert_fault(&f("flt_2", "a", 2)).await.unwrap();
+    // Added in the same second: the order of adding decides, not the id.
     s.insert_fault(&f("flt_1", "a", 1)).await.unwrap();
+    s.insert_fault(&f("flt_0", "a", 1)).await.unwrap();
     s.insert_fault(&f("flt_3", "b", 3)).await.unwrap();
     assert!(matches!(s.insert_fault(&f("flt_3", "b", 3)).await, Err(StoreError::Conflict(_))));
     let ids = |v: Vec<FaultRecord>| v.into_iter().map(|f| f.id).collect::<Vec<_>>();
-    assert_eq!(ids(s.list_faults(Some("a")).await.unwrap()), ["flt_1", "flt_2"]);
-    assert_eq!(ids(s.list_faults(None).await.unwrap()), ["flt_1", "flt_2", "flt_3"]);
+    assert_eq!(ids(s.list_faults(Some("a")).await.unwrap()), ["flt_1", "flt_0"]);
+    assert_eq!(ids(s.list_faults(None).await.unwrap()), ["flt_1", "flt_0", "flt_3"]);
     assert_eq!(s.list_faults(Some("a")).await.unwrap()[0], f("flt_1", "a", 1), "stored as given");
     assert_eq!(s.delete_faults("a", Some("flt_3")).await.unwrap(), 0, "b's fault is not a's");
-    assert_eq!(s.delete_faults("a", Some("flt_1")).await.unwrap(), 1);
+    assert_eq!(s.delete_faults("a", Some("flt_0")).await.unwrap(), 1);
     assert_eq!(s.delete_faults("a", None).await.unwrap(), 1);
     assert_eq!(ids(s.list_faults(None).await.unwrap()), ["flt_3"]);
 }

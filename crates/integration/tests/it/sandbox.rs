@@ -170,3 +170,87 @@ async fn each_fault_action_reaches_the_client_and_faults_are_listed_and_cleared(
     );
     assert!(s.log_problems().is_empty(), "{:?}", s.log_problems());
 }
+
+/// The request journal: method, path without its query, status, the errorCode the platform
+/// made, serial, remaining, latency — and never a personal field sent in a body, a header or a
+/// query string.
+#[tokio::test]
+async fn the_request_journal_shows_each_call_and_no_personal_field() {
+    let s = Server::start();
+    let id = s.app_with_cert("journal", &[]);
+    let other = s.app_with_cert("elsewhere", &[]);
+    let gw = s.client(Some(&id));
+    let json_header = [("content-type", "application/json")];
+    // Personal data in a query string, a body and a userKey header.
+    get(&gw, &s.gateway_url("/api-partner/v1/whoami?name=%ED%99%8D%EA%B8%B8%EB%8F%99&ci=SECRETCI0042"))
+        .await
+        .unwrap();
+    let body = serde_json::json!({"name": "홍길동", "phone": "01012345678"}).to_string().into_bytes();
+    gw.send(Method::POST, &s.gateway_url("/api-partner/v1/echo"), &json_header, Some(body)).await.unwrap();
+    let pay = s.gateway_url("/api-partner/v1/apps-in-toss/pay/get-payment-status");
+    let headers = [("content-type", "application/json"), ("x-toss-user-key", "424242")];
+    let r = gw.send(Method::POST, &pay, &headers, Some(br#"{"payToken":"nope"}"#.to_vec())).await.unwrap();
+    let code = json(&r)["error"]["errorCode"].as_str().unwrap().to_owned();
+    get(&s.client(Some(&other)), &s.gateway_url("/api-partner/v1/whoami")).await.unwrap();
+    s.cli_ok(&["fault", "add", "--app", "journal", "--path", "/api-partner/v1/whoami", "--fail", "CHAOS_42"]);
+    get(&gw, &s.gateway_url("/api-partner/v1/whoami")).await.unwrap();
+
+    let out = s.cli_ok(&["logs", "tail", "--app", "journal", "--json", "-n", "200"]);
+    assert!(
+        !out.contains("홍길동")
+            && !out.contains("SECRETCI")
+            && !out.contains("01012345678")
+            && !out.contains("424242"),
+        "{out}"
+    );
+    let rows: Vec<Value> = out.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let summary: Vec<(String, String, u64, Option<String>)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["method"].as_str().unwrap().to_owned(),
+                r["path"].as_str().unwrap().to_owned(),
+                r["status"].as_u64().unwrap(),
+                r["error_code"].as_str().map(str::to_owned),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("GET".into(), "/api-partner/v1/whoami".into(), 200, None),
+            ("POST".into(), "/api-partner/v1/echo".into(), 200, None),
+            (
+                "POST".into(),
+                "/api-partner/v1/apps-in-toss/pay/get-payment-status".into(),
+                r.status.as_u16().into(),
+                Some(code)
+            ),
+            ("GET".into(), "/api-partner/v1/whoami".into(), 200, Some("CHAOS_42".into())),
+        ],
+        "this app's calls only, in order, the query string dropped"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r["cert_serial"] == id.serial.as_str() && r["latency_ms"].as_f64().unwrap() >= 0.0)
+    );
+    let remaining: Vec<u64> = rows.iter().map(|r| r["remaining"].as_u64().unwrap()).collect();
+    assert!(remaining.windows(2).all(|w| w[1] < w[0]), "remaining counts down: {remaining:?}");
+
+    // Polling: after the last `next`, nothing until a new call.
+    let admin = s.admin();
+    let log = admin.requests("journal", 0, Some(2)).await.unwrap();
+    assert_eq!((log.requests.len(), log.next), (2, log.requests[1].seq));
+    let all = admin.requests("journal", 0, None).await.unwrap();
+    assert!(admin.requests("journal", all.next, None).await.unwrap().requests.is_empty());
+    get(&gw, &s.gateway_url("/api-partner/v1/whoami")).await.unwrap();
+    assert_eq!(admin.requests("journal", all.next, None).await.unwrap().requests.len(), 1);
+    assert!(
+        matches!(admin.requests("ghost", 0, None).await, Err(intoss_client::ClientError::Api(f)) if f.status == 404)
+    );
+    let out = s.cli_ok(&["logs", "tail", "--app", "journal", "-n", "1"]);
+    assert!(
+        out.lines().count() == 1 && out.contains("GET /api-partner/v1/whoami") && out.contains(&id.serial),
+        "{out}"
+    );
+}

@@ -105,3 +105,50 @@ pub struct FaultsRemoved {
     /// How many faults were removed.
     pub removed: u64,
 }
+
+/// One gateway request as the journal keeps it: no body, no header, no query string, so no
+/// personal field (userKey, names, tokens) can be in it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestRecord {
+    /// Increasing per node; `?after=` this for the next ones.
+    pub seq: u64,
+    /// When it was answered (RFC 3339).
+    pub at: String,
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path, without its query string.
+    pub path: String,
+    /// HTTP status.
+    pub status: u16,
+    /// The FAIL envelope's `errorCode`, when the gateway or a service made one.
+    pub error_code: Option<String>,
+    /// The client certificate's serial.
+    pub cert_serial: String,
+    /// Requests left in the app's window after it.
+    pub remaining: u32,
+    /// Time to the response's head, milliseconds.
+    pub latency_ms: f64,
+}
+
+/// `GET /admin/v1/apps/{name}/requests`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RequestLog {
+    /// Oldest first, after `after`.
+    pub requests: Vec<RequestRecord>,
+    /// The `seq` to ask `after` next (the last one returned, or `after` itself).
+    pub next: u64,
+}
+
+/// The query of `GET /admin/v1/apps/{name}/requests`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields)]
+pub struct RequestQuery {
+    /// Only requests with a larger `seq`.
+    pub after: Option<u64>,
+    /// At most this many (default and maximum 200: the journal's size per app).
+    pub limit: Option<u32>,
+}

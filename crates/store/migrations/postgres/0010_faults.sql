@@ -6,6 +6,7 @@ CREATE TABLE faults (
     path_prefix TEXT    NOT NULL,
     probability DOUBLE PRECISION NOT NULL CHECK (probability > 0 AND probability <= 1),
     action      TEXT    NOT NULL,               -- JSON: intoss_proto::api::sandbox::FaultAction
-    created_at  BIGINT  NOT NULL
+    created_at  BIGINT  NOT NULL,
+    seq         BIGINT  NOT NULL                -- insertion order: the order faults are tried in
 );
 CREATE INDEX faults_by_app ON faults(app_name);
