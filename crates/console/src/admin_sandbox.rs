@@ -46,10 +46,18 @@ pub(crate) async fn requests(
     Path(name): Path<String>,
     ApiQuery(q): ApiQuery<RequestQuery>,
 ) -> Result<Response, ApiError> {
+    let after = u64::try_from(q.after.unwrap_or(0))
+        .map_err(|_| ApiError::invalid_field("after", "after: 0 or more"))?;
+    let limit = match q.limit.map(usize::try_from) {
+        None => intoss_core::JOURNAL_SIZE,
+        Some(Ok(l)) if (1..=intoss_core::JOURNAL_SIZE).contains(&l) => l,
+        Some(_) => {
+            let reason = format!("limit: 1 to {}", intoss_core::JOURNAL_SIZE);
+            return Err(ApiError::invalid_field("limit", reason));
+        }
+    };
     c.registry.app(&name).await?;
-    let limit = q.limit.map_or(intoss_core::JOURNAL_SIZE, |l| usize::try_from(l).unwrap_or(usize::MAX));
-    let log = c.stats.journal_tail(&name, q.after.unwrap_or(0), limit.min(intoss_core::JOURNAL_SIZE));
-    Ok(success(StatusCode::OK, log))
+    Ok(success(StatusCode::OK, c.stats.journal_tail(&name, after, limit)))
 }
 
 /// An app's injected faults, oldest first (the order they are tried in).

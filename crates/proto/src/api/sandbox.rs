@@ -147,8 +147,10 @@ pub struct RequestLog {
 #[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 #[serde(deny_unknown_fields)]
 pub struct RequestQuery {
-    /// Only requests with a larger `seq`.
-    pub after: Option<u64>,
-    /// At most this many (default and maximum 200: the journal's size per app).
+    /// Only requests with a larger `seq` (0 or more).
+    #[cfg_attr(feature = "openapi", param(minimum = 0))]
+    pub after: Option<i64>,
+    /// At most this many, 1 to 200 (default 200: the journal's size per app).
+    #[cfg_attr(feature = "openapi", param(minimum = 1, maximum = 200))]
     pub limit: Option<u32>,
 }
