@@ -47,6 +47,7 @@ pub struct Gateway {
     upstream: upstream::UpstreamClient,
     max_body_bytes: usize,
     max_staleness: Option<Duration>,
+    journal: bool,
     login: Option<Arc<intoss_login::LoginService>>,
     pay: Option<Arc<intoss_pay::PayService>>,
     iap: Option<Arc<intoss_pay::IapService>>,
@@ -71,6 +72,8 @@ pub struct Settings {
     /// How old the snapshot may get before requests are refused with 503 (a cluster node cut
     /// off from its database); `None`: no bound.
     pub max_staleness: Option<Duration>,
+    /// Whether to keep the request journal (`RequestStats::journal`).
+    pub journal: bool,
 }
 
 impl Gateway {
@@ -86,6 +89,7 @@ impl Gateway {
             routes: settings.routes,
             max_body_bytes: settings.max_body_bytes,
             max_staleness: settings.max_staleness,
+            journal: settings.journal,
             snapshots,
             limiter,
             stats,
@@ -198,6 +202,9 @@ pub async fn handle(p: &Arc<Gateway>, conn: &Conn, req: Request) -> Response {
             return err.into_response();
         }
     };
+    if !p.journal {
+        return dispatch(p, conn, &caller, req).await;
+    }
     // The request journal (`intoss logs tail`): method, path without its query, status, code.
     // The method and the path are shared, not copied (a `PathAndQuery` clone is a reference count).
     let started = std::time::Instant::now();

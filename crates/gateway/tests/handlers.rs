@@ -60,7 +60,7 @@ async fn fixture(qpm: u32) -> Fixture {
         snapshots.clone(),
         Arc::new(intoss_ratelimit::MemoryLimiter::new()),
         Arc::new(RequestStats::default()),
-        Settings { routes: vec![], max_body_bytes: 1024, max_staleness: None },
+        Settings { routes: vec![], max_body_bytes: 1024, max_staleness: None, journal: true },
     ));
     Fixture { _dir: dir, store, snapshots, gateway }
 }

@@ -17,6 +17,7 @@
 //! [gateway]
 //! default_qpm = 3000
 //! max_body_bytes = 1048576
+//! journal = true                  # keep each app's last 200 requests (intoss logs tail); ~3 % of a whoami
 //!
 //! [expiry]
 //! scan_interval_ms = 3600000
@@ -166,6 +167,7 @@ struct RawTls {
 struct RawGateway {
     default_qpm: Option<u32>,
     max_body_bytes: Option<usize>,
+    journal: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -211,6 +213,8 @@ pub struct Config {
     pub default_qpm: u32,
     /// Largest request body the gateway reads or forwards.
     pub max_body_bytes: usize,
+    /// Whether the gateway keeps the request journal.
+    pub journal: bool,
     /// How often expiry warnings are looked for (and old certificates removed).
     pub expiry_scan_interval: Duration,
     /// How long a revoked or expired certificate is kept (its row, notices); `None`: for ever.
@@ -447,6 +451,7 @@ impl RawConfig {
             )?,
             default_qpm,
             max_body_bytes,
+            journal: self.gateway.journal.unwrap_or(true),
             expiry_scan_interval: millis("expiry.scan_interval_ms", self.expiry.scan_interval_ms, 3_600_000)?,
             cert_retention_secs: match self.expiry.retention_days.unwrap_or(90) {
                 0 => None,
@@ -468,6 +473,8 @@ mod tests {
         assert_eq!(c.cert_addr.to_string(), "127.0.0.1:9443");
         assert_eq!(c.console_addr.to_string(), "127.0.0.1:9000");
         assert_eq!(c.default_qpm, 3000);
+        assert!(c.journal, "the request journal is on");
+        assert!(!Config::parse("[gateway]\njournal = false\n", "t.toml").unwrap().journal);
     }
 
     #[test]

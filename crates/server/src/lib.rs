@@ -137,6 +137,7 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
                 routes: config.routes.clone(),
                 max_body_bytes: config.max_body_bytes,
                 max_staleness: config.max_staleness,
+                journal: config.journal,
             },
         )
         .with_login(login.clone())

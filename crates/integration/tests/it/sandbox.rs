@@ -254,3 +254,13 @@ async fn the_request_journal_shows_each_call_and_no_personal_field() {
         "{out}"
     );
 }
+
+/// `[gateway] journal = false`: nothing is kept (the request path skips the journal).
+#[tokio::test]
+async fn a_gateway_without_journal_keeps_nothing() {
+    let s = Server::start_with("[gateway]\njournal = false\n");
+    let id = s.app_with_cert("quiet", &[]);
+    let r = get(&s.client(Some(&id)), &s.gateway_url("/api-partner/v1/whoami")).await.unwrap();
+    assert_eq!(json(&r)["resultType"], "SUCCESS");
+    assert!(s.admin().requests("quiet", 0, None).await.unwrap().requests.is_empty());
+}
