@@ -1,5 +1,6 @@
 //! `intoss cert renew`: a certificate renews itself over mTLS (partner side, no admin token),
-//! once or as a daemon; and `intoss app renewal`: an app's renewal policy (admin API).
+//! once or as a daemon; `intoss app renewal`: an app's renewal policy (admin API); and
+//! `intoss ca rotate|finish`: the root CA rotation of a data dir.
 //!
 //! Exit status of `cert renew`: 0 when renewed (or, with `--if-due`, not yet due); 1 with the
 //! platform's reason when it refuses (RENEWAL_NOT_ALLOWED, RENEWAL_TOO_EARLY,

@@ -13,7 +13,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use intoss_core::unix_now;
-use intoss_http::extract::read_body;
+use intoss_http::extract::optional_object;
 use intoss_http::{ApiError, ApiObject, ApiQuery, BodyLimit, success};
 use intoss_proto::ErrorCode;
 use intoss_proto::api::admin::{
@@ -358,12 +358,7 @@ pub(crate) async fn revoke_cert(
     req: Request,
 ) -> Result<Response, ApiError> {
     // The body is optional: `{}` or nothing at all.
-    let body = read_body(req.into_body(), c.max_body_bytes()).await?;
-    let revoke: RevokeCert = if body.iter().all(u8::is_ascii_whitespace) {
-        RevokeCert::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))?
-    };
+    let revoke: RevokeCert = optional_object(req.into_body(), c.max_body_bytes()).await?;
     Ok(success(StatusCode::OK, c.registry.revoke_cert(&serial, revoke).await?))
 }
 

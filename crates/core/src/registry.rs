@@ -182,7 +182,7 @@ impl Registry {
             .await?
             .filter(|c| c.app_name == app)
             .ok_or_else(|| CoreError::NotFound(format!("certificate {serial} not found")))?;
-        let days_left = cert_view(presented, now).days_left;
+        let days_left = days_left(presented.not_after, now);
         if days_left > i64::from(policy.window_days) {
             return Err(refused(
                 RenewalRefusal::TooEarly,
@@ -521,8 +521,7 @@ pub(crate) fn cert_view(c: CertRecord, now: i64) -> Cert {
         .flatten();
     Cert {
         status,
-        // Rounded up: a certificate issued a second ago has 390 days left, not 389.
-        days_left: (left + 86_399).div_euclid(86_400),
+        days_left: days_left(c.not_after, now),
         expiry_warning,
         not_before: rfc3339(c.not_before),
         not_after: rfc3339(c.not_after),
@@ -538,6 +537,11 @@ pub(crate) fn cert_view(c: CertRecord, now: i64) -> Cert {
         app: c.app_name,
         serial: c.serial,
     }
+}
+
+/// Whole days left at `now`, rounded up: a certificate issued a second ago has 390, not 389.
+fn days_left(not_after: i64, now: i64) -> i64 {
+    (not_after - now + 86_399).div_euclid(86_400)
 }
 
 fn validate_name(name: &str) -> Result<(), CoreError> {

@@ -13,7 +13,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use intoss_core::Registry;
-use intoss_http::extract::read_body;
+use intoss_http::extract::optional_object;
 use intoss_http::{ApiError, BodyLimit, success};
 use intoss_proto::api::admin::IssueCert;
 use intoss_tls::ConnInfo;
@@ -27,21 +27,9 @@ pub(crate) async fn handle(
     info: &ConnInfo,
     req: Request,
 ) -> Response {
-    let body = match read_body(req.into_body(), p.max_body_bytes()).await {
-        Ok(b) => b,
+    let ask: IssueCert = match optional_object(req.into_body(), p.max_body_bytes()).await {
+        Ok(ask) => ask,
         Err(e) => return e.into_response(),
-    };
-    let ask: IssueCert = if body.iter().all(u8::is_ascii_whitespace) {
-        IssueCert::default()
-    } else {
-        match serde_json::from_slice::<serde_json::Value>(&body) {
-            Ok(v) if v.is_object() => match serde_json::from_value(v) {
-                Ok(ask) => ask,
-                Err(e) => return ApiError::invalid(format!("invalid JSON body: {e}")).into_response(),
-            },
-            Ok(_) => return ApiError::invalid("the body must be a JSON object").into_response(),
-            Err(e) => return ApiError::invalid(format!("invalid JSON body: {e}")).into_response(),
-        }
     };
     match registry.renew_cert(&caller.app.name, &caller.client.serial, ask, info.peer.ip()).await {
         Ok(issued) => success(StatusCode::OK, issued),

@@ -67,6 +67,22 @@ impl<T: DeserializeOwned, S: BodyLimit + Send + Sync> FromRequest<S> for ApiObje
     }
 }
 
+/// A body that may be left out: empty (or only whitespace) is `T::default()`, anything else is
+/// read like [`ApiObject`] (a JSON object, the field at fault named). No content type is
+/// required, so a bare `POST` with no body works.
+pub async fn optional_object<T: DeserializeOwned + Default>(body: Body, limit: usize) -> Result<T, ApiError> {
+    let bytes = read_body(body, limit).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| ApiError::invalid(format!("invalid JSON body: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::invalid("the body must be a JSON object"));
+    }
+    serde_path_to_error::deserialize(value).map_err(rejection)
+}
+
 /// `INVALID_PARAMETER` for a body that does not fit its type, naming the field: the path of
 /// the value at fault (`qpm`, `allow_ips[0]`), or the field serde names for an unknown or a
 /// missing one.

@@ -17,7 +17,7 @@
 //! [gateway]
 //! default_qpm = 3000
 //! max_body_bytes = 1048576
-//! journal = true                  # keep each app's last 200 requests (intoss logs tail); ~3 % of a whoami
+//! journal = true                  # keep each app's last 200 requests (intoss logs tail); +3.5 % per whoami
 //!
 //! [expiry]
 //! scan_interval_ms = 3600000

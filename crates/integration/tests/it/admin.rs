@@ -223,6 +223,8 @@ async fn regression_array_bodies_are_refused() {
         ("/admin/v1/apps/arr/certs", "[null, null]"),
         ("/admin/v1/apps", "[\"x\"]"),
         ("/admin/v1/idv/clients", "\"arr\""),
+        // The optional bodies too (revocation; renewal on the gateway shares the reader).
+        ("/admin/v1/certs/01/revoke", "[null]"),
     ] {
         let r = http
             .send(
