@@ -494,6 +494,20 @@ mod tests {
         assert_eq!(loaded.unwrap().cert_der(), new.cert_der(), "a bundle loads as its first root");
     }
 
+    /// Roots of an intoss before rotation existed allow no intermediate: `intoss ca rotate` warns.
+    #[test]
+    fn a_root_without_room_for_an_intermediate_is_told_apart() {
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut params = CertificateParams::default();
+        params.distinguished_name = dn("intoss root CA", "intoss platform CA");
+        params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+        let cert = params.self_signed(&key).unwrap();
+        let old = CertificateAuthority::from_pem(&cert.pem(), &key.serialize_pem()).unwrap();
+        assert!(!old.allows_cross_signed_path());
+        let (new, _) = CertificateAuthority::generate("intoss root CA", now()).unwrap();
+        assert!(new.allows_cross_signed_path());
+    }
+
     #[test]
     fn client_cert_is_390_days_client_auth_and_names_the_app() {
         let (ca, _) = CertificateAuthority::generate("test CA", now()).unwrap();
