@@ -16,6 +16,7 @@ mod model;
 mod pay;
 mod postgres;
 mod promotions;
+mod sandbox;
 mod sql;
 mod sqlite;
 #[doc(hidden)]
@@ -37,6 +38,10 @@ pub use model::{
 pub use pay::{PaySettingsRecord, PayStore, PayTxRecord, PaymentRecord, RefundOutcome};
 pub use postgres::PgStore;
 pub use promotions::{ExecuteOutcome, PromoExecutionRecord, PromoKeyRecord, PromotionRecord, PromotionStore};
+pub use sandbox::{
+    ColumnDump, ColumnKind, SandboxSettings, SandboxStore, Scope, TABLES, TableDump, TableSpec,
+    is_identifier, table_spec,
+};
 pub use sqlite::SqliteStore;
 
 /// Why a storage operation failed.
@@ -68,10 +73,19 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The platform's durable state (Toss Login's part is [`LoginStore`], Toss Pay's [`PayStore`],
 /// in-app purchase's [`IapStore`], messages' [`MessageStore`], promotions' [`PromotionStore`],
-/// the outbox of events [`EventStore`]).
+/// the outbox of events [`EventStore`], the sandbox's [`SandboxStore`]).
 #[async_trait::async_trait]
 pub trait Store:
-    LoginStore + PayStore + IapStore + MessageStore + PromotionStore + EventStore + Send + Sync + 'static
+    LoginStore
+    + PayStore
+    + IapStore
+    + MessageStore
+    + PromotionStore
+    + EventStore
+    + SandboxStore
+    + Send
+    + Sync
+    + 'static
 {
     /// Creates an app. [`StoreError::Conflict`] if the name is taken.
     async fn create_app(&self, app: &NewApp) -> Result<App>;

@@ -47,4 +47,5 @@ crate::pay::impl_pay_store!(PgStore);
 crate::iap::impl_iap_store!(PgStore);
 crate::messages::impl_message_store!(PgStore);
 crate::promotions::impl_promotion_store!(PgStore);
+crate::sandbox::impl_sandbox_store!(PgStore);
 crate::events::impl_event_store!(PgStore, " FOR UPDATE OF d SKIP LOCKED");

@@ -62,6 +62,7 @@ crate::pay::impl_pay_store!(SqliteStore);
 crate::iap::impl_iap_store!(SqliteStore);
 crate::messages::impl_message_store!(SqliteStore);
 crate::promotions::impl_promotion_store!(SqliteStore);
+crate::sandbox::impl_sandbox_store!(SqliteStore);
 crate::events::impl_event_store!(SqliteStore, "");
 
 #[cfg(test)]

@@ -1083,3 +1083,92 @@ pub async fn faults_belong_to_an_app_and_are_listed_oldest_first(s: &dyn Store) 
     assert_eq!(s.delete_faults("a", None).await.unwrap(), 1);
     assert_eq!(ids(s.list_faults(None).await.unwrap()), ["flt_3"]);
 }
+
+pub async fn sandbox_clocks_test_mode_and_dumps(s: &dyn Store, fresh: &dyn Store) {
+    use crate::{ColumnKind, FaultRecord, SandboxSettings, SandboxUser};
+    assert!(matches!(s.advance_clock("ghost", 10).await, Err(StoreError::NotFound(_))));
+    assert!(matches!(s.set_test_mode("ghost", true).await, Err(StoreError::NotFound(_))));
+    s.create_app(&new_app("a")).await.unwrap();
+    s.create_app(&new_app("b")).await.unwrap();
+    assert!(s.sandbox_settings(None).await.unwrap().is_empty(), "no row until something is set");
+    assert_eq!(s.advance_clock("a", 86_400).await.unwrap(), 86_400);
+    assert_eq!(s.advance_clock("a", 60).await.unwrap(), 86_460, "advances add up");
+    s.set_test_mode("a", true).await.unwrap();
+    s.set_test_mode("b", true).await.unwrap();
+    s.set_test_mode("b", false).await.unwrap();
+    let settings = s.sandbox_settings(None).await.unwrap();
+    assert_eq!(
+        settings,
+        [
+            ("a".to_owned(), SandboxSettings { clock_offset: 86_460, test_mode: true }),
+            ("b".to_owned(), SandboxSettings { clock_offset: 0, test_mode: false }),
+        ]
+    );
+    let user = SandboxUser {
+        user_id: "kim".into(),
+        name: "김토스".into(),
+        phone: "01012345678".into(),
+        birthday: "19900101".into(),
+        gender: "FEMALE".into(),
+        nationality: "LOCAL".into(),
+        email: None,
+        ci: "ci==".into(),
+        created_at: 5,
+        withdrawn_at: None,
+    };
+    s.create_user(&user).await.unwrap();
+    let fault = FaultRecord {
+        id: "flt_1".into(),
+        app_name: "a".into(),
+        path_prefix: "/api-partner/".into(),
+        probability: 0.5,
+        action: r#"{"kind":"RESET"}"#.into(),
+        created_at: 7,
+    };
+    s.insert_fault(&fault).await.unwrap();
+
+    // One app's dump: its rows and the shared users, nothing of b.
+    let dump = s.export_state(Some("a")).await.unwrap();
+    let table = |name: &str| dump.iter().find(|t| t.name == name).unwrap();
+    assert_eq!(table("apps").rows.len(), 1);
+    assert_eq!(table("faults").rows.len(), 1);
+    let kinds: Vec<ColumnKind> = table("faults").columns.iter().map(|c| c.kind).collect();
+    assert!(kinds.contains(&ColumnKind::Real) && kinds.contains(&ColumnKind::Int), "{kinds:?}");
+    let settings = table("sandbox_settings");
+    assert!(settings.columns.iter().any(|c| c.name == "test_mode" && c.kind == ColumnKind::Bool));
+    assert!(table("sandbox_users").rows[0].contains(&serde_json::json!("김토스")));
+    assert!(dump.iter().all(|t| t.name != "certs"), "no certificates");
+
+    // Into another store (of either backend): the same rows; a second import is refused whole.
+    fresh.create_user(&SandboxUser { name: "someone else".into(), ..user.clone() }).await.unwrap();
+    let written = fresh.import_state(&dump).await.unwrap();
+    assert_eq!(written, 4, "the app, the user, its settings and its fault");
+    assert_eq!(fresh.list_faults(Some("a")).await.unwrap(), [fault.clone()]);
+    assert_eq!(fresh.sandbox_settings(Some("a")).await.unwrap()[0].1.clock_offset, 86_460);
+    assert_eq!(
+        fresh.user("kim").await.unwrap().unwrap().name,
+        "김토스",
+        "the dump's user replaces one there"
+    );
+    let again = fresh.export_state(Some("a")).await.unwrap();
+    assert_eq!(again, dump, "export → import → export is the identity");
+    assert!(matches!(fresh.import_state(&dump).await, Err(StoreError::Conflict(_))));
+    assert_eq!(fresh.list_faults(None).await.unwrap().len(), 1, "nothing of a refused import is written");
+    let mut bad: Vec<_> = dump.iter().filter(|t| t.name == "apps" || t.name == "faults").cloned().collect();
+    bad[1].rows[0][0] = serde_json::json!("flt_2");
+    bad.iter_mut().find(|t| t.name == "apps").unwrap().rows[0][0] = serde_json::json!("c");
+    bad.iter_mut().find(|t| t.name == "faults").unwrap().rows[0][1] = serde_json::json!(12);
+    assert!(matches!(fresh.import_state(&bad).await, Err(StoreError::Corrupt(_))), "a number for a text");
+    assert!(fresh.app("c").await.unwrap().is_none(), "all or none");
+
+    // Reset: the app, its test mode and the users stay; its faults go and its clock is back.
+    assert!(matches!(s.reset_app("ghost").await, Err(StoreError::NotFound(_))));
+    assert_eq!(s.reset_app("a").await.unwrap(), 1);
+    assert!(s.list_faults(Some("a")).await.unwrap().is_empty());
+    assert_eq!(
+        s.sandbox_settings(Some("a")).await.unwrap()[0].1,
+        SandboxSettings { clock_offset: 0, test_mode: true }
+    );
+    assert!(s.app("a").await.unwrap().is_some() && s.user("kim").await.unwrap().is_some());
+    s.reset_clock("a").await.unwrap();
+}

@@ -183,3 +183,37 @@ mod concurrent_renewals {
         }
     }
 }
+
+/// Dumps move between stores of either backend.
+mod sandbox_dumps {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_to_sqlite() {
+        let ((_a, s), (_b, fresh)) = (sqlite_store().await, sqlite_store().await);
+        suite::sandbox_clocks_test_mode_and_dumps(s.as_ref(), fresh.as_ref()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_to_postgres() {
+        if let (Some(s), Some(fresh)) = (postgres_store().await, postgres_store().await) {
+            suite::sandbox_clocks_test_mode_and_dumps(s.as_ref(), fresh.as_ref()).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite_to_postgres() {
+        let (_a, s) = sqlite_store().await;
+        if let Some(fresh) = postgres_store().await {
+            suite::sandbox_clocks_test_mode_and_dumps(s.as_ref(), fresh.as_ref()).await;
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres_to_sqlite() {
+        let (_b, fresh) = sqlite_store().await;
+        if let Some(s) = postgres_store().await {
+            suite::sandbox_clocks_test_mode_and_dumps(s.as_ref(), fresh.as_ref()).await;
+        }
+    }
+}
