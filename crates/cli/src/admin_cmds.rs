@@ -278,7 +278,6 @@ pub(crate) async fn idv(g: &Global, cmd: IdvCmd) -> anyhow::Result<ExitCode> {
         IdvCmd::Show { tx_id } => crate::output::json(&client.idv_transaction(&tx_id).await?),
         IdvCmd::Open { tx_id } => show_tx(&client.open_idv_transaction(&tx_id).await?),
         IdvCmd::Expire { tx_id } => show_tx(&client.expire_idv_transaction(&tx_id).await?),
-        IdvCmd::Age { tx_id, seconds } => show_tx(&client.age_idv_transaction(&tx_id, seconds).await?),
         IdvCmd::Complete { tx_id, name, birthday, gender, nationality, phone } => {
             let who = CompleteTx { name, birthday, gender, nationality, phone };
             show_tx(&client.complete_idv_transaction(&tx_id, &who).await?);

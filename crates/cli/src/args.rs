@@ -62,6 +62,12 @@ pub(crate) enum Command {
     /// Sandbox: an app's request journal (its last gateway requests).
     #[command(subcommand)]
     Logs(crate::fault_cmds::LogsCmd),
+    /// Sandbox: an app's test clock (move its time ahead to reach expiries).
+    #[command(subcommand)]
+    Clock(crate::sandbox_cmds::ClockCmd),
+    /// Sandbox: export, import and reset the sandbox state; test mode.
+    #[command(subcommand)]
+    Sandbox(crate::sandbox_cmds::SandboxCmd),
     /// Rotate the platform's root CA (a new root cross-signed by the old).
     #[command(subcommand)]
     Ca(crate::renew_cmds::CaCmd),
@@ -156,14 +162,6 @@ pub(crate) enum IdvCmd {
     Expire {
         /// The txId.
         tx_id: String,
-    },
-    /// Simulator: let time pass for one transaction (moves its clock back).
-    Age {
-        /// The txId.
-        tx_id: String,
-        /// How many seconds pass.
-        #[arg(long)]
-        seconds: i64,
     },
 }
 

@@ -191,6 +191,10 @@ pub(crate) async fn logs(g: &Global, cmd: LogsCmd) -> anyhow::Result<ExitCode> {
                 r.remaining,
                 r.latency_ms
             );
+            if let (Some(req), Some(resp)) = (&r.request_body, &r.response_body) {
+                println!("    request  {req}");
+                println!("    response {resp}");
+            }
         }
     };
     log.requests.iter().skip(skip).for_each(print);

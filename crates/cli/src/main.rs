@@ -20,6 +20,7 @@ mod output;
 mod pay_cmds;
 mod promotion_cmds;
 mod renew_cmds;
+mod sandbox_cmds;
 
 // malloc/free were ~18 % of the instructions of a gateway request with glibc's allocator
 // (callgrind, docs/performance.md); mimalloc's thread-local free lists cut that.
@@ -60,6 +61,8 @@ async fn run(cli: args::Cli) -> anyhow::Result<ExitCode> {
         args::Command::Cert(cmd) => admin_cmds::cert(&cli.global, cmd).await,
         args::Command::Fault(cmd) => fault_cmds::fault(&cli.global, cmd).await,
         args::Command::Logs(cmd) => fault_cmds::logs(&cli.global, cmd).await,
+        args::Command::Clock(cmd) => sandbox_cmds::clock(&cli.global, cmd).await,
+        args::Command::Sandbox(cmd) => sandbox_cmds::sandbox(&cli.global, cmd).await,
         args::Command::Ca(cmd) => renew_cmds::ca(&cli.global, cmd).await,
         args::Command::Idv(cmd) => admin_cmds::idv(&cli.global, cmd).await,
         args::Command::User(cmd) => login_cmds::user(&cli.global, cmd).await,

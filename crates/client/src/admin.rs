@@ -3,9 +3,9 @@
 
 use hyper::http::Method;
 use intoss_proto::api::admin::{
-    AgeTx, App, AppList, Cert, CertList, CompleteTx, CreateApp, CreateIdvClient, DeletedIdvClient,
-    IdvClientList, IdvEnv, IdvTransaction, IdvTransactionList, IssueCert, IssuedCert, NewIdvClient,
-    NoticeList, PatchApp, PatchRenewalPolicy, RenewalPolicy, RevokeCert, Stats,
+    App, AppList, Cert, CertList, CompleteTx, CreateApp, CreateIdvClient, DeletedIdvClient, IdvClientList,
+    IdvEnv, IdvTransaction, IdvTransactionList, IssueCert, IssuedCert, NewIdvClient, NoticeList, PatchApp,
+    PatchRenewalPolicy, RenewalPolicy, RevokeCert, Stats,
 };
 use intoss_proto::api::events::{
     CreateEndpoint, Endpoint, EndpointList, EndpointSecret, Event, EventList, Listen, PatchEndpoint,
@@ -28,7 +28,10 @@ use intoss_proto::api::promotions::{
     CreatePromotion, PatchPromotion, PointsLedger, PromoExecution, PromoExecutionList, Promotion,
     PromotionList, SimPromoFail,
 };
-use intoss_proto::api::sandbox::{Fault, FaultList, FaultsRemoved, NewFault, RequestLog};
+use intoss_proto::api::sandbox::{
+    AdvanceClock, AppSandbox, Fault, FaultList, FaultsRemoved, Imported, NewFault, PatchAppSandbox,
+    RequestLog, ResetDone, SandboxState,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -130,6 +133,49 @@ impl AdminClient {
     ) -> Result<RequestLog, ClientError> {
         let limit = limit.map(|l| format!("&limit={l}")).unwrap_or_default();
         self.get(&format!("/admin/v1/apps/{}/requests?after={after}{limit}", percent_encode(app))).await
+    }
+
+    /// `GET /admin/v1/apps/{name}/sandbox`: test mode and the test clock.
+    pub async fn sandbox(&self, app: &str) -> Result<AppSandbox, ClientError> {
+        self.get(&format!("/admin/v1/apps/{}/sandbox", percent_encode(app))).await
+    }
+
+    /// `PATCH /admin/v1/apps/{name}/sandbox`: turns test mode on or off.
+    pub async fn set_test_mode(&self, app: &str, on: bool) -> Result<AppSandbox, ClientError> {
+        let patch = PatchAppSandbox { test_mode: Some(on) };
+        self.send(Method::PATCH, &format!("/admin/v1/apps/{}/sandbox", percent_encode(app)), Some(&patch))
+            .await
+    }
+
+    /// `POST /admin/v1/apps/{name}/clock/advance`: `by` is `8d`, `36h`, `90m`, `45s`, `1d12h`.
+    pub async fn advance_clock(&self, app: &str, by: &str) -> Result<AppSandbox, ClientError> {
+        let body = AdvanceClock { by: by.to_owned() };
+        self.send(Method::POST, &format!("/admin/v1/apps/{}/clock/advance", percent_encode(app)), Some(&body))
+            .await
+    }
+
+    /// `DELETE /admin/v1/apps/{name}/clock`: back to wall-clock time.
+    pub async fn reset_clock(&self, app: &str) -> Result<AppSandbox, ClientError> {
+        self.send(Method::DELETE, &format!("/admin/v1/apps/{}/clock", percent_encode(app)), None::<&()>).await
+    }
+
+    /// `POST /admin/v1/apps/{name}/reset`: empties the app's sandbox state (then its seed again).
+    pub async fn reset_app(&self, app: &str) -> Result<ResetDone, ClientError> {
+        let body = serde_json::json!({});
+        self.send(Method::POST, &format!("/admin/v1/apps/{}/reset", percent_encode(app)), Some(&body)).await
+    }
+
+    /// `GET /admin/v1/sandbox/export`: every app's state, or one app's (and the shared users).
+    pub async fn export_state(&self, app: Option<&str>) -> Result<SandboxState, ClientError> {
+        match app {
+            Some(app) => self.get(&format!("/admin/v1/sandbox/export?app={}", percent_encode(app))).await,
+            None => self.get("/admin/v1/sandbox/export").await,
+        }
+    }
+
+    /// `POST /admin/v1/sandbox/import`: all or none; its apps must not exist.
+    pub async fn import_state(&self, state: &SandboxState) -> Result<Imported, ClientError> {
+        self.send(Method::POST, "/admin/v1/sandbox/import", Some(state)).await
     }
 
     /// `GET /admin/v1/apps/{name}/renewal`.
@@ -240,15 +286,6 @@ impl AdminClient {
     /// `POST …/{tx_id}/expire`.
     pub async fn expire_idv_transaction(&self, tx_id: &str) -> Result<IdvTransaction, ClientError> {
         self.send(Method::POST, &tx_path(tx_id, "/expire"), Some(&serde_json::json!({}))).await
-    }
-
-    /// `POST …/{tx_id}/age`: moves the transaction's times `seconds` into the past.
-    pub async fn age_idv_transaction(
-        &self,
-        tx_id: &str,
-        seconds: i64,
-    ) -> Result<IdvTransaction, ClientError> {
-        self.send(Method::POST, &tx_path(tx_id, "/age"), Some(&AgeTx { seconds })).await
     }
 
     // === Toss Login ===

@@ -10,7 +10,7 @@ use axum::response::Response;
 use axum::routing::{delete, get, post};
 use intoss_http::{ApiError, ApiObject, ApiQuery, success};
 use intoss_proto::api::admin::{
-    AgeTx, AppQuery, CompleteTx, CreateIdvClient, DeletedIdvClient, IdvClientList, IdvTransaction,
+    AppQuery, CompleteTx, CreateIdvClient, DeletedIdvClient, IdvClientList, IdvTransaction,
     IdvTransactionList, NewIdvClient, TxQuery,
 };
 use intoss_proto::envelope::schema::{Fail, Success};
@@ -31,7 +31,6 @@ pub fn routes() -> Router<Arc<Console>> {
         .route("/admin/v1/idv/transactions/{tx_id}/open", post(open))
         .route("/admin/v1/idv/transactions/{tx_id}/complete", post(complete))
         .route("/admin/v1/idv/transactions/{tx_id}/expire", post(expire))
-        .route("/admin/v1/idv/transactions/{tx_id}/age", post(age))
 }
 
 /// Create a client; the secret is in this response only.
@@ -205,30 +204,4 @@ pub(crate) async fn expire(
     Path(tx): Path<String>,
 ) -> Result<Response, ApiError> {
     Ok(success(StatusCode::OK, c.idv.expire(&tx).await?))
-}
-
-/// Simulator: let time pass for this transaction.
-///
-/// Moves its timestamps back by `seconds`, so that expiry and the result window can be tried
-/// without waiting.
-#[utoipa::path(
-    post,
-    path = "/admin/v1/idv/transactions/{tx_id}/age",
-    tag = "simulator",
-    operation_id = "simulatorAge",
-    params(("tx_id" = String, Path, description = TX_ID, max_length = 64)),
-    request_body = AgeTx,
-    responses(
-        (status = 200, description = "Aged", body = Success<IdvTransaction>),
-        (status = 404, description = "No such transaction (NOT_FOUND)", body = Fail<NotFound>),
-        JsonBody,
-        Authenticated,
-    )
-)]
-pub(crate) async fn age(
-    State(c): State<Arc<Console>>,
-    Path(tx): Path<String>,
-    ApiObject(body): ApiObject<AgeTx>,
-) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::OK, c.idv.age(&tx, body).await?))
 }

@@ -179,7 +179,7 @@ pub(crate) async fn sim_login(
     State(c): State<Arc<Console>>,
     ApiObject(body): ApiObject<SimLogin>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::CREATED, c.login.sim_login(&body, unix_now()).await?))
+    Ok(success(StatusCode::CREATED, c.login.sim_login(&body, c.app_now(&body.app)).await?))
 }
 
 /// A user unlinks an app or leaves Toss (the simulated Toss app).
@@ -203,5 +203,8 @@ pub(crate) async fn sim_unlink(
     State(c): State<Arc<Console>>,
     ApiObject(body): ApiObject<SimUnlink>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::OK, c.login.sim_unlink(&body, unix_now()).await?))
+    Ok(success(
+        StatusCode::OK,
+        c.login.sim_unlink(&body, body.app.as_deref().map_or_else(unix_now, |a| c.app_now(a))).await?,
+    ))
 }

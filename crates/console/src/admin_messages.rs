@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
-use intoss_core::unix_now;
 use intoss_http::{ApiError, ApiObject, success};
 use intoss_proto::api::messages::{
     AnonKey, CreateTemplate, MessageList, ReviewTemplate, SimAnonKey, Template, TemplateList,
@@ -49,7 +48,7 @@ pub(crate) async fn sim_anon_key(
     State(c): State<Arc<Console>>,
     ApiObject(body): ApiObject<SimAnonKey>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::OK, c.messages.anon_key(&body, unix_now()).await?))
+    Ok(success(StatusCode::OK, c.messages.anon_key(&body, c.app_now(&body.app)).await?))
 }
 
 /// An app's message templates.
@@ -95,7 +94,7 @@ pub(crate) async fn create_template(
     Path(name): Path<String>,
     ApiObject(body): ApiObject<CreateTemplate>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::CREATED, c.messages.create_template(&name, &body, unix_now()).await?))
+    Ok(success(StatusCode::CREATED, c.messages.create_template(&name, &body, c.app_now(&name)).await?))
 }
 
 /// Approve or reject a template in review (검수).
@@ -124,7 +123,7 @@ pub(crate) async fn review_template(
     Path((name, code)): Path<(String, String)>,
     ApiObject(body): ApiObject<ReviewTemplate>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::OK, c.messages.review(&name, &code, &body, unix_now()).await?))
+    Ok(success(StatusCode::OK, c.messages.review(&name, &code, &body, c.app_now(&name)).await?))
 }
 
 /// The messages an app sent.

@@ -70,8 +70,10 @@ pub(crate) async fn list_payments(
     State(c): State<Arc<Console>>,
     ApiQuery(q): ApiQuery<PaymentQuery>,
 ) -> Result<Response, ApiError> {
-    let list =
-        c.pay.list(q.app.as_deref(), q.user.as_deref(), q.pending.unwrap_or(false), unix_now()).await?;
+    let list = c
+        .pay
+        .list(q.app.as_deref(), q.user.as_deref(), q.pending.unwrap_or(false), &|app| c.app_now(app))
+        .await?;
     Ok(success(StatusCode::OK, list))
 }
 
@@ -92,7 +94,8 @@ pub(crate) async fn get_payment(
     State(c): State<Arc<Console>>,
     Path(pay_token): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::OK, c.pay.get(&pay_token, unix_now()).await?))
+    let now = c.app_now(&c.pay.app_of(&pay_token).await?);
+    Ok(success(StatusCode::OK, c.pay.get(&pay_token, now).await?))
 }
 
 /// An app's Toss Pay settings.
@@ -165,7 +168,8 @@ pub(crate) async fn sim_approve(
     State(c): State<Arc<Console>>,
     ApiObject(body): ApiObject<SimPayApprove>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::OK, c.pay.approve(&body, unix_now()).await?))
+    let now = c.app_now(&c.pay.app_of(&body.pay_token).await?);
+    Ok(success(StatusCode::OK, c.pay.approve(&body, now).await?))
 }
 
 /// The user declines a payment (the simulated Toss app).
@@ -189,7 +193,8 @@ pub(crate) async fn sim_decline(
     State(c): State<Arc<Console>>,
     ApiObject(body): ApiObject<SimPayDecline>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::OK, c.pay.decline(&body, unix_now()).await?))
+    let now = c.app_now(&c.pay.app_of(&body.pay_token).await?);
+    Ok(success(StatusCode::OK, c.pay.decline(&body, now).await?))
 }
 
 // === in-app purchase ===
@@ -239,7 +244,7 @@ pub(crate) async fn create_product(
     Path(name): Path<String>,
     ApiObject(body): ApiObject<CreateProduct>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::CREATED, c.iap.create_product(&name, &body, unix_now()).await?))
+    Ok(success(StatusCode::CREATED, c.iap.create_product(&name, &body, c.app_now(&name)).await?))
 }
 
 /// Stop selling a product.
@@ -264,7 +269,7 @@ pub(crate) async fn delete_product(
     State(c): State<Arc<Console>>,
     Path((name, sku)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::OK, c.iap.delete_product(&name, &sku, unix_now()).await?))
+    Ok(success(StatusCode::OK, c.iap.delete_product(&name, &sku, c.app_now(&name)).await?))
 }
 
 /// Orders.
@@ -332,7 +337,7 @@ pub(crate) async fn sim_purchase(
     State(c): State<Arc<Console>>,
     ApiObject(body): ApiObject<SimPurchase>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::CREATED, c.iap.sim_purchase(&body, unix_now()).await?))
+    Ok(success(StatusCode::CREATED, c.iap.sim_purchase(&body, c.app_now(&body.app)).await?))
 }
 
 /// An order completes, fails or is refunded (the simulated Toss app).

@@ -73,7 +73,7 @@ pub(crate) async fn create_promotion(
     Path(name): Path<String>,
     ApiObject(body): ApiObject<CreatePromotion>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::CREATED, c.promotions.create(&name, &body, unix_now()).await?))
+    Ok(success(StatusCode::CREATED, c.promotions.create(&name, &body, c.app_now(&name)).await?))
 }
 
 /// Pause, resume or end a promotion.
@@ -124,7 +124,7 @@ pub(crate) async fn list_executions(
     State(c): State<Arc<Console>>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::OK, c.promotions.executions(&name, unix_now()).await?))
+    Ok(success(StatusCode::OK, c.promotions.executions(&name, c.app_now(&name)).await?))
 }
 
 /// A sandbox user's Toss points (the simulated Toss app).
@@ -170,5 +170,6 @@ pub(crate) async fn sim_fail(
     State(c): State<Arc<Console>>,
     ApiObject(body): ApiObject<SimPromoFail>,
 ) -> Result<Response, ApiError> {
-    Ok(success(StatusCode::OK, c.promotions.sim_fail(&body, unix_now()).await?))
+    let now = c.app_now(&c.promotions.app_of_execution(&body.key).await?);
+    Ok(success(StatusCode::OK, c.promotions.sim_fail(&body, now).await?))
 }

@@ -12,7 +12,9 @@
 //!   in-app purchase's products, orders and the simulator's purchases.
 //! - [`admin_promotions`]: promotions, their executions, each user's points, the simulator's
 //!   failed settlement.
-//! - [`admin_sandbox`]: sandbox controls: faults injected into an app's gateway answers.
+//! - [`admin_sandbox`]: sandbox controls: faults injected into an app's gateway answers, test
+//!   clocks, test mode, the request journal, the state's export, import and reset.
+//! - [`seed`]: the sandbox seed file, written at start and by an app's reset.
 //! - [`web`]: the page, sign-in into an HttpOnly session cookie, CSRF protection.
 //! - [`openapi`]: the admin API's OpenAPI document, generated from the handlers and the types.
 //!
@@ -28,6 +30,7 @@ pub mod admin_pay;
 pub mod admin_promotions;
 pub mod admin_sandbox;
 pub mod openapi;
+pub mod seed;
 pub mod web;
 
 use std::sync::Arc;
@@ -62,6 +65,7 @@ pub struct Console {
     endpoints: Endpoints,
     metrics: MetricsSource,
     max_body_bytes: usize,
+    seed: Option<Arc<seed::Seed>>,
 }
 
 impl std::fmt::Debug for Console {
@@ -96,9 +100,17 @@ pub struct Parts {
     pub metrics: MetricsSource,
     /// Largest request body read.
     pub max_body_bytes: usize,
+    /// The sandbox seed (`[sandbox] seed`), written again for an app its reset empties.
+    pub seed: Option<Arc<seed::Seed>>,
 }
 
 impl Console {
+    /// App `app`'s time: wall-clock time plus its test clock's offset (`intoss clock advance`).
+    /// What the simulator's calls for the app are made at.
+    pub(crate) fn app_now(&self, app: &str) -> i64 {
+        self.registry.snapshots().app_now(app)
+    }
+
     /// The console's state; only a digest of `admin_token` (`DATA_DIR/admin-token`) is kept.
     pub fn new(parts: Parts, admin_token: &str) -> Self {
         Self {
@@ -116,6 +128,7 @@ impl Console {
             endpoints: parts.endpoints,
             metrics: parts.metrics,
             max_body_bytes: parts.max_body_bytes,
+            seed: parts.seed,
         }
     }
 

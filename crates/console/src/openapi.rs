@@ -78,7 +78,6 @@ have 405 `METHOD_NOT_ALLOWED`.";
         admin_idv::open,
         admin_idv::complete,
         admin_idv::expire,
-        admin_idv::age,
         admin_login::list_users,
         admin_login::create_user,
         admin_login::get_user,
@@ -117,6 +116,13 @@ have 405 `METHOD_NOT_ALLOWED`.";
         admin_sandbox::clear_faults,
         admin_sandbox::delete_fault,
         admin_sandbox::requests,
+        admin_sandbox::sandbox,
+        admin_sandbox::patch_sandbox,
+        admin_sandbox::advance_clock,
+        admin_sandbox::reset_clock,
+        admin_sandbox::reset_app,
+        admin_sandbox::export_state,
+        admin_sandbox::import_state,
         admin_events::list_endpoints,
         admin_events::create_endpoint,
         admin_events::get_endpoint,
@@ -342,6 +348,12 @@ mod tests {
         ("/admin/v1/apps/{name}/faults", &["get", "post", "delete"]),
         ("/admin/v1/apps/{name}/faults/{id}", &["delete"]),
         ("/admin/v1/apps/{name}/requests", &["get"]),
+        ("/admin/v1/apps/{name}/sandbox", &["get", "patch"]),
+        ("/admin/v1/apps/{name}/clock", &["delete"]),
+        ("/admin/v1/apps/{name}/clock/advance", &["post"]),
+        ("/admin/v1/apps/{name}/reset", &["post"]),
+        ("/admin/v1/sandbox/export", &["get"]),
+        ("/admin/v1/sandbox/import", &["post"]),
         ("/admin/v1/certs", &["get"]),
         ("/admin/v1/certs/{serial}", &["get"]),
         ("/admin/v1/certs/{serial}/revoke", &["post"]),
@@ -355,7 +367,6 @@ mod tests {
         ("/admin/v1/idv/transactions/{tx_id}/open", &["post"]),
         ("/admin/v1/idv/transactions/{tx_id}/complete", &["post"]),
         ("/admin/v1/idv/transactions/{tx_id}/expire", &["post"]),
-        ("/admin/v1/idv/transactions/{tx_id}/age", &["post"]),
         ("/admin/v1/users", &["get", "post"]),
         ("/admin/v1/users/{id}", &["get"]),
         ("/admin/v1/users/{id}/links", &["get"]),
@@ -462,9 +473,7 @@ mod tests {
             let name = &rest[..rest.find('"').unwrap()];
             assert!(schemas.contains_key(name), "dangling $ref {name}");
         }
-        for name in
-            ["CreateApp", "PatchApp", "IssueCert", "RevokeCert", "CreateIdvClient", "CompleteTx", "AgeTx"]
-        {
+        for name in ["CreateApp", "PatchApp", "IssueCert", "RevokeCert", "CreateIdvClient", "CompleteTx"] {
             assert_eq!(schemas[name]["additionalProperties"], false, "{name}");
         }
         assert_eq!(schemas["CreateApp"]["required"], serde_json::json!(["name"]));

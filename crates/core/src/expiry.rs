@@ -22,14 +22,21 @@ pub struct Warning {
     pub not_after: i64,
 }
 
-/// Finds the thresholds crossed at `now` that were not yet sent, records and logs them.
-pub async fn scan(store: &dyn Store, now: i64) -> Result<Vec<Warning>, StoreError> {
+/// Finds the thresholds crossed that were not yet sent, records and logs them. Each
+/// certificate is judged at `now` plus `offset_of` its app: the app's test clock
+/// (`intoss clock advance`), so a test can reach a warning without waiting 360 days.
+pub async fn scan(
+    store: &dyn Store,
+    now: i64,
+    offset_of: &(dyn Fn(&str) -> i64 + Send + Sync),
+) -> Result<Vec<Warning>, StoreError> {
     let mut sent = Vec::new();
     for c in store.list_certs(None).await? {
-        if c.status(now) != CertStatus::Active {
+        let app_now = now.saturating_add(offset_of(&c.app_name));
+        if c.status(now) != CertStatus::Active || c.status(app_now) != CertStatus::Active {
             continue;
         }
-        for days in due(&c, now) {
+        for days in due(&c, app_now) {
             if store.record_expiry_notice(&c.serial, days, now).await? {
                 tracing::warn!(
                     app = %c.app_name,
@@ -97,17 +104,17 @@ mod tests {
         let path = dir.path().join("t.db");
         let not_after = 390 * DAY;
         let s = store_with_cert(&path, not_after).await;
-        assert!(scan(&s, not_after - 31 * DAY).await.unwrap().is_empty());
-        let w = scan(&s, not_after - 30 * DAY).await.unwrap();
+        assert!(scan(&s, not_after - 31 * DAY, &|_| 0).await.unwrap().is_empty());
+        let w = scan(&s, not_after - 30 * DAY, &|_| 0).await.unwrap();
         assert_eq!(w.iter().map(|w| w.threshold_days).collect::<Vec<_>>(), vec![30]);
-        assert!(scan(&s, not_after - 29 * DAY).await.unwrap().is_empty(), "not repeated");
+        assert!(scan(&s, not_after - 29 * DAY, &|_| 0).await.unwrap().is_empty(), "not repeated");
         s.close().await;
 
         // "Restart" while down across the 7- and 1-day thresholds: both are sent, once.
         let s = SqliteStore::open(&path).await.unwrap();
-        let w = scan(&s, not_after - DAY / 2).await.unwrap();
+        let w = scan(&s, not_after - DAY / 2, &|_| 0).await.unwrap();
         assert_eq!(w.iter().map(|w| w.threshold_days).collect::<Vec<_>>(), vec![7, 1]);
-        assert!(scan(&s, not_after - DAY / 4).await.unwrap().is_empty());
+        assert!(scan(&s, not_after - DAY / 4, &|_| 0).await.unwrap().is_empty());
         assert_eq!(s.expiry_notices().await.unwrap().len(), 3);
     }
 
@@ -116,6 +123,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let s = store_with_cert(&dir.path().join("t.db"), 10 * DAY).await;
         s.revoke_cert("01", 0, "test").await.unwrap();
-        assert!(scan(&s, 9 * DAY + 1).await.unwrap().is_empty());
+        assert!(scan(&s, 9 * DAY + 1, &|_| 0).await.unwrap().is_empty());
     }
 }

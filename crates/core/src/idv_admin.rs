@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use intoss_idv::{IdvError, IdvService};
 use intoss_proto::api::admin::{
-    AgeTx, CompleteTx, CreateIdvClient, DeletedIdvClient, IdvClientList, IdvEnv, IdvTransaction,
-    IdvTransactionList, NewIdvClient, TxQuery,
+    CompleteTx, CreateIdvClient, DeletedIdvClient, IdvClientList, IdvEnv, IdvTransaction, IdvTransactionList,
+    NewIdvClient, TxQuery,
 };
 use intoss_store::Store;
 
@@ -82,11 +82,6 @@ impl IdvAdmin {
     pub async fn expire(&self, tx_id: &str) -> Result<IdvTransaction, CoreError> {
         Ok(self.idv.expire(tx_id, unix_now()).await?)
     }
-
-    /// Moves the transaction's times into the past (to test expiry and the result window).
-    pub async fn age(&self, tx_id: &str, req: AgeTx) -> Result<IdvTransaction, CoreError> {
-        Ok(self.idv.age(tx_id, req.seconds, unix_now()).await?)
-    }
 }
 
 #[cfg(test)]
@@ -149,23 +144,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn simulator_calls_on_unknown_transactions_and_bad_ages_are_errors() {
+    async fn simulator_calls_on_unknown_transactions_are_errors() {
         let (_dir, admin) = fixture().await;
         for e in [
             admin.transaction("nope").await.unwrap_err(),
             admin.open("nope").await.unwrap_err(),
             admin.complete("nope", CompleteTx::default()).await.unwrap_err(),
             admin.expire("nope").await.unwrap_err(),
-            admin.age("nope", AgeTx { seconds: 60 }).await.unwrap_err(),
         ] {
             assert!(matches!(e, CoreError::NotFound(_)), "{e:?}");
-        }
-        for seconds in [0, -1, 366 * 86_400 + 1] {
-            let e = admin.age("nope", AgeTx { seconds }).await.unwrap_err();
-            assert!(
-                matches!(&e, CoreError::Invalid { field: Some(f), .. } if f == "seconds"),
-                "{seconds}: {e:?}"
-            );
         }
         let q = TxQuery { client_id: None, limit: Some(100_000) };
         assert!(admin.transactions(q).await.unwrap().transactions.is_empty(), "a huge limit is clamped");

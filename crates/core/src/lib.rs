@@ -23,6 +23,9 @@ mod stats;
 pub use clock::{Clock, rfc3339, unix_now};
 pub use error::{CoreError, RenewalRefusal};
 pub use idv_admin::IdvAdmin;
-pub use registry::{EXPIRY_THRESHOLDS_DAYS, MAX_QPM, Registry, normalize_serial};
+pub use registry::{EXPIRY_THRESHOLDS_DAYS, MAX_QPM, Registry, fault_from_header, normalize_serial};
+
+/// The header a test-mode app sends to inject a fault into one gateway request.
+pub const FAULT_HEADER: &str = "x-intoss-fault";
 pub use snapshot::{AppEntry, CertEntry, FaultRule, Snapshot, SnapshotObserver, Snapshots};
-pub use stats::{Answered, JOURNAL_SIZE, RequestStats};
+pub use stats::{Answered, JOURNAL_SIZE, JournalBodies, MASK, RequestStats, masked_body};

@@ -12,8 +12,11 @@ use intoss_proto::api::admin::{
     App, AppList, Cert, CertList, CertStatus, CreateApp, ExpiryNotice, IssueCert, IssuedCert, NoticeList,
     PatchApp, PatchRenewalPolicy, RenewalPolicy, RevokeCert,
 };
-use intoss_proto::api::sandbox::{Fault, FaultAction, FaultList, NewFault};
-use intoss_store::{AppPatch, CertRecord, NewApp, RenewOutcome, Store};
+use intoss_proto::api::sandbox::{
+    AdvanceClock, AppSandbox, Fault, FaultAction, FaultList, Imported, NewFault, PatchAppSandbox,
+    STATE_FORMAT, STATE_VERSION, SandboxState, StateColumn, StateTable, parse_duration_secs,
+};
+use intoss_store::{AppPatch, CertRecord, ColumnKind, NewApp, RenewOutcome, Store};
 
 use crate::{CoreError, RenewalRefusal, Snapshots, rfc3339, unix_now};
 
@@ -82,6 +85,16 @@ impl Registry {
     /// One app.
     pub async fn app(&self, name: &str) -> Result<App, CoreError> {
         Ok(app_view(self.existing_app(name).await?))
+    }
+
+    /// A certificate's view now, its expiry warning by its app's test clock.
+    fn cert_view(&self, c: CertRecord) -> Cert {
+        self.cert_view_at(c, unix_now())
+    }
+
+    fn cert_view_at(&self, c: CertRecord, now: i64) -> Cert {
+        let warn_now = now.saturating_add(self.snapshots.clock_offset(&c.app_name));
+        cert_view(c, now, warn_now)
     }
 
     async fn existing_app(&self, name: &str) -> Result<intoss_store::App, CoreError> {
@@ -249,7 +262,7 @@ impl Registry {
 
     fn issued_view(&self, issued: intoss_pki::IssuedCert, record: CertRecord) -> IssuedCert {
         IssuedCert {
-            certificate: cert_view(record, unix_now()),
+            certificate: self.cert_view(record),
             cert_pem: issued.cert_pem,
             key_pem: issued.key_pem.as_ref().map(|k| k.expose().to_owned()),
             ca_pem: self.ca.cert_pem().to_owned(),
@@ -294,6 +307,129 @@ impl Registry {
         self.apply().await?;
         tracing::info!(app, removed = n, "faults removed");
         Ok(n)
+    }
+
+    // === sandbox: test clocks, test mode, state ===
+
+    /// An existing app's sandbox settings.
+    pub async fn sandbox(&self, app: &str) -> Result<AppSandbox, CoreError> {
+        self.existing_app(app).await?;
+        let settings =
+            self.store.sandbox_settings(Some(app)).await?.pop().map(|(_, s)| s).unwrap_or_default();
+        Ok(sandbox_view(app, settings))
+    }
+
+    /// Turns an app's test mode on or off.
+    pub async fn patch_sandbox(&self, app: &str, req: PatchAppSandbox) -> Result<AppSandbox, CoreError> {
+        if let Some(on) = req.test_mode {
+            self.store.set_test_mode(app, on).await?;
+            self.apply().await?;
+            tracing::info!(app, test_mode = on, "test mode set");
+        }
+        self.sandbox(app).await
+    }
+
+    /// Moves an app's test clock ahead (`8d`, `36h`, …); every service judges the app's
+    /// codes, tokens, payments, promotion keys and verifications by it at once.
+    pub async fn advance_clock(&self, app: &str, req: &AdvanceClock) -> Result<AppSandbox, CoreError> {
+        let secs = parse_duration_secs(&req.by).map_err(|e| CoreError::invalid("by", e))?;
+        let secs = i64::try_from(secs).map_err(|_| CoreError::invalid("by", "too long"))?;
+        let offset = self.store.advance_clock(app, secs).await?;
+        self.apply().await?;
+        tracing::info!(app, by = secs, offset, "test clock advanced");
+        self.sandbox(app).await
+    }
+
+    /// Puts an app's test clock back to wall-clock time.
+    pub async fn reset_clock(&self, app: &str) -> Result<AppSandbox, CoreError> {
+        self.existing_app(app).await?;
+        self.store.reset_clock(app).await?;
+        self.apply().await?;
+        tracing::info!(app, "test clock reset");
+        self.sandbox(app).await
+    }
+
+    /// The sandbox state of one app or of every app: its rows, never a key or a secret.
+    pub async fn export_state(&self, app: Option<&str>) -> Result<SandboxState, CoreError> {
+        if let Some(app) = app {
+            self.existing_app(app).await?;
+        }
+        let tables = self.store.export_state(app).await?;
+        let apps = tables
+            .iter()
+            .filter(|t| t.name == "apps")
+            .flat_map(|t| {
+                let i = t.columns.iter().position(|c| c.name == "name");
+                t.rows.iter().filter_map(move |r| i.and_then(|i| r[i].as_str()).map(str::to_owned))
+            })
+            .collect();
+        Ok(SandboxState {
+            format: STATE_FORMAT.into(),
+            version: STATE_VERSION,
+            exported_at: rfc3339(unix_now()),
+            apps,
+            tables: tables.into_iter().map(state_table).collect(),
+        })
+    }
+
+    /// Writes an exported state, all or none; its apps must not exist yet.
+    pub async fn import_state(&self, state: SandboxState) -> Result<Imported, CoreError> {
+        if state.format != STATE_FORMAT {
+            return Err(CoreError::invalid("format", format!("must be {STATE_FORMAT:?}")));
+        }
+        if state.version != STATE_VERSION {
+            return Err(CoreError::invalid("version", format!("this build reads version {STATE_VERSION}")));
+        }
+        let mut tables = Vec::with_capacity(state.tables.len());
+        for (i, t) in state.tables.into_iter().enumerate() {
+            if intoss_store::table_spec(&t.name).is_none() {
+                return Err(CoreError::invalid(
+                    &format!("tables[{i}].name"),
+                    format!("{:?} is not a sandbox table", t.name),
+                ));
+            }
+            let mut columns = Vec::with_capacity(t.columns.len());
+            for (j, c) in t.columns.into_iter().enumerate() {
+                let field = format!("tables[{i}].columns[{j}]");
+                if !intoss_store::is_identifier(&c.name) {
+                    return Err(CoreError::invalid(
+                        &format!("{field}.name"),
+                        "lowercase letters, digits and _",
+                    ));
+                }
+                let kind = match c.kind.as_str() {
+                    "bool" => ColumnKind::Bool,
+                    "int" => ColumnKind::Int,
+                    "real" => ColumnKind::Real,
+                    "text" => ColumnKind::Text,
+                    _ => return Err(CoreError::invalid(&format!("{field}.kind"), "bool, int, real or text")),
+                };
+                columns.push(intoss_store::ColumnDump { name: c.name, kind });
+            }
+            tables.push(intoss_store::TableDump { name: t.name, columns, rows: t.rows });
+        }
+        let rows = self.store.import_state(&tables).await.map_err(|e| match e {
+            intoss_store::StoreError::Conflict(what) => {
+                CoreError::AlreadyExists(format!("{what} exists already; nothing was imported"))
+            }
+            intoss_store::StoreError::Corrupt(what) => {
+                CoreError::invalid_request(format!("{what}; nothing was imported"))
+            }
+            e => e.into(),
+        })?;
+        self.apply().await?;
+        tracing::info!(apps = ?state.apps, rows, "sandbox state imported");
+        Ok(Imported { apps: state.apps, rows })
+    }
+
+    /// Empties an app's sandbox state (its users' links, codes, tokens, payments, orders,
+    /// products, templates, messages, promotions, faults, settings of Toss Login and Pay); the app,
+    /// its certificates, renewal policy and test mode stay; its clock goes back to wall-clock time.
+    pub async fn reset_app(&self, app: &str) -> Result<u64, CoreError> {
+        let removed = self.store.reset_app(app).await?;
+        self.apply().await?;
+        tracing::info!(app, removed, "sandbox state of the app reset");
+        Ok(removed)
     }
 
     /// An existing app's renewal policy.
@@ -345,7 +481,7 @@ impl Registry {
     pub async fn certs(&self, app: Option<&str>) -> Result<CertList, CoreError> {
         let now = unix_now();
         Ok(CertList {
-            certs: self.store.list_certs(app).await?.into_iter().map(|c| cert_view(c, now)).collect(),
+            certs: self.store.list_certs(app).await?.into_iter().map(|c| self.cert_view_at(c, now)).collect(),
         })
     }
 
@@ -363,7 +499,7 @@ impl Registry {
             .cert(&serial)
             .await?
             .ok_or_else(|| CoreError::NotFound(format!("certificate {serial} not found")))?;
-        Ok(cert_view(c, unix_now()))
+        Ok(self.cert_view(c))
     }
 
     /// Revokes a certificate: new handshakes fail and open connections are refused from the
@@ -381,7 +517,7 @@ impl Registry {
         let shown: String = reason.chars().take(40).collect();
         let more = if shown.len() < reason.len() { "…" } else { "" };
         tracing::warn!(serial = %serial, app = %record.app_name, reason = %format_args!("{shown}{more}"), "certificate revoked");
-        Ok(cert_view(record, unix_now()))
+        Ok(self.cert_view(record))
     }
 
     /// Active certificates that reached an expiry threshold at `now`.
@@ -391,7 +527,7 @@ impl Registry {
             .list_certs(None)
             .await?
             .into_iter()
-            .map(|c| cert_view(c, now))
+            .map(|c| self.cert_view_at(c, now))
             .filter(|c| c.expiry_warning.is_some())
             .collect())
     }
@@ -414,6 +550,47 @@ impl Registry {
                 .collect(),
         })
     }
+}
+
+/// The fault a test-mode app asks for on one request with `X-Intoss-Fault`: `FAIL CODE
+/// [REASON…]`, `RESULT_TYPE T`, `LATENCY MS [SIGMA]`, `RESET`, `INVALID_GRANT` or `RATE_LIMIT
+/// SECS` — the actions of `intoss fault add`, with the same bounds.
+pub fn fault_from_header(value: &str) -> Result<FaultAction, CoreError> {
+    let bad = |why: &str| CoreError::invalid(crate::FAULT_HEADER, why);
+    let mut words = value.split_ascii_whitespace();
+    let kind = words.next().unwrap_or_default().to_ascii_uppercase();
+    let mut arg =
+        |what: &str| words.next().map(str::to_owned).ok_or_else(|| bad(&format!("{kind} takes {what}")));
+    let number =
+        |s: String, what: &str| s.parse::<u64>().map_err(|_| bad(&format!("{what}: a whole number")));
+    let action = match kind.as_str() {
+        "FAIL" => {
+            let error_code = arg("an errorCode")?;
+            let rest: Vec<&str> = words.collect();
+            FaultAction::Fail { error_code, reason: (!rest.is_empty()).then(|| rest.join(" ")) }
+        }
+        "RESULT_TYPE" => {
+            FaultAction::ResultType { result_type: arg("HTTP_TIMEOUT, NETWORK_ERROR or INTERRUPTED")? }
+        }
+        "LATENCY" => {
+            let ms = number(arg("milliseconds")?, "ms")?;
+            let sigma = match words.next() {
+                Some(s) => Some(s.parse::<f64>().map_err(|_| bad("sigma: a number"))?),
+                None => None,
+            };
+            FaultAction::Latency { ms, sigma }
+        }
+        "RESET" => FaultAction::Reset,
+        "INVALID_GRANT" => FaultAction::InvalidGrant,
+        "RATE_LIMIT" => {
+            let secs = number(arg("seconds")?, "retry-after")?;
+            FaultAction::RateLimit { retry_after_secs: secs }
+        }
+        _ => return Err(bad("FAIL, RESULT_TYPE, LATENCY, RESET, INVALID_GRANT or RATE_LIMIT")),
+    };
+    validate_fault(&NewFault { path_prefix: "/".into(), probability: 1.0, action: action.clone() })
+        .map_err(|e| bad(&e.to_string()))?;
+    Ok(action)
 }
 
 fn validate_fault(f: &NewFault) -> Result<(), CoreError> {
@@ -509,14 +686,17 @@ fn app_view(a: intoss_store::App) -> App {
 }
 
 /// A certificate as the API shows it at `now`.
-pub(crate) fn cert_view(c: CertRecord, now: i64) -> Cert {
+/// A certificate's admin view at `now`: its status and days left by wall-clock time (what the
+/// handshake enforces); its expiry warning at `warn_now`, its app's test-clock time.
+pub(crate) fn cert_view(c: CertRecord, now: i64, warn_now: i64) -> Cert {
     let status = match c.status(now) {
         intoss_store::CertStatus::Active => CertStatus::Active,
         intoss_store::CertStatus::Revoked => CertStatus::Revoked,
         intoss_store::CertStatus::Expired => CertStatus::Expired,
     };
-    let left = c.not_after - now;
-    let expiry_warning = (status == CertStatus::Active)
+    let left = c.not_after - warn_now;
+    let expiry_warning = (status == CertStatus::Active
+        && c.status(warn_now) == intoss_store::CertStatus::Active)
         .then(|| EXPIRY_THRESHOLDS_DAYS.iter().rev().find(|&&d| left <= d * 86_400).copied())
         .flatten();
     Cert {
@@ -583,6 +763,33 @@ pub fn normalize_serial(serial: &str) -> Result<String, CoreError> {
         return Err(CoreError::invalid("serial", "hexadecimal digits (colons allowed)"));
     }
     Ok(s)
+}
+
+fn sandbox_view(app: &str, s: intoss_store::SandboxSettings) -> AppSandbox {
+    AppSandbox {
+        app: app.to_owned(),
+        test_mode: s.test_mode,
+        clock_offset_secs: s.clock_offset,
+        now: rfc3339(unix_now().saturating_add(s.clock_offset)),
+    }
+}
+
+fn state_table(t: intoss_store::TableDump) -> StateTable {
+    let kind = |k: ColumnKind| match k {
+        ColumnKind::Bool => "bool",
+        ColumnKind::Int => "int",
+        ColumnKind::Real => "real",
+        ColumnKind::Text => "text",
+    };
+    StateTable {
+        name: t.name,
+        columns: t
+            .columns
+            .into_iter()
+            .map(|c| StateColumn { name: c.name, kind: kind(c.kind).into() })
+            .collect(),
+        rows: t.rows,
+    }
 }
 
 #[cfg(test)]
@@ -747,11 +954,48 @@ mod tests {
             (day, Some(1), 1),
             (1, Some(1), 1),
         ] {
-            let v = cert_view(rec(now + left, false), now);
+            let v = cert_view(rec(now + left, false), now, now);
             assert_eq!((v.expiry_warning, v.days_left), (warning, days), "{left} s left");
         }
-        assert_eq!(cert_view(rec(now + day, true), now).expiry_warning, None, "revoked: no warning");
-        let expired = cert_view(rec(now - 1, false), now);
+        assert_eq!(cert_view(rec(now + day, true), now, now).expiry_warning, None, "revoked: no warning");
+        let expired = cert_view(rec(now - 1, false), now, now);
         assert_eq!((expired.status, expired.expiry_warning), (CertStatus::Expired, None));
+    }
+
+    #[test]
+    fn the_fault_header_reads_each_action_and_refuses_the_rest() {
+        let f = |v: &str| fault_from_header(v);
+        assert_eq!(
+            f("FAIL INTERNAL_ERROR try again").unwrap(),
+            FaultAction::Fail { error_code: "INTERNAL_ERROR".into(), reason: Some("try again".into()) }
+        );
+        assert_eq!(f("fail X").unwrap(), FaultAction::Fail { error_code: "X".into(), reason: None });
+        assert_eq!(
+            f("RESULT_TYPE HTTP_TIMEOUT").unwrap(),
+            FaultAction::ResultType { result_type: "HTTP_TIMEOUT".into() }
+        );
+        assert_eq!(f("LATENCY 300 0.5").unwrap(), FaultAction::Latency { ms: 300, sigma: Some(0.5) });
+        assert_eq!(f("RESET").unwrap(), FaultAction::Reset);
+        assert_eq!(f("INVALID_GRANT").unwrap(), FaultAction::InvalidGrant);
+        assert_eq!(f("RATE_LIMIT 30").unwrap(), FaultAction::RateLimit { retry_after_secs: 30 });
+        for bad in [
+            "",
+            "EXPLODE",
+            "FAIL",
+            "FAIL bad-code!",
+            "RESULT_TYPE OK",
+            "LATENCY",
+            "LATENCY 61000",
+            "LATENCY 10 9",
+            "LATENCY x",
+            "RATE_LIMIT 0",
+            "RATE_LIMIT 3601",
+        ] {
+            let e = f(bad).unwrap_err();
+            assert!(
+                matches!(&e, CoreError::Invalid { field: Some(x), .. } if x == crate::FAULT_HEADER),
+                "{bad}: {e:?}"
+            );
+        }
     }
 }

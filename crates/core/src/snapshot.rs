@@ -30,6 +30,19 @@ pub struct AppEntry {
     pub allowlist: IpAllowlist,
     /// Faults injected into its gateway answers, oldest first (empty: none, the usual case).
     pub faults: Arc<[FaultRule]>,
+    /// Seconds its test clock is ahead of wall-clock time (`intoss clock advance`; 0: none).
+    pub clock_offset: i64,
+    /// Test mode: may send `X-Intoss-Fault`; the journal keeps its bodies, masked.
+    pub test_mode: bool,
+}
+
+impl AppEntry {
+    /// The app's time, Unix seconds: wall-clock time plus its test clock's offset. What its
+    /// codes, tokens, payments and promotion keys are issued at and expire by. (Certificate
+    /// validity in the handshake stays on wall-clock time.)
+    pub fn now(&self) -> i64 {
+        crate::unix_now().saturating_add(self.clock_offset)
+    }
 }
 
 /// A fault injected into an app's gateway answers (`intoss fault add`).
@@ -96,13 +109,25 @@ impl Snapshot {
                 }
             }
         }
+        let settings: foldhash::HashMap<String, intoss_store::SandboxSettings> =
+            store.sandbox_settings(None).await?.into_iter().collect();
         let mut snap = Self::default();
         for a in apps {
             let allowlist = IpAllowlist::parse(&a.allow_ips)
                 .map_err(|e| StoreError::Corrupt(format!("app {} allowlist: {e}", a.name)))?;
             let faults = faults.remove(&a.name).unwrap_or_default().into();
-            snap.apps
-                .insert(a.name.clone(), Arc::new(AppEntry { name: a.name, qpm: a.qpm, allowlist, faults }));
+            let sandbox = settings.get(&a.name).copied().unwrap_or_default();
+            snap.apps.insert(
+                a.name.clone(),
+                Arc::new(AppEntry {
+                    name: a.name,
+                    qpm: a.qpm,
+                    allowlist,
+                    faults,
+                    clock_offset: sandbox.clock_offset,
+                    test_mode: sandbox.test_mode,
+                }),
+            );
         }
         for c in certs {
             let fingerprint = match intoss_pki::cert_pem_to_der(&c.cert_pem) {
@@ -188,6 +213,16 @@ impl Snapshots {
     /// The current snapshot.
     pub fn load_full(&self) -> Arc<Snapshot> {
         self.current.load_full()
+    }
+
+    /// Seconds app `app`'s test clock is ahead (0 for an app without one or unknown).
+    pub fn clock_offset(&self, app: &str) -> i64 {
+        self.current.load().apps.get(app).map_or(0, |a| a.clock_offset)
+    }
+
+    /// App `app`'s time, Unix seconds ([`AppEntry::now`]; wall-clock time for an unknown app).
+    pub fn app_now(&self, app: &str) -> i64 {
+        crate::unix_now().saturating_add(self.clock_offset(app))
     }
 
     /// The request path's clock.

@@ -37,6 +37,77 @@ struct Entry {
     serial: String,
     remaining: u32,
     latency_us: u64,
+    bodies: Option<Box<JournalBodies>>,
+}
+
+/// The bodies of a test-mode app's request and answer, personal fields masked ([`masked_body`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct JournalBodies {
+    /// The request's.
+    pub request: serde_json::Value,
+    /// The answer's.
+    pub response: serde_json::Value,
+}
+
+/// JSON keys whose string and number values are kept in a journal body: protocol fields that
+/// are never personal. Every other string and number is masked (fail closed: a field added to
+/// an API later is masked until it is listed here).
+const KEPT_KEYS: &[&str] = &[
+    "resultType",
+    "errorCode",
+    "errorType",
+    "status",
+    "state",
+    "orderNo",
+    "amount",
+    "amountTaxFree",
+    "currency",
+    "sku",
+    "templateSetCode",
+    "promotionCode",
+    "tokenType",
+    "expiresIn",
+    "scope",
+    "method",
+    "payMethod",
+    "kind",
+    "qpmLimit",
+    "remaining",
+    "tlsVersion",
+    "cipherSuite",
+];
+
+/// What a masked value reads as.
+pub const MASK: &str = "***";
+
+/// A body as the journal keeps it: JSON with every string and number masked but those of
+/// [`KEPT_KEYS`] (keys, booleans, nulls and the shape stay), `null` for an empty body, and a
+/// note of its size for a body that is not JSON.
+pub fn masked_body(bytes: &[u8]) -> serde_json::Value {
+    fn mask(v: &mut serde_json::Value, kept: bool) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    mask(v, KEPT_KEYS.contains(&k.as_str()));
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| mask(v, kept)),
+            serde_json::Value::String(_) | serde_json::Value::Number(_) if !kept => {
+                *v = serde_json::Value::String(MASK.to_owned());
+            }
+            _ => {}
+        }
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return serde_json::Value::Null;
+    }
+    match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(mut v) => {
+            mask(&mut v, false);
+            v
+        }
+        Err(_) => serde_json::Value::String(format!("({} bytes, not JSON)", bytes.len())),
+    }
 }
 
 /// What the gateway tells the journal about one answered request.
@@ -58,6 +129,8 @@ pub struct Answered<'a> {
     pub remaining: u32,
     /// Microseconds to the response's head.
     pub latency_us: u64,
+    /// For a test-mode app: the bodies, masked.
+    pub bodies: Option<Box<JournalBodies>>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +171,7 @@ impl Entry {
             serial: String::with_capacity(32),
             remaining: 0,
             latency_us: 0,
+            bodies: None,
         }
     }
 }
@@ -150,7 +224,13 @@ impl RequestStats {
         e.error_code = a.error_code;
         e.remaining = a.remaining;
         e.latency_us = a.latency_us;
+        e.bodies = a.bodies;
         ring.push_back(e);
+    }
+
+    /// Empties `app`'s journal (`intoss sandbox reset`).
+    pub fn clear_journal(&self, app: &str) {
+        self.journal.lock().unwrap_or_else(|p| p.into_inner()).apps.remove(app);
     }
 
     /// `app`'s journal after `after`, oldest first, at most `limit`.
@@ -173,6 +253,8 @@ impl RequestStats {
                 cert_serial: e.serial.clone(),
                 remaining: e.remaining,
                 latency_ms: e.latency_us as f64 / 1000.0,
+                request_body: e.bodies.as_ref().map(|b| b.request.clone()),
+                response_body: e.bodies.as_ref().map(|b| b.response.clone()),
             })
             .collect();
         let next = requests.last().map_or(after, |r| r.seq);
@@ -216,6 +298,7 @@ mod tests {
             serial: "ab",
             remaining: 7,
             latency_us: 1500,
+            bodies: None,
         };
         for _ in 0..(JOURNAL_SIZE + 5) {
             s.journal("a", answer("/a"));
@@ -230,6 +313,26 @@ mod tests {
         assert!(s.journal_tail("a", a.next, 10).requests.is_empty(), "nothing after the last");
         assert_eq!(s.journal_tail("a", 0, 3).next, 8, "limit, then next");
         assert!(s.journal_tail("nobody", 0, 10).requests.is_empty());
+        s.clear_journal("a");
+        assert!(s.journal_tail("a", 0, 10).requests.is_empty(), "cleared");
+        assert_eq!(s.journal_tail("b", 0, 10).requests.len(), 1, "another app's stays");
+    }
+
+    #[test]
+    fn bodies_keep_their_shape_and_lose_every_personal_value() {
+        let body = r#"{"resultType":"SUCCESS","success":{"userKey":443731104,"name":"ENC(김토스)",
+            "phone":"01012345678","agreedTerms":["terms_1"],"orderNo":"o-1","amount":1200,
+            "nested":[{"ci":"x==","verified":true,"email":null}]}}"#;
+        let v = masked_body(body.as_bytes());
+        assert_eq!(
+            v,
+            serde_json::json!({"resultType":"SUCCESS","success":{"userKey":MASK,"name":MASK,"phone":MASK,
+                "agreedTerms":[MASK],"orderNo":"o-1","amount":1200,
+                "nested":[{"ci":MASK,"verified":true,"email":null}]}})
+        );
+        assert_eq!(masked_body(b""), serde_json::Value::Null);
+        assert_eq!(masked_body(b"user=kim&phone=010"), serde_json::json!("(18 bytes, not JSON)"));
+        assert_eq!(masked_body(r#""김토스""#.as_bytes()), serde_json::json!(MASK), "a bare string is masked");
     }
 
     #[test]

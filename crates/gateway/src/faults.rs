@@ -59,6 +59,24 @@ pub(crate) async fn inject(rules: &[FaultRule], path: &str, conn: &Conn) -> Opti
     None
 }
 
+/// The answer of a test-mode app's `X-Intoss-Fault` (a fault with probability 1 on this request
+/// alone), or `None` to serve it (after a latency); a malformed header is `INVALID_PARAMETER`.
+pub(crate) async fn from_header(value: &HeaderValue, path: &str, conn: &Conn) -> Option<Response> {
+    let parsed = value
+        .to_str()
+        .map_err(|_| format!("{}: not ASCII", intoss_core::FAULT_HEADER))
+        .and_then(|v| intoss_core::fault_from_header(v).map_err(|e| e.to_string()));
+    let action = match parsed {
+        Ok(a) => a,
+        Err(reason) => {
+            return Some(ApiError::invalid_field(intoss_core::FAULT_HEADER, reason).into_response());
+        }
+    };
+    tracing::debug!(path, "fault asked for by header");
+    let rule = FaultRule { id: "header".into(), path_prefix: "/".into(), probability: 1.0, action };
+    inject(std::slice::from_ref(&rule), path, conn).await
+}
+
 fn json(status: StatusCode, body: &serde_json::Value) -> Response {
     let mut resp = Response::new(Body::from(body.to_string()));
     *resp.status_mut() = status;

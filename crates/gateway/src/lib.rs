@@ -205,11 +205,66 @@ pub async fn handle(p: &Arc<Gateway>, conn: &Conn, req: Request) -> Response {
     if !p.journal {
         return dispatch(p, conn, &caller, req).await;
     }
+    if caller.app.test_mode {
+        // Bodies kept, masked: buffered both ways, boxed off the common path.
+        return Box::pin(journal_with_bodies(p, conn, &caller, req)).await;
+    }
     // The request journal (`intoss logs tail`): method, path without its query, status, code.
     // The method and the path are shared, not copied (a `PathAndQuery` clone is a reference count).
     let started = std::time::Instant::now();
     let (method, path) = (req.method().clone(), req.uri().path_and_query().cloned());
     let resp = dispatch(p, conn, &caller, req).await;
+    journal(p, &caller, &method, path.as_ref(), &resp, started, None);
+    resp
+}
+
+/// Largest answer body the journal keeps for a test-mode app; a longer or streamed one is noted.
+const MAX_JOURNAL_BODY: u64 = 64 * 1024;
+
+/// A test-mode app's request, journaled with its bodies, masked ([`intoss_core::masked_body`]).
+async fn journal_with_bodies(p: &Arc<Gateway>, conn: &Conn, caller: &Caller, req: Request) -> Response {
+    use http_body_util::BodyExt as _;
+    let started = std::time::Instant::now();
+    let (method, path) = (req.method().clone(), req.uri().path_and_query().cloned());
+    let (parts, body) = req.into_parts();
+    let bytes = match intoss_http::extract::read_body(body, p.max_body_bytes).await {
+        Ok(b) => b,
+        Err(e) => {
+            let resp = e.into_response();
+            journal(p, caller, &method, path.as_ref(), &resp, started, None);
+            return resp;
+        }
+    };
+    let request = intoss_core::masked_body(&bytes);
+    let resp = dispatch(p, conn, caller, Request::from_parts(parts, Body::from(bytes))).await;
+    let (parts, body) = resp.into_parts();
+    let (body, response) = match http_body::Body::size_hint(&body).exact() {
+        Some(n) if n <= MAX_JOURNAL_BODY => match body.collect().await {
+            Ok(c) => {
+                let b = c.to_bytes();
+                let masked = intoss_core::masked_body(&b);
+                (Body::from(b), masked)
+            }
+            Err(_) => (Body::empty(), Value::from("(unreadable)")),
+        },
+        _ => (body, Value::from("(streamed or longer than 64 KiB, not kept)")),
+    };
+    let resp = Response::from_parts(parts, body);
+    let bodies = Some(Box::new(intoss_core::JournalBodies { request, response }));
+    journal(p, caller, &method, path.as_ref(), &resp, started, bodies);
+    resp
+}
+
+/// Adds an answered request to its app's journal.
+fn journal(
+    p: &Gateway,
+    caller: &Caller,
+    method: &Method,
+    path: Option<&http::uri::PathAndQuery>,
+    resp: &Response,
+    started: std::time::Instant,
+    bodies: Option<Box<intoss_core::JournalBodies>>,
+) {
     let at_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
@@ -217,20 +272,28 @@ pub async fn handle(p: &Arc<Gateway>, conn: &Conn, req: Request) -> Response {
         &caller.app.name,
         intoss_core::Answered {
             at_ms,
-            method: &method,
-            path: path.as_ref().map_or("/", |p| p.path()),
+            method,
+            path: path.map_or("/", |p| p.path()),
             status: resp.status().as_u16(),
             error_code: resp.extensions().get::<intoss_http::ErrorTag>().map(|t| t.0.clone()),
             serial: &caller.client.serial,
             remaining: caller.remaining,
             latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+            bodies,
         },
     );
-    resp
 }
 
 /// An admitted request: its faults, then its route.
 async fn dispatch(p: &Arc<Gateway>, conn: &Conn, caller: &Caller, req: Request) -> Response {
+    // A test-mode app's one-request fault (`X-Intoss-Fault`); other apps' headers are ignored
+    // (and never forwarded: the proxy drops every client-sent `x-intoss-*`).
+    if caller.app.test_mode
+        && let Some(v) = req.headers().get(intoss_core::FAULT_HEADER)
+        && let Some(resp) = Box::pin(faults::from_header(v, req.uri().path(), conn)).await
+    {
+        return resp;
+    }
     // Sandbox faults (`intoss fault add`): one emptiness test when there are none.
     if !caller.app.faults.is_empty()
         && let Some(resp) = Box::pin(faults::inject(&caller.app.faults, req.uri().path(), conn)).await

@@ -18,7 +18,6 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use intoss_core::unix_now;
 use intoss_http::{ApiError, ApiJson, json_response, success};
 use intoss_login::LoginError;
 use intoss_proto::api::login::{BASE, GenerateToken, InvalidGrant, RefreshToken, RemoveByUserKey};
@@ -55,7 +54,7 @@ pub(crate) async fn handle(
         return crate::not_allowed(&req, if allow == Method::GET { "GET" } else { "POST" });
     }
     let app = caller.app.name.as_str();
-    let now = unix_now();
+    let now = caller.app.now();
     let answer = match route {
         Route::GenerateToken => match ApiJson::<GenerateToken>::from_request(req, p).await {
             Ok(ApiJson(body)) => login.generate_token(app, &body, now).await.map(ok).map_err(token_error),

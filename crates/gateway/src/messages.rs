@@ -15,7 +15,6 @@ use std::sync::Arc;
 use axum::extract::Request;
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
-use intoss_core::unix_now;
 use intoss_http::ApiError;
 use intoss_messages::{MessageService, Recipient};
 use intoss_proto::api::messages::{ANON_KEY_HEADER, BASE, SendBulkMessage, SendMessage, SendTestMessage};
@@ -42,7 +41,7 @@ pub(crate) async fn handle(
     let user_key = user_key_of(&req);
     let anon_key = req.headers().get(ANON_KEY_HEADER).map(|v| v.to_str().unwrap_or("\u{fffd}").to_owned());
     let to = Recipient { user_key: user_key.as_deref(), anon_key: anon_key.as_deref() };
-    let now = unix_now();
+    let now = caller.app.now();
     match route {
         "send-message" => call(p, req, async |b: SendMessage| messages.send(app, to, &b, now).await).await,
         "send-test-message" => {

@@ -21,7 +21,6 @@ use std::sync::Arc;
 use axum::extract::{FromRequest, Request};
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use intoss_core::unix_now;
 use intoss_http::{ApiError, ApiJson, success};
 use intoss_pay::{IapService, PayService};
 use intoss_proto::api::iap::GetOrderStatus;
@@ -46,7 +45,7 @@ pub(crate) async fn handle(p: &Arc<Gateway>, pay: &PayService, caller: &Caller, 
     let app = caller.app.name.as_str();
     let user_key = user_key_of(&req);
     let user_key = user_key.as_deref();
-    let now = unix_now();
+    let now = caller.app.now();
     match route {
         "make-payment" => call(p, req, async |b: MakePayment| pay.make(app, user_key, &b, now).await).await,
         "execute-payment" => {

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use intoss_core::unix_now;
 use intoss_http::{ApiError, success};
 use intoss_promotions::PromotionService;
 use intoss_proto::api::promotions::{BASE, ExecutePromotion, ExecutionResult};
@@ -39,7 +38,7 @@ pub(crate) async fn handle(
     let app = caller.app.name.as_str();
     let user_key = user_key_of(&req);
     let user_key = user_key.as_deref();
-    let now = unix_now();
+    let now = caller.app.now();
     match route {
         // No body is documented; whatever is sent is not read.
         "execute-promotion/get-key" => match promotions.get_key(app, user_key, now).await {

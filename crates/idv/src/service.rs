@@ -98,7 +98,11 @@ pub struct IdvService {
     sandbox_ca: Arc<CertificateAuthority>,
     clients: ArcSwap<HashMap<String, ClientEntry>>,
     reload_lock: tokio::sync::Mutex<()>,
+    app_offset: AppOffset,
 }
+
+/// Seconds an app's test clock is ahead of wall-clock time (`intoss clock advance`).
+pub type AppOffset = Arc<dyn Fn(&str) -> i64 + Send + Sync>;
 
 impl std::fmt::Debug for IdvService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -154,9 +158,24 @@ impl IdvService {
             sandbox_ca: Arc::new(keys.sandbox_ca),
             clients: ArcSwap::from_pointee(HashMap::new()),
             reload_lock: tokio::sync::Mutex::new(()),
+            app_offset: Arc::new(|_| 0),
         };
         svc.reload_clients().await.map_err(|e| format!("{e:?}"))?;
         Ok(svc)
+    }
+
+    /// Judges each app's transactions by its test clock: `offset` answers how many seconds
+    /// an app's clock is ahead (default: none). Access tokens stay on wall-clock time.
+    #[must_use]
+    pub fn with_app_clock(mut self, offset: AppOffset) -> Self {
+        self.app_offset = offset;
+        self
+    }
+
+    /// `now` on the clock of the app of client `client_id`.
+    fn app_time(&self, client_id: &str, now: i64) -> i64 {
+        let offset = self.clients.load().get(client_id).map_or(0, |c| (self.app_offset)(&c.app_name));
+        now.saturating_add(offset)
     }
 
     /// The configuration.
@@ -318,6 +337,7 @@ impl IdvService {
         body: &AuthRequest,
         now: i64,
     ) -> Result<AuthRequested, IdvError> {
+        let now = self.app_time(&client.client_id, now);
         fn field(value: &Option<String>) -> Option<&str> {
             value.as_deref().filter(|s| !s.is_empty())
         }
@@ -430,6 +450,7 @@ impl IdvService {
         body: &StatusRequest,
         now: i64,
     ) -> Result<AuthStatus, IdvError> {
+        let now = self.app_time(&client.client_id, now);
         let tx_id = tx_id_of(&body.tx_id)?;
         let tx = self.owned_tx(client, tx_id, now).await?;
         Ok(AuthStatus {
@@ -446,6 +467,7 @@ impl IdvService {
         body: &ResultRequest,
         now: i64,
     ) -> Result<AuthResult, IdvError> {
+        let now = self.app_time(&client.client_id, now);
         let tx_id = tx_id_of(&body.tx_id)?;
         let session_key = body
             .session_key
@@ -509,6 +531,7 @@ impl IdvService {
     /// A transaction as the simulator and the console show it (no personal data of the result).
     pub async fn describe_tx(&self, tx_id: &str, now: i64) -> Result<IdvTransaction, IdvError> {
         let tx = self.store.idv_tx(tx_id).await?.ok_or(IdvError::UnknownTransaction)?;
+        let now = self.app_time(&tx.client_id, now);
         let tx = self.expire_if_due(tx, now).await?;
         Ok(self.tx_view(&tx))
     }
@@ -568,20 +591,10 @@ impl IdvService {
         self.describe_tx(tx_id, now).await
     }
 
-    /// Moves the transaction's clock back by `secs` (to test expiry and the result window).
-    pub async fn age(&self, tx_id: &str, secs: i64, now: i64) -> Result<IdvTransaction, IdvError> {
-        if !(1..=366 * 86_400).contains(&secs) {
-            return Err(IdvError::InvalidField { field: "seconds", reason: "1 to 31622400" });
-        }
-        self.store.age_idv_tx(tx_id, secs).await.map_err(|e| match e {
-            intoss_store::StoreError::NotFound(_) => IdvError::UnknownTransaction,
-            other => other.into(),
-        })?;
-        self.describe_tx(tx_id, now).await
-    }
-
+    /// A transaction for the simulator, expiry applied at `now` (wall-clock time) on its app's clock.
     async fn sim_tx(&self, tx_id: &str, now: i64) -> Result<IdvTx, IdvError> {
         let tx = self.store.idv_tx(tx_id).await?.ok_or(IdvError::UnknownTransaction)?;
+        let now = self.app_time(&tx.client_id, now);
         self.expire_if_due(tx, now).await
     }
 
@@ -601,7 +614,10 @@ impl IdvService {
         }
         let client = self.clients.load().get(&tx.client_id).cloned();
         let (test_env, app) = client.map_or((true, String::new()), |c| (c.test_env, c.app_name));
-        let person = if test_env { person::test_person() } else { self.live_person(&tx, who, now)? };
+        // The completion is recorded on the app's clock (its result window runs by it); the
+        // result's signature is made at wall-clock time, like the certificates behind it.
+        let at = self.app_time(&tx.client_id, now);
+        let person = if test_env { person::test_person() } else { self.live_person(&tx, who, at)? };
         // Generating the user's RSA key and signing take tens of milliseconds: off the workers.
         let signature = {
             let (ca, tx, app, person) = (self.sandbox_ca.clone(), tx.clone(), app.clone(), person.clone());
@@ -610,7 +626,7 @@ impl IdvService {
                 .map_err(|_| IdvError::Internal)??
         };
         let completion = Completion {
-            at: now,
+            at,
             person: serde_json::to_string(&person).map_err(|_| IdvError::Internal)?,
             signature,
         };

@@ -533,14 +533,23 @@ impl PayService {
         }
     }
 
+    /// The app a payment belongs to.
+    pub async fn app_of(&self, pay_token: &str) -> Result<String, PayError> {
+        match self.store.payment(pay_token).await? {
+            Some(p) => Ok(p.app_name),
+            None => Err(PayError::NotFound(format!("payment `{pay_token}` not found"))),
+        }
+    }
+
     /// Payments, newest first (at most 200), of one app and/or one user; with `pending`, only
-    /// those awaiting the user's approval.
+    /// those awaiting the user's approval. Each is judged at `now_of` its app (the apps' test
+    /// clocks differ).
     pub async fn list(
         &self,
         app: Option<&str>,
         user_id: Option<&str>,
         pending: bool,
-        now: i64,
+        now_of: &(dyn Fn(&str) -> i64 + Send + Sync),
     ) -> Result<PaymentList, PayError> {
         if let Some(app) = app
             && self.store.app(app).await?.is_none()
@@ -550,6 +559,7 @@ impl PayService {
         let status = pending.then_some("PAY_STANDBY");
         let mut payments = Vec::new();
         for p in self.store.list_payments(app, user_id, status, 200).await? {
+            let now = now_of(&p.app_name);
             if pending && effective_status(&p, now) != "PAY_STANDBY" {
                 continue;
             }

@@ -206,6 +206,14 @@ impl PromotionService {
         Ok(PointsLedger { user_id: user_id.to_owned(), balance, entries })
     }
 
+    /// The app of the execution with key `key`.
+    pub async fn app_of_execution(&self, key: &str) -> Result<String, PromotionError> {
+        match self.store.promo_execution(key).await? {
+            Some(e) => Ok(e.app_name),
+            None => Err(PromotionError::NotFound("no execution with this key".into())),
+        }
+    }
+
     /// The simulator: a pending execution fails, and its points go back to the budget.
     pub async fn sim_fail(&self, b: &SimPromoFail, now: i64) -> Result<PromoExecution, PromotionError> {
         let reason = b.reason.clone().unwrap_or_else(|| "지급 실패".to_owned());

@@ -42,6 +42,10 @@
 //! [webhooks]
 //! ca_file = "partner-ca.pem"     # also trust this CA (PEM) for expiry webhooks and unlink callbacks
 //!
+//! [sandbox]
+//! seed = "seed.toml"             # users and apps written at start where missing (docs/sandbox.md);
+//!                                # or an exported state (.json), imported into an empty sandbox
+//!
 //! [[route]]
 //! prefix = "/api-partner/v1/x/"
 //! upstream = "http://127.0.0.1:7000"
@@ -106,7 +110,15 @@ struct RawConfig {
     #[serde(default)]
     webhooks: RawWebhooks,
     #[serde(default)]
+    sandbox: RawSandbox,
+    #[serde(default)]
     route: Vec<RawRoute>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSandbox {
+    seed: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -237,6 +249,8 @@ pub struct Config {
     pub max_staleness: Option<Duration>,
     /// Extra trust anchors (PEM file) for outbound deliveries: expiry webhooks, unlink callbacks.
     pub webhook_ca_file: Option<std::path::PathBuf>,
+    /// The sandbox seed: a TOML seed or an exported state (`.json`), read at start.
+    pub sandbox_seed: Option<std::path::PathBuf>,
 }
 
 /// Where rate-limit counters live.
@@ -439,6 +453,7 @@ impl RawConfig {
             storage,
             idv,
             webhook_ca_file: self.webhooks.ca_file,
+            sandbox_seed: self.sandbox.seed,
             gateway_addr: addr("listen.gateway", self.listen.gateway, "127.0.0.1:8443")?,
             cert_addr: addr("listen.cert", self.listen.cert, "127.0.0.1:9443")?,
             console_addr: addr("listen.console", self.listen.console, "127.0.0.1:9000")?,

@@ -29,6 +29,14 @@ pub enum StartError {
     /// TLS material refused.
     #[error("TLS: {0}")]
     Tls(#[from] intoss_tls::TlsError),
+    /// The sandbox seed could not be read or written.
+    #[error("sandbox seed {path}: {detail}")]
+    Seed {
+        /// The file.
+        path: String,
+        /// What is wrong, naming the entry.
+        detail: String,
+    },
     /// A listener could not bind.
     #[error("cannot listen on {addr}: {source}")]
     Bind {

@@ -16,6 +16,7 @@
 pub mod config;
 pub mod datadir;
 mod error;
+mod seed;
 pub mod webhook;
 
 use std::net::SocketAddr;
@@ -89,10 +90,15 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         ..config.idv.clone()
     };
     let login_master = loaded.idv.secret_key.clone();
+    // The gateway's view: empty (admitting nothing) until the first reload below fills it.
+    // Made first: the services read each app's test clock from it.
+    let snapshots = Arc::new(Snapshots::new(store.clone(), Clock::new()));
+    let clocks = snapshots.clone();
     let idv = Arc::new(
         IdvService::new(store.clone(), idv_config, loaded.idv)
             .await
-            .map_err(|detail| StartError::DataDir { path: "identity-verification keys".into(), detail })?,
+            .map_err(|detail| StartError::DataDir { path: "identity-verification keys".into(), detail })?
+            .with_app_clock(Arc::new(move |app| clocks.clock_offset(app))),
     );
     // Outbound deliveries (expiry webhooks, unlink callbacks): one client.
     let webhook_roots = webhook_roots(&config)?;
@@ -119,8 +125,6 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
     let ca = Arc::new(loaded.ca);
     let ca_roots = loaded.ca_roots;
 
-    // The gateway's view: empty (admitting nothing) until the first reload fills it.
-    let snapshots = Arc::new(Snapshots::new(store.clone(), Clock::new()));
     let gateway_tls =
         Arc::new(GatewayTls::new(config.session_cache, ca_roots, &snapshots, resolver.clone())?);
     snapshots.observe(gateway_tls.clone());
@@ -148,6 +152,8 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
         .with_renewal(registry.clone()),
     );
     let metrics_limiter = limiter.clone();
+    let seed_file = config.sandbox_seed.as_deref().map(seed::read).transpose()?;
+    let seed_registry = registry.clone();
     let console_state = Arc::new(intoss_console::Console::new(
         intoss_console::Parts {
             registry,
@@ -162,9 +168,13 @@ pub async fn start(data_dir: PathBuf, config: Config) -> Result<Running, StartEr
             endpoints,
             metrics: Box::new(move || metrics_limiter.metrics()),
             max_body_bytes: config.max_body_bytes,
+            seed: seed::toml_seed(seed_file.as_ref()),
         },
         loaded.admin_token.expose(),
     ));
+    if let (Some(path), Some(file)) = (config.sandbox_seed.as_deref(), seed_file) {
+        seed::apply(path, file, &seed_registry, &console_state).await?;
+    }
 
     let (shutdown, rx) = watch::channel(false);
     let mut tasks = JoinSet::new();
@@ -400,7 +410,8 @@ impl Timers {
                         Ok(Err(e)) => tracing::error!(error = %e, "listener certificate renewal failed"),
                         Err(e) => tracing::error!(error = %e, "listener certificate renewal did not finish"),
                     }
-                    match expiry::scan(self.store.as_ref(), intoss_core::unix_now()).await {
+                    let offset_of = |app: &str| self.snapshots.clock_offset(app);
+                    match expiry::scan(self.store.as_ref(), intoss_core::unix_now(), &offset_of).await {
                         Ok(warnings) if !warnings.is_empty() => self.notify(&self.notifier, warnings).await,
                         Ok(_) => {}
                         Err(e) => tracing::error!(error = %e, "expiry scan failed"),

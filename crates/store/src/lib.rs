@@ -165,9 +165,6 @@ pub trait Store:
         window_secs: i64,
         max_calls: i64,
     ) -> Result<ResultClaim>;
-    /// Moves every timestamp of a transaction `secs` into the past (the simulator's
-    /// "time passes" control).
-    async fn age_idv_tx(&self, tx_id: &str, secs: i64) -> Result<()>;
 
     /// Closes the connections (SQLite: checkpoints the WAL).
     async fn close(&self);

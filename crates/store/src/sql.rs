@@ -793,22 +793,6 @@ macro_rules! impl_store {
                 })
             }
 
-            async fn age_idv_tx(&self, tx_id: &str, secs: i64) -> Result<()> {
-                let done = sqlx::query(
-                    "UPDATE idv_txs SET requested_at = requested_at - $2, expires_at = expires_at - $2,
-                         completed_at = completed_at - $2
-                     WHERE tx_id = $1",
-                )
-                .bind(tx_id)
-                .bind(secs)
-                .execute(&self.pool)
-                .await?;
-                if done.rows_affected() == 0 {
-                    return Err(StoreError::NotFound(format!("transaction {tx_id}")));
-                }
-                Ok(())
-            }
-
             async fn close(&self) {
                 self.pool.close().await;
             }

@@ -158,9 +158,6 @@ pub async fn idv_result_window_and_not_completed(s: &dyn Store) {
         .unwrap();
     assert_eq!(s.claim_idv_result("t2", "a", 1100 + 3600, 3600, 2).await.unwrap(), ResultClaim::WindowPassed);
     assert_eq!(s.claim_idv_result("t2", "a", 1100 + 3599, 3600, 2).await.unwrap(), ResultClaim::Claimed(1));
-    s.age_idv_tx("t2", 3600).await.unwrap();
-    assert_eq!(s.idv_tx("t2").await.unwrap().unwrap().completed_at, Some(1100 - 3600));
-    assert!(matches!(s.age_idv_tx("nope", 1).await, Err(StoreError::NotFound(_))));
 }
 
 pub async fn exactly_two_of_a_hundred_concurrent_result_claims_succeed(s: Arc<dyn Store>) {

@@ -37,7 +37,6 @@ async fn admin_api_requires_the_token() {
         (Method::DELETE, "/admin/v1/idv/clients/x"),
         (Method::GET, "/admin/v1/idv/transactions"),
         (Method::POST, "/admin/v1/idv/transactions/x/complete"),
-        (Method::POST, "/admin/v1/idv/transactions/x/age"),
     ] {
         let r = http
             .send(m.clone(), &format!("https://{}{path}", s.endpoints.console), &[], Some(b"{}".to_vec()))

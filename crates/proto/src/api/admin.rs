@@ -515,16 +515,6 @@ pub struct CompleteTx {
     pub phone: Option<String>,
 }
 
-/// `POST /admin/v1/idv/transactions/{tx_id}/age`: moves the transaction's times into the past.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct AgeTx {
-    /// 1 to 31,622,400 (366 days).
-    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 31_622_400, example = 3600))]
-    pub seconds: i64,
-}
-
 /// The closed sets of this module's string and number fields, for `schema_with`.
 #[cfg(feature = "openapi")]
 mod closed_sets {

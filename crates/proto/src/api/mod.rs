@@ -19,7 +19,8 @@
 //!   and their review, the messages sent, each user's inbox).
 //! - [`promotions`]: promotions (토스 포인트) on the gateway, and its admin side (budgets,
 //!   executions, each user's points).
-//! - [`sandbox`]: sandbox controls on the admin API (faults injected into the gateway).
+//! - [`sandbox`]: sandbox controls on the admin API (faults, test clocks, test mode, the request
+//!   journal, state export/import/reset).
 //! - [`pay`]: Toss Pay (토스페이) on the gateway, and its admin side (payments, settings, the
 //!   simulator's approve and decline).
 //!
