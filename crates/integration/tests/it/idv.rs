@@ -441,11 +441,17 @@ async fn every_error_code() {
     assert_eq!(st["success"]["status"], "EXPIRED");
     let (_, v, _) = p.result(&token, &tx3).await;
     assert_eq!(code(&v), "CE3103");
+    // Expired by time: app a's test clock moves (`intoss clock advance`, which replaced
+    // `idv age`); app b's transactions and the access token stay on wall-clock time.
     let tx4 = p.request_one_touch(&token).await;
-    s.cli_ok(&["idv", "age", &tx4, "--seconds", "590"]);
+    let other_tx = other.request_one_touch(&other_token).await;
+    s.cli_ok(&["clock", "advance", "--app", "a", "590s"]);
     let (_, st) = p.call(&token, "/api/v2/sign/user/auth/id/status", json!({"txId": tx4})).await;
     assert_eq!(st["success"]["status"], "REQUESTED", "not yet: 10 minutes by default");
-    s.cli_ok(&["idv", "age", &tx4, "--seconds", "10"]);
+    s.cli_ok(&["clock", "advance", "--app", "a", "10s"]);
+    let (_, st) =
+        other.call(&other_token, "/api/v2/sign/user/auth/id/status", json!({"txId": other_tx})).await;
+    assert_eq!(st["success"]["status"], "REQUESTED", "another app's clock did not move");
     let (_, st) = p.call(&token, "/api/v2/sign/user/auth/id/status", json!({"txId": tx4})).await;
     assert_eq!(st["success"]["status"], "EXPIRED");
     let out = s.cli(&["idv", "complete", &tx4]);
@@ -458,9 +464,9 @@ async fn every_error_code() {
     let tx5 = p.request_one_touch(&token).await;
     s.cli_ok(&["idv", "complete", &tx5]);
     // (A few seconds of slack: the wall clock moves while the CLI runs.)
-    s.cli_ok(&["idv", "age", &tx5, "--seconds", "3590"]);
+    s.cli_ok(&["clock", "advance", "--app", "a", "59m50s"]);
     assert_eq!(p.result(&token, &tx5).await.0, 200, "59:50 after completion");
-    s.cli_ok(&["idv", "age", &tx5, "--seconds", "10"]);
+    s.cli_ok(&["clock", "advance", "--app", "a", "10s"]);
     let (_, v, _) = p.result(&token, &tx5).await;
     assert_eq!(code(&v), "CE3200");
 

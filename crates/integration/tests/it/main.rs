@@ -28,7 +28,9 @@
 //!   Python `standardwebhooks`, rotation, the SSRF guard, the log, `listen`/`trigger`, SIGKILL;
 //! - `renewal`: certificates renewing themselves over mTLS (CSR, platform key, refusals), the
 //!   renew daemon under libfaketime, the SDK's automatic renewal;
-//! - `sandbox`: faults injected into the gateway (each action, p = 0.5 over 1,000 calls);
+//! - `clocks`: per-app test clocks across Toss Login, Toss Pay, promotions and expiry warnings;
+//! - `sandbox`: faults injected into the gateway (each action, p = 0.5 over 1,000 calls, the
+//!   test-mode header), the request journal, the state's export / import / reset and seed;
 //! - `webhook`: expiry warnings delivered to an app's webhook.
 
 #![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
@@ -37,6 +39,7 @@ mod common;
 
 mod admin;
 mod browser;
+mod clocks;
 mod cluster;
 mod console;
 mod docs;
