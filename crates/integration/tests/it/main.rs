@@ -30,7 +30,8 @@
 //!   renew daemon under libfaketime, the SDK's automatic renewal;
 //! - `clocks`: per-app test clocks across Toss Login, Toss Pay, promotions and expiry warnings;
 //! - `sandbox`: faults injected into the gateway (each action, p = 0.5 over 1,000 calls, the
-//!   test-mode header), the request journal, the state's export / import / reset and seed;
+//!   test-mode header), the request journal;
+//! - `state`: the sandbox seed, export into a fresh data dir with the same answers, reset;
 //! - `webhook`: expiry warnings delivered to an app's webhook.
 
 #![allow(unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
@@ -64,5 +65,6 @@ mod robustness;
 mod sandbox;
 mod scanners;
 mod sdk;
+mod state;
 mod tls_policy;
 mod webhook;

@@ -55,7 +55,7 @@ fn refund(pay_token: &str, amount: Option<i64>, refund_no: Option<&str>) -> Refu
     }
 }
 
-fn status_by_token(pay_token: &str) -> GetPaymentStatus {
+pub(crate) fn status_by_token(pay_token: &str) -> GetPaymentStatus {
     GetPaymentStatus { pay_token: Some(pay_token.into()), order_no: None, is_test_payment: true }
 }
 
