@@ -264,3 +264,79 @@ async fn a_gateway_without_journal_keeps_nothing() {
     assert_eq!(json(&r)["resultType"], "SUCCESS");
     assert!(s.admin().requests("quiet", 0, None).await.unwrap().requests.is_empty());
 }
+
+#[tokio::test]
+async fn a_test_mode_app_injects_faults_by_header_and_its_journal_keeps_masked_bodies() {
+    let s = Server::start();
+    let tester = s.app_with_cert("tester", &[]);
+    let prod = s.app_with_cert("prod", &[]);
+    let out = s.cli_ok(&["sandbox", "test-mode", "--app", "tester", "on"]);
+    assert!(out.contains("test mode on"), "{out}");
+    let echo = s.gateway_url("/api-partner/v1/echo");
+    let personal = br#"{"name":"\uae40\ud1a0\uc2a4","phone":"01012345678","userKey":443731104,"orderNo":"o-1","amount":5}"#;
+    let send = |id: &Identity, fault: Option<&str>| {
+        let c = s.client(Some(id));
+        let (echo, fault) = (echo.clone(), fault.map(str::to_owned));
+        async move {
+            let mut headers = vec![("content-type", "application/json")];
+            if let Some(f) = &fault {
+                headers.push(("x-intoss-fault", f.as_str()));
+            }
+            c.send(Method::POST, &echo, &headers, Some(personal.to_vec())).await
+        }
+    };
+
+    // Each action by header, on this request alone.
+    let r = send(&tester, Some("FAIL INTERNAL_ERROR by header")).await.unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(json(&r)["error"], serde_json::json!({"errorCode": "INTERNAL_ERROR", "reason": "by header"}));
+    let r = send(&tester, Some("RESULT_TYPE NETWORK_ERROR")).await.unwrap();
+    assert_eq!(json(&r)["resultType"], "NETWORK_ERROR");
+    let r = send(&tester, Some("RATE_LIMIT 7")).await.unwrap();
+    assert_fail(&r, 429, "TOO_MANY_REQUESTS");
+    assert_eq!(r.headers.get("retry-after").unwrap(), "7");
+    let r = send(&tester, Some("INVALID_GRANT")).await.unwrap();
+    assert_eq!((r.status.as_u16(), json(&r)), (400, serde_json::json!({"error": "invalid_grant"})));
+    let started = Instant::now();
+    let r = send(&tester, Some("LATENCY 300")).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    assert_eq!(json(&r)["resultType"], "SUCCESS", "served after the delay");
+    let r = send(&tester, Some("RESET")).await;
+    assert!(matches!(r, Err(intoss_client::ClientError::Transport(_))), "{r:?}");
+    let r = send(&tester, Some("EXPLODE now")).await.unwrap();
+    let reason = assert_fail(&r, 400, "INVALID_PARAMETER");
+    assert!(reason.contains("x-intoss-fault"), "{reason}");
+    let r = send(&tester, None).await.unwrap();
+    assert_eq!(json(&r)["success"]["echo"]["orderNo"], "o-1", "without the header: served");
+
+    // An app not in test mode: the header does nothing.
+    let r = send(&prod, Some("FAIL INTERNAL_ERROR")).await.unwrap();
+    assert_eq!(json(&r)["resultType"], "SUCCESS");
+
+    // The journal keeps the test-mode app's bodies, masked; never the other app's.
+    let log = s.admin().requests("tester", 0, None).await.unwrap().requests;
+    assert_eq!(log.len(), 7, "the RESET request is not in it: {log:?}");
+    let last = log.last().unwrap();
+    let masked =
+        serde_json::json!({"name": "***", "phone": "***", "userKey": "***", "orderNo": "o-1", "amount": 5});
+    assert_eq!(last.request_body.as_ref().unwrap(), &masked);
+    assert_eq!(
+        last.response_body.as_ref().unwrap(),
+        &serde_json::json!({"resultType": "SUCCESS", "success": {"echo": masked}})
+    );
+    assert_eq!(log[0].error_code.as_deref(), Some("INTERNAL_ERROR"));
+    let text = serde_json::to_string(&log).unwrap();
+    for personal in ["김토스", "\\uae40", "01012345678", "443731104"] {
+        assert!(!text.contains(personal), "the journal shows {personal}");
+    }
+    let tail = s.cli_ok(&["logs", "tail", "--app", "tester", "-n", "1"]);
+    assert!(tail.contains(r#"request  {"amount":5,"name":"***""#), "{tail}");
+    let prod_log = s.admin().requests("prod", 0, None).await.unwrap().requests;
+    assert!(prod_log[0].request_body.is_none() && prod_log[0].response_body.is_none());
+    assert!(!serde_json::to_string(&prod_log).unwrap().contains("request_body"));
+
+    // Test mode off: the header is ignored again.
+    s.cli_ok(&["sandbox", "test-mode", "--app", "tester", "off"]);
+    let r = send(&tester, Some("FAIL INTERNAL_ERROR")).await.unwrap();
+    assert_eq!(json(&r)["resultType"], "SUCCESS");
+}
