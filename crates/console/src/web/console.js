@@ -42,6 +42,9 @@
  *   장애 주입 (#/apps/NAME/faults): tab-faults fault-path fault-p fault-kind (FAIL|RESULT_TYPE|LATENCY|RESET|
  *   INVALID_GRANT|RATE_LIMIT) fault-value fault-add fault-add-error fault-error-probability fault-error-path_prefix
  *   fault-error-value, fault-row[data-id][data-kind] with fault-delete[data-id]; fault-clear; fault-empty
+ *   샌드박스 (#/apps/NAME/sandbox): tab-sandbox sandbox-test-mode (checkbox) sandbox-clock sandbox-offset
+ *   clock-by clock-advance clock-reset clock-error-by, sandbox-reset (confirm-dialog) sandbox-reset-result,
+ *   요청 기록: journal-row[data-seq][data-status] journal-body (test-mode apps) journal-empty
  * 토스 인증 (#/idv)
  *   idv-client-app idv-client-env idv-client-submit idv-client-error
  *   idv-secret-panel idv-client-id idv-client-secret      (shown once after creating a client)
@@ -616,10 +619,11 @@ async function viewApp(main, alive, r) {
   const tabPromo = h('a', T('tab-promotions', { href: `#/apps/${enc(appName)}/promotions`, class: 'tab' }), '프로모션');
   const tabEvents = h('a', T('tab-events', { href: `#/apps/${enc(appName)}/events`, class: 'tab' }), '이벤트');
   const tabFaults = h('a', T('tab-faults', { href: `#/apps/${enc(appName)}/faults`, class: 'tab' }), '장애 주입');
+  const tabSandbox = h('a', T('tab-sandbox', { href: `#/apps/${enc(appName)}/sandbox`, class: 'tab' }), '샌드박스');
   main.append(
     h('p', { class: 'crumbs' }, h('a', { href: '#/apps' }, '앱'), ' › ', appName),
     h('h1', null, appName),
-    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay, tabIap, tabMsg, tabPromo, tabEvents, tabFaults));
+    h('nav', { class: 'tabs', 'aria-label': '앱 메뉴' }, tabSettings, tabCerts, tabLogin, tabPay, tabIap, tabMsg, tabPromo, tabEvents, tabFaults, tabSandbox));
 
   let app;
   try {
@@ -835,13 +839,14 @@ async function viewApp(main, alive, r) {
   const promos = promotionSection(appName, alive);
   const evs = eventSection(appName, alive);
   const faults = faultSection(appName, alive);
-  main.append(settings, certs, login, pay, iap, msgs, promos, evs, faults, usage);
+  const sandbox = sandboxSection(appName, alive);
+  main.append(settings, certs, login, pay, iap, msgs, promos, evs, faults, sandbox, usage);
   renderNotice();
   renderUsage();
   await refreshCerts();
   if (!alive()) return;
-  const target = { certs, settings, login, pay, iap, messages: msgs, promotions: promos, events: evs, faults }[r.section] || null;
-  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay, [iap.id]: tabIap, [msgs.id]: tabMsg, [promos.id]: tabPromo, [evs.id]: tabEvents, [faults.id]: tabFaults }[target && target.id] || tabSettings).classList.add('active');
+  const target = { certs, settings, login, pay, iap, messages: msgs, promotions: promos, events: evs, faults, sandbox }[r.section] || null;
+  ({ [certs.id]: tabCerts, [login.id]: tabLogin, [pay.id]: tabPay, [iap.id]: tabIap, [msgs.id]: tabMsg, [promos.id]: tabPromo, [evs.id]: tabEvents, [faults.id]: tabFaults, [sandbox.id]: tabSandbox }[target && target.id] || tabSettings).classList.add('active');
   if (target && typeof target.scrollIntoView === 'function') target.scrollIntoView({ block: 'start' });
 }
 
@@ -1620,6 +1625,116 @@ function faultSection(appName, alive) {
   });
   load().catch((e) => { if (alive()) showErr(e, '장애 주입'); });
   return form;
+}
+
+// ---------- 샌드박스: 테스트 모드, 시계, 초기화, 요청 기록 (app page section) ----------
+function sandboxSection(appName, alive) {
+  const base = `/admin/v1/apps/${enc(appName)}`;
+  const testMode = h('input', T('sandbox-test-mode', { type: 'checkbox' }));
+  const clock = h('span', T('sandbox-clock', { class: 'mono' }), '…');
+  const offset = h('span', T('sandbox-offset', { class: 'muted' }));
+  const by = h('input', T('clock-by', { type: 'text', autocomplete: 'off', placeholder: '8d · 36h · 90m · 45s' }));
+  const byField = field('시계 앞으로', by, '이 앱의 코드·토큰·결제·프로모션 키·본인확인·인증서 만료 경고가 이 시계를 따라요. TLS 인증서 유효기간은 실제 시간 그대로예요.', 'clock-error-by');
+  const fields = { by: byField };
+  const formErr = h('p', T('clock-error', { class: 'field-error', role: 'alert' }));
+  const advance = h('button', T('clock-advance', { type: 'submit', class: 'primary' }), '시계 돌리기');
+  const resetClock = h('button', T('clock-reset', { type: 'button', class: 'small' }), '실제 시간으로');
+  const resetApp = h('button', T('sandbox-reset', { type: 'button', class: 'small danger' }), '앱 상태 초기화');
+  const resetResult = h('p', T('sandbox-reset-result', { class: 'muted' }));
+  const show = (s) => {
+    testMode.checked = !!s.test_mode;
+    clock.textContent = s.now;
+    const days = s.clock_offset_secs / 86400;
+    offset.textContent = s.clock_offset_secs ? ` (실제보다 ${s.clock_offset_secs.toLocaleString()}초, ${days.toFixed(2)}일 앞)` : ' (실제 시간)';
+  };
+  const load = async () => {
+    const s = await api('GET', `${base}/sandbox`);
+    if (alive()) show(s);
+  };
+  testMode.addEventListener('change', async () => {
+    testMode.disabled = true;
+    try {
+      const s = await api('PATCH', `${base}/sandbox`, { test_mode: testMode.checked });
+      if (alive()) { show(s); setStatus(`테스트 모드를 ${s.test_mode ? '켰어요' : '껐어요'}.`, 'ok'); }
+    } catch (e) { if (alive()) { showErr(e); await load(); } } finally { testMode.disabled = false; }
+  });
+  const form = h('form', { class: 'card', id: 'section-sandbox', method: 'post', action: '/' },
+    h('div', { class: 'card-head' }, h('h2', null, '샌드박스'), resetApp),
+    h('p', { class: 'hint' }, 'CLI: intoss clock advance --app ' + appName + ' 8d · intoss sandbox reset --app ' + appName),
+    h('div', { class: 'field' }, h('label', { for: 'sandbox-test-mode' }, testMode, ' 테스트 모드'),
+      h('p', { class: 'hint' }, '켜면 이 앱이 요청마다 X-Intoss-Fault 헤더로 장애를 넣을 수 있고, 요청 기록에 본문이 개인 정보를 가린 채 남아요.')),
+    h('p', null, '이 앱의 시계: ', clock, offset),
+    h('div', { class: 'inline-form' }, byField.row),
+    formErr, h('div', { class: 'actions' }, advance, resetClock), resetResult);
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    clearFieldErrors(fields, formErr);
+    advance.disabled = true;
+    try {
+      const s = await api('POST', `${base}/clock/advance`, { by: by.value.trim() });
+      if (!alive()) return;
+      show(s);
+      setStatus(`${appName}의 시계를 ${by.value.trim()} 앞으로 돌렸어요.`, 'ok');
+    } catch (e) {
+      if (alive()) applyFieldError(e, fields, formErr);
+    } finally { advance.disabled = false; }
+  });
+  resetClock.addEventListener('click', async () => {
+    resetClock.disabled = true;
+    try {
+      const s = await api('DELETE', `${base}/clock`);
+      if (alive()) { show(s); setStatus('시계를 실제 시간으로 되돌렸어요.', 'ok'); }
+    } catch (e) { if (alive()) showErr(e); } finally { resetClock.disabled = false; }
+  });
+  resetApp.addEventListener('click', async () => {
+    const ok = await confirmDialog(`${appName}의 샌드박스 상태(로그인 연결, 결제, 주문, 상품, 템플릿, 메시지, 프로모션, 장애, 요청 기록)를 지울까요? 앱과 인증서는 남아요. 되돌릴 수 없어요.`, '초기화');
+    if (!ok || !alive()) return;
+    resetApp.disabled = true;
+    try {
+      const r = await api('POST', `${base}/reset`, {});
+      if (!alive()) return;
+      resetResult.textContent = `${r.removed}개 행을 지우고 시드 ${r.reseeded}개를 다시 썼어요.`;
+      setStatus(`${appName}의 샌드박스 상태를 초기화했어요.`, 'ok');
+      await Promise.all([load(), loadJournal(true)]);
+    } catch (e) { if (alive()) showErr(e); } finally { resetApp.disabled = false; }
+  });
+
+  // 요청 기록: the journal, polled every two seconds while the page is open.
+  const rows = [];
+  let next = 0;
+  const list = h('div', T('journal-list'), h('p', T('journal-empty', { class: 'empty' }), '아직 요청이 없어요.'));
+  const row = (q) => {
+    const body = q.request_body !== undefined || q.response_body !== undefined
+      ? h('details', T('journal-body-' + q.seq, { testid: 'journal-body' }), h('summary', null, '본문 (가림)'),
+        h('pre', { class: 'mono' }, '요청 ' + JSON.stringify(q.request_body) + '\n응답 ' + JSON.stringify(q.response_body)))
+      : null;
+    return h('tr', T('journal-row-' + q.seq, { testid: 'journal-row', data: { seq: String(q.seq), status: String(q.status) } }),
+      tdm(q.at.replace('T', ' ').replace('Z', '')), td(q.method), tdm(q.path), tdn(String(q.status)),
+      tdm(q.error_code || ''), tdm(q.cert_serial.slice(0, 12)), tdn(String(q.remaining)), tdn(q.latency_ms.toFixed(1)), td(body));
+  };
+  const loadJournal = async (restart) => {
+    if (restart) { rows.length = 0; next = 0; }
+    const r = await api('GET', `${base}/requests?after=${next}`);
+    if (!alive()) return;
+    next = r.next;
+    rows.push(...r.requests);
+    rows.splice(0, Math.max(0, rows.length - 200));
+    list.replaceChildren(rows.length
+      ? table(['시각', '메서드', '경로', '상태#', 'errorCode', '인증서', '남은 요청#', 'ms#', ''], rows.slice().reverse().map(row))
+      : h('p', T('journal-empty', { class: 'empty' }), '아직 요청이 없어요.'));
+  };
+  const poll = async () => {
+    if (!alive()) return;
+    try { await loadJournal(false); } catch (e) { if (alive()) showErr(e, '요청 기록'); }
+    if (alive()) setTimeout(poll, 2000);
+  };
+  const journal = h('div', { class: 'card', id: 'section-journal' },
+    h('h2', null, '요청 기록'),
+    h('p', { class: 'hint' }, '이 노드가 받은 이 앱의 최근 게이트웨이 요청 200개예요. 헤더와 쿼리는 남지 않고, 본문은 테스트 모드 앱만 개인 정보를 가린 채 남아요. CLI: intoss logs tail --app ' + appName),
+    list);
+  load().catch((e) => { if (alive()) showErr(e, '샌드박스'); });
+  poll();
+  return h('div', { id: 'section-sandbox-all' }, form, journal);
 }
 
 // ---------- 이벤트 · 웹훅 (app page section) ----------

@@ -825,6 +825,39 @@ async function main() {
   await page.locator(tid('fault-empty')).waitFor();
   if (refusedFault.seen === 0) log(`  (Chromium logged no line for the expected ${refusedFault.status} on ${refusedFault.path})`);
 
+  // 7c. Sandbox: the journal lists the app's gateway requests, test mode turns on, the clock
+  // moves (a refusal on its field first) and goes back, the reset asks first.
+  begin('the app page: sandbox controls and the request journal');
+  await page.goto(`${CONSOLE_URL}/#/apps/${APP}/sandbox`);
+  await page.locator(tid('sandbox-clock')).waitFor({ timeout: WAIT });
+  check(await page.locator(tid('tab-sandbox')).evaluate((el) => el.classList.contains('active')), 'the 샌드박스 tab is active');
+  const journalRow = page.locator(tid('journal-row', '[data-status="200"]'), { hasText: '/api-partner/v1/whoami' }).first();
+  await journalRow.waitFor();
+  check((await journalRow.textContent()).includes('GET'), 'the journal lists the curl whoami calls');
+  check(!(await page.locator('#section-journal').textContent()).includes('김토스'), 'no personal field in the journal');
+  await page.locator(tid('sandbox-test-mode')).check();
+  await page.locator('#status-line', { hasText: '테스트 모드를 켰어요.' }).waitFor();
+  await page.locator(tid('clock-by')).fill('8x');
+  const refusedClock = expectRefusal(400, `/admin/v1/apps/${APP}/clock/advance`);
+  await page.locator(tid('clock-advance')).click();
+  await page.locator(tid('clock-error-by'), { hasText: 'by' }).waitFor();
+  await page.locator(tid('clock-by')).fill('8d');
+  await page.locator(tid('clock-advance')).click();
+  await page.locator(tid('sandbox-offset'), { hasText: '8.00일' }).waitFor();
+  await shot(page, 'app-sandbox.png');
+  await page.locator(tid('clock-reset')).click();
+  await page.locator(tid('sandbox-offset'), { hasText: '실제 시간' }).waitFor();
+  await page.locator(tid('sandbox-reset')).click();
+  await page.locator(tid('confirm-dialog')).waitFor({ state: 'visible' });
+  check((await page.locator(tid('confirm-message')).textContent()).includes(APP), 'the reset names the app');
+  await page.locator(tid('confirm-ok')).click();
+  await page.locator(tid('sandbox-reset-result'), { hasText: '행을 지우고' }).waitFor();
+  await page.locator(tid('journal-empty')).waitFor();
+  check(await page.locator(tid('sandbox-test-mode')).isChecked(), 'test mode stays through a reset');
+  await page.locator(tid('sandbox-test-mode')).uncheck();
+  await page.locator('#status-line', { hasText: '테스트 모드를 껐어요.' }).waitFor();
+  if (refusedClock.seen === 0) log(`  (Chromium logged no line for the expected ${refusedClock.status} on ${refusedClock.path})`);
+
   // 8. Sign out (from a page without a refresh timer).
   begin('sign out');
   await page.locator(tid('nav-apps')).click();
