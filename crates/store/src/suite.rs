@@ -1140,7 +1140,7 @@ pub async fn sandbox_clocks_test_mode_and_dumps(s: &dyn Store, fresh: &dyn Store
     fresh.create_user(&SandboxUser { name: "someone else".into(), ..user.clone() }).await.unwrap();
     let written = fresh.import_state(&dump).await.unwrap();
     assert_eq!(written, 4, "the app, the user, its settings and its fault");
-    assert_eq!(fresh.list_faults(Some("a")).await.unwrap(), [fault.clone()]);
+    assert_eq!(fresh.list_faults(Some("a")).await.unwrap(), std::slice::from_ref(&fault));
     assert_eq!(fresh.sandbox_settings(Some("a")).await.unwrap()[0].1.clock_offset, 86_460);
     assert_eq!(
         fresh.user("kim").await.unwrap().unwrap().name,
