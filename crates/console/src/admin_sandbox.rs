@@ -184,6 +184,7 @@ pub(crate) async fn reset_app(
     responses(
         (status = 200, description = "The state", body = Success<SandboxState>),
         (status = 404, description = "No such app (NOT_FOUND)", body = Fail<NotFound>),
+        (status = 400, description = "A bad query (INVALID_PARAMETER)", body = Fail<crate::openapi::InvalidParameter>),
         Authenticated,
     )
 )]

@@ -134,11 +134,9 @@ pub struct RequestRecord {
     /// Test-mode apps only: the request's body, every string and number masked (`***`) but
     /// protocol fields (`resultType`, `errorCode`, `status`, `orderNo`, `amount`, …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub request_body: Option<serde_json::Value>,
     /// Test-mode apps only: the answer's body, masked the same way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub response_body: Option<serde_json::Value>,
 }
 
@@ -278,7 +276,6 @@ pub struct StateTable {
     /// Its columns; each row has one value per column.
     pub columns: Vec<StateColumn>,
     /// Its rows.
-    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Vec<Object>>))]
     pub rows: Vec<Vec<serde_json::Value>>,
 }
 
