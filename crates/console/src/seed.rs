@@ -85,11 +85,6 @@ impl Seed {
         }
         Ok(())
     }
-
-    /// Whether the seed has an entry for app `name`.
-    pub fn has_app(&self, name: &str) -> bool {
-        self.apps.iter().any(|a| a.name == name)
-    }
 }
 
 /// `Ok(true)` for a created entry, `Ok(false)` for one that was there already.

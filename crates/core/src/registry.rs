@@ -397,13 +397,8 @@ impl Registry {
                         "lowercase letters, digits and _",
                     ));
                 }
-                let kind = match c.kind.as_str() {
-                    "bool" => ColumnKind::Bool,
-                    "int" => ColumnKind::Int,
-                    "real" => ColumnKind::Real,
-                    "text" => ColumnKind::Text,
-                    _ => return Err(CoreError::invalid(&format!("{field}.kind"), "bool, int, real or text")),
-                };
+                let kind = ColumnKind::from_name(&c.kind)
+                    .ok_or_else(|| CoreError::invalid(&format!("{field}.kind"), "bool, int, real or text"))?;
                 columns.push(intoss_store::ColumnDump { name: c.name, kind });
             }
             tables.push(intoss_store::TableDump { name: t.name, columns, rows: t.rows });
@@ -775,18 +770,12 @@ fn sandbox_view(app: &str, s: intoss_store::SandboxSettings) -> AppSandbox {
 }
 
 fn state_table(t: intoss_store::TableDump) -> StateTable {
-    let kind = |k: ColumnKind| match k {
-        ColumnKind::Bool => "bool",
-        ColumnKind::Int => "int",
-        ColumnKind::Real => "real",
-        ColumnKind::Text => "text",
-    };
     StateTable {
         name: t.name,
         columns: t
             .columns
             .into_iter()
-            .map(|c| StateColumn { name: c.name, kind: kind(c.kind).into() })
+            .map(|c| StateColumn { name: c.name, kind: c.kind.name().into() })
             .collect(),
         rows: t.rows,
     }

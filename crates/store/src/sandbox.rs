@@ -36,6 +36,21 @@ pub enum ColumnKind {
 }
 
 impl ColumnKind {
+    /// Its name in a dump: `bool`, `int`, `real`, `text`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Bool => "bool",
+            Self::Int => "int",
+            Self::Real => "real",
+            Self::Text => "text",
+        }
+    }
+
+    /// The kind named so in a dump.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Bool, Self::Int, Self::Real, Self::Text].into_iter().find(|k| k.name() == name)
+    }
+
     /// The kind of a column of declared type `name` (as the driver reports it), if supported.
     pub fn of_type(name: &str) -> Option<Self> {
         let n = name.to_ascii_uppercase();
@@ -276,16 +291,12 @@ macro_rules! impl_sandbox_store {
                             } else {
                                 match c.kind {
                                     $crate::ColumnKind::Bool => row.try_get::<bool, _>(i).map_err(corrupt)?.into(),
-                                    $crate::ColumnKind::Int => {
-                                        let ty = row.columns()[i].type_info().name().to_ascii_uppercase();
-                                        if ty == "INT4" {
-                                            i64::from(row.try_get::<i32, _>(i).map_err(corrupt)?).into()
-                                        } else if ty == "INT2" {
-                                            i64::from(row.try_get::<i16, _>(i).map_err(corrupt)?).into()
-                                        } else {
-                                            row.try_get::<i64, _>(i).map_err(corrupt)?.into()
-                                        }
-                                    }
+                                    // PostgreSQL's INTEGER is 32 bits (its decoder is strict), SQLite's 64.
+                                    $crate::ColumnKind::Int => row
+                                        .try_get::<i64, _>(i)
+                                        .or_else(|_| row.try_get::<i32, _>(i).map(i64::from))
+                                        .map_err(corrupt)?
+                                        .into(),
                                     $crate::ColumnKind::Real => {
                                         serde_json::Number::from_f64(row.try_get::<f64, _>(i).map_err(corrupt)?)
                                             .map_or(serde_json::Value::Null, serde_json::Value::Number)

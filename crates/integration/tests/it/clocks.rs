@@ -129,6 +129,9 @@ async fn a_test_clock_moves_one_apps_expiries_and_not_another_apps() {
     assert_eq!((status, err.as_str()), (400, "INVALID_PARAMETER"));
     assert_eq!(code(admin.advance_clock("timed", "0s").await).0, 400);
     assert_eq!(code(admin.advance_clock("nope", "1d").await), (404, "NOT_FOUND".into()));
+    assert_eq!(code(admin.reset_clock("nope").await), (404, "NOT_FOUND".into()));
+    assert_eq!(code(admin.sandbox("nope").await), (404, "NOT_FOUND".into()));
+    assert_eq!(code(admin.set_test_mode("nope", true).await), (404, "NOT_FOUND".into()));
     let out = s.cli(&["clock", "advance", "--app", "timed", "3651d"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("3650 days"));
     let shown = s.cli_ok(&["clock", "show", "--app", "timed"]);

@@ -179,6 +179,15 @@ async fn a_seeded_sandbox_exports_into_a_fresh_data_dir_with_the_same_answers_an
     // The old certificate is not the fresh platform's.
     fresh.assert_refused_in_handshake(&id).await;
 
+    // The same state as a seed: imported at the first start, left alone at the next.
+    let mut seeded = Server::start_with(&format!("[sandbox]\nseed = {:?}\n", file.display().to_string()));
+    let seeded_id = seeded.issue("shop");
+    assert_eq!(answers(&seeded, &seeded_id, &activity).await, before, "a state seed answers the same");
+    seeded.terminate();
+    seeded.spawn();
+    assert!(seeded.log().contains("the state's apps exist; not imported again"), "{}", seeded.log());
+    assert_eq!(answers(&seeded, &seeded_id, &activity).await, before, "and a restart changes nothing");
+
     // Importing again is refused whole, naming the app; nothing changes.
     let again = fresh.cli(&["sandbox", "import", file.to_str().unwrap()]);
     let err = String::from_utf8_lossy(&again.stderr);
